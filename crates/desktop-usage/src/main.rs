@@ -1,0 +1,2 @@
+//! The desktop-usage command-line tool (work in progress).
+fn main() {}

@@ -1,0 +1,1 @@
+//! Huawei Cloud credentials and AK/SK request signing (work in progress).

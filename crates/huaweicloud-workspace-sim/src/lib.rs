@@ -1,0 +1,1 @@
+//! Local simulator of the desktop-usage endpoint (work in progress).

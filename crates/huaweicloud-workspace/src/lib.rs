@@ -1,0 +1,1 @@
+//! The desktop-usage SDK facade (work in progress).

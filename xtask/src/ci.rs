@@ -1,0 +1,76 @@
+//! `cargo xtask ci`: every gate CI runs, in order.
+
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, Result};
+
+use crate::workspace_root;
+
+/// One gate: a name to print and a command to run from the workspace root.
+struct Step {
+    name: &'static str,
+    program: &'static str,
+    args: &'static [&'static str],
+    env: &'static [(&'static str, &'static str)],
+}
+
+const STEPS: &[Step] = &[
+    Step {
+        name: "codegen --check",
+        program: "cargo",
+        args: &["xtask", "codegen", "--check"],
+        env: &[],
+    },
+    Step {
+        name: "fmt --check",
+        program: "cargo",
+        args: &["fmt", "--all", "--check"],
+        env: &[],
+    },
+    Step {
+        name: "clippy",
+        program: "cargo",
+        args: &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--all-features",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        env: &[],
+    },
+    Step {
+        name: "test",
+        program: "cargo",
+        args: &["test", "--workspace", "--all-features"],
+        env: &[],
+    },
+    Step {
+        name: "doc",
+        program: "cargo",
+        args: &["doc", "--workspace", "--no-deps", "--all-features"],
+        env: &[("RUSTDOCFLAGS", "-D warnings")],
+    },
+];
+
+pub fn run() -> Result<ExitCode> {
+    let root = workspace_root();
+    for step in STEPS {
+        println!("==> xtask ci: {}", step.name);
+        let status = Command::new(step.program)
+            .args(step.args)
+            .envs(step.env.iter().copied())
+            .current_dir(&root)
+            .status()
+            .with_context(|| format!("starting `{} {}`", step.program, step.args.join(" ")))?;
+        if !status.success() {
+            eprintln!("==> xtask ci: step `{}` failed ({status})", step.name);
+            let code = status.code().unwrap_or(1).clamp(1, 255);
+            return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)));
+        }
+    }
+    println!("==> xtask ci: all steps passed");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,68 @@
+//! Project automation, run as `cargo xtask <command>`.
+//!
+//! What it is for: regenerating the low-level client from the OpenAPI spec,
+//! checking that the checked-in generated code has not drifted, and running
+//! every gate CI runs, in CI's order. What it is not for: anything a user of
+//! the SDK needs; it is never published.
+
+mod ci;
+mod codegen;
+mod python;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  codegen [--check]   regenerate the generated client from openapi/ (--check: fail on drift)
+  ci                  run every gate CI runs, in order, stopping at the first failure
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("xtask: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<ExitCode> {
+    let (cmd, rest) = match args.split_first() {
+        Some((cmd, rest)) => (cmd.as_str(), rest),
+        None => {
+            eprint!("{USAGE}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    match cmd {
+        "codegen" => match rest {
+            [] => codegen::write().map(|()| ExitCode::SUCCESS),
+            [flag] if flag == "--check" => codegen::check(),
+            _ => bail!("codegen takes only --check\n{USAGE}"),
+        },
+        "ci" => {
+            if !rest.is_empty() {
+                bail!("ci takes no arguments\n{USAGE}");
+            }
+            ci::run()
+        }
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        other => bail!("unknown command `{other}`\n{USAGE}"),
+    }
+}
+
+/// The workspace root: xtask lives one level below it.
+fn workspace_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
