@@ -804,11 +804,11 @@ pub mod types {
     }
 }
 #[derive(Clone, Debug)]
-/**Client for Huawei Cloud Workspace - desktop usage duration
-
-One operation of the Huawei Cloud Workspace API: how many hours each cloud desktop was in use, per day or per hour. This document is written by hand and is the single source of truth of the Rust client generated from it. It describes what the service does, including what the public documentation leaves out (the `desktop_user_domain` field, hourly periods, and hours that arrive either as strings or as numbers).
-
-Version: 2*/
+/// Client for Huawei Cloud Workspace - desktop usage duration
+///
+/// One operation of the Huawei Cloud Workspace API: how many hours each cloud desktop was in use, per day or per hour. This document is written by hand and is the single source of truth of the Rust client generated from it. It describes what the service does, including what the public documentation leaves out (the `desktop_user_domain` field, hourly periods, and hours that arrive either as strings or as numbers).
+///
+/// Version: 2
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -870,26 +870,26 @@ const _: () = {
     {}
 };
 impl Client {
-    /**Query how long each desktop was used
-
-Returns, for each desktop that matches the filter, its hours of use in every period of the range. A range covers at most 31 days counting both ends; without `start_time` and `end_time` it is the latest 15 days (UTC). Results are paged with `offset` and `limit` over a stable order of desktops, and `total_count` is the number of desktops that match the filter, not the number in this page.
-
-The service marks this operation as deprecated. Its successors are `ListDesktopUsageMetric` (`GET /v2/{project_id}/statistics/metrics/desktop-usage`) and `ListUserUsageMetric` (`GET /v2/{project_id}/statistics/metrics/user-usage`). It still answers, and it is the only one that gives per-day hours per desktop in one call.
-
-Sends a `POST` request to `/v2/{project_id}/desktops/statistics/used`
-
-Arguments:
-- `project_id`: The project (per-region tenant) that owns the desktops.
-- `x_auth_token`: An IAM user token (the `X-Subject-Token` that IAM returns). Send it instead of an AK/SK signature; never both.
-- `body`
-```ignore
-let response = client.list_used_desktop_info()
-    .project_id(project_id)
-    .x_auth_token(x_auth_token)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Query how long each desktop was used
+    ///
+    /// Returns, for each desktop that matches the filter, its hours of use in every period of the range. A range covers at most 31 days counting both ends; without `start_time` and `end_time` it is the latest 15 days (UTC). Results are paged with `offset` and `limit` over a stable order of desktops, and `total_count` is the number of desktops that match the filter, not the number in this page.
+    ///
+    /// The service marks this operation as deprecated. Its successors are `ListDesktopUsageMetric` (`GET /v2/{project_id}/statistics/metrics/desktop-usage`) and `ListUserUsageMetric` (`GET /v2/{project_id}/statistics/metrics/user-usage`). It still answers, and it is the only one that gives per-day hours per desktop in one call.
+    ///
+    /// Sends a `POST` request to `/v2/{project_id}/desktops/statistics/used`
+    ///
+    /// Arguments:
+    /// - `project_id`: The project (per-region tenant) that owns the desktops.
+    /// - `x_auth_token`: An IAM user token (the `X-Subject-Token` that IAM returns). Send it instead of an AK/SK signature; never both.
+    /// - `body`
+    /// ```ignore
+    /// let response = client.list_used_desktop_info()
+    ///    .project_id(project_id)
+    ///    .x_auth_token(x_auth_token)
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    /// ```
     pub fn list_used_desktop_info(&self) -> builder::ListUsedDesktopInfo<'_> {
         builder::ListUsedDesktopInfo::new(self)
     }
@@ -903,9 +903,9 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
-    /**Builder for [`Client::list_used_desktop_info`]
-
-[`Client::list_used_desktop_info`]: super::Client::list_used_desktop_info*/
+    /// Builder for [`Client::list_used_desktop_info`]
+    ///
+    /// [`Client::list_used_desktop_info`]: super::Client::list_used_desktop_info
     #[derive(Debug, Clone)]
     pub struct ListUsedDesktopInfo<'a> {
         client: &'a super::Client,
