@@ -22,6 +22,12 @@ const STEPS: &[Step] = &[
         env: &[],
     },
     Step {
+        name: "signing vectors (official SDK)",
+        program: "cargo",
+        args: &["xtask", "vectors", "--check"],
+        env: &[],
+    },
+    Step {
         name: "fmt --check",
         program: "cargo",
         args: &["fmt", "--all", "--check"],

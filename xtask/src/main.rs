@@ -8,6 +8,7 @@
 mod ci;
 mod codegen;
 mod python;
+mod vectors;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -19,6 +20,8 @@ usage: cargo xtask <command>
 
 commands:
   codegen [--check]   regenerate the generated client from openapi/ (--check: fail on drift)
+  vectors [--check]   sign the test cases with the official SDK into
+                      crates/huaweicloud-signer/tests/vectors.json (--check: fail on difference)
   ci                  run every gate CI runs, in order, stopping at the first failure
 ";
 
@@ -46,6 +49,11 @@ fn run(args: &[String]) -> Result<ExitCode> {
             [] => codegen::write().map(|()| ExitCode::SUCCESS),
             [flag] if flag == "--check" => codegen::check(),
             _ => bail!("codegen takes only --check\n{USAGE}"),
+        },
+        "vectors" => match rest {
+            [] => vectors::write().map(|()| ExitCode::SUCCESS),
+            [flag] if flag == "--check" => vectors::check(),
+            _ => bail!("vectors takes only --check\n{USAGE}"),
         },
         "ci" => {
             if !rest.is_empty() {

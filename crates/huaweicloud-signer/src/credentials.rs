@@ -1,0 +1,275 @@
+//! Secrets and credentials, redacted in every `Debug`/`Display` and zeroized on drop.
+
+use std::fmt;
+
+use zeroize::Zeroizing;
+
+/// A secret string (secret key, security token, IAM token).
+///
+/// `Debug` and `Display` print `***`; the memory is zeroized when the value is
+/// dropped. Read the value with [`Secret::expose`], only where it is needed.
+#[derive(Clone)]
+pub struct Secret(Zeroizing<String>);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(Zeroizing::new(value.into()))
+    }
+
+    /// The secret value. Never log or print it.
+    pub fn expose(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// True when the value is empty or only whitespace.
+    pub fn is_blank(&self) -> bool {
+        self.0.trim().is_empty()
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Self::new(value)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Self::new(value)
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// Why credentials could not be built or found. Never contains a secret value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CredentialsError {
+    /// A required value is empty or only whitespace.
+    #[error("{field} must not be empty")]
+    Empty {
+        /// The field or variable, e.g. `ak` or `HUAWEICLOUD_SDK_SK`.
+        field: String,
+    },
+    /// A value breaks a rule (the value itself is not shown).
+    #[error("{field} {rule}")]
+    Invalid {
+        /// The field or variable.
+        field: String,
+        /// The rule it breaks, e.g. "must be printable ASCII without spaces".
+        rule: &'static str,
+    },
+    /// One half of a pair is set and the other is not: an error, never a fallthrough.
+    #[error("{source_name}: {set} is set but {missing} is not")]
+    Incomplete {
+        /// Where: `environment` or `credentials file <path>`.
+        source_name: String,
+        /// What is set, e.g. `HUAWEICLOUD_SDK_AK`.
+        set: String,
+        /// What is missing, e.g. `HUAWEICLOUD_SDK_SK`.
+        missing: String,
+    },
+    /// The credentials file exists but cannot be read or parsed.
+    #[error("credentials file {path}: {message}")]
+    Profile {
+        /// The file.
+        path: String,
+        /// What went wrong (I/O error or parse position; never file content).
+        message: String,
+    },
+    /// No source had credentials.
+    #[error("no Huawei Cloud credentials found; tried: {}", tried.join("; "))]
+    NotFound {
+        /// Each source tried and why it had nothing.
+        tried: Vec<String>,
+    },
+}
+
+/// Rules for an access key: non-empty printable ASCII, no spaces (it goes into a header).
+fn check_access_key(ak: &str, field: &str) -> Result<(), CredentialsError> {
+    if ak.trim().is_empty() {
+        return Err(CredentialsError::Empty {
+            field: field.to_owned(),
+        });
+    }
+    if !ak.bytes().all(|b| b.is_ascii_graphic()) || ak.contains(',') {
+        return Err(CredentialsError::Invalid {
+            field: field.to_owned(),
+            rule: "must be printable ASCII without spaces or commas",
+        });
+    }
+    Ok(())
+}
+
+fn check_secret(secret: &Secret, field: &str) -> Result<(), CredentialsError> {
+    if secret.is_blank() {
+        return Err(CredentialsError::Empty {
+            field: field.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// A secret that is sent as a header value must be printable ASCII.
+fn check_header_secret(secret: &Secret, field: &str) -> Result<(), CredentialsError> {
+    check_secret(secret, field)?;
+    if !secret.expose().bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(CredentialsError::Invalid {
+            field: field.to_owned(),
+            rule: "must be printable ASCII without spaces",
+        });
+    }
+    Ok(())
+}
+
+/// An access key (AK), secret key (SK) and optional security token (temporary credentials).
+#[derive(Clone)]
+pub struct AccessKeyCredentials {
+    ak: String,
+    sk: Secret,
+    security_token: Option<Secret>,
+}
+
+impl AccessKeyCredentials {
+    /// AK/SK credentials. Errors name the field: `ak` when it is empty or not
+    /// printable ASCII without spaces, `sk` when it is empty or blank.
+    pub fn new(ak: impl Into<String>, sk: impl Into<Secret>) -> Result<Self, CredentialsError> {
+        Self::new_named(ak.into(), sk.into(), "ak", "sk")
+    }
+
+    pub(crate) fn new_named(
+        ak: String,
+        sk: Secret,
+        ak_field: &str,
+        sk_field: &str,
+    ) -> Result<Self, CredentialsError> {
+        check_access_key(&ak, ak_field)?;
+        check_secret(&sk, sk_field)?;
+        Ok(Self {
+            ak,
+            sk,
+            security_token: None,
+        })
+    }
+
+    /// Adds a security token (temporary credentials): signing then sends and
+    /// signs `X-Security-Token`. A token that is not a valid header value makes
+    /// [`crate::sign`] fail with [`crate::SignError::InvalidSecurityToken`].
+    pub fn with_security_token(mut self, token: impl Into<Secret>) -> Self {
+        self.security_token = Some(token.into());
+        self
+    }
+
+    /// The access key (AK). Not a secret: it is sent in every `Authorization` header.
+    pub fn access_key(&self) -> &str {
+        &self.ak
+    }
+
+    /// The secret key (SK).
+    pub fn secret_key(&self) -> &Secret {
+        &self.sk
+    }
+
+    /// The security token, for temporary credentials.
+    pub fn security_token(&self) -> Option<&Secret> {
+        self.security_token.as_ref()
+    }
+}
+
+impl fmt::Debug for AccessKeyCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessKeyCredentials")
+            .field("access_key", &self.ak)
+            .field("secret_key", &self.sk)
+            .field("security_token", &self.security_token)
+            .finish()
+    }
+}
+
+impl fmt::Display for AccessKeyCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AK/SK credentials (access key {}", self.ak)?;
+        if self.security_token.is_some() {
+            f.write_str(", with security token")?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// How requests are authenticated: AK/SK signing or an IAM token in `X-Auth-Token`.
+#[derive(Clone)]
+pub enum Credentials {
+    /// Sign every request with `SDK-HMAC-SHA256`.
+    AccessKey(AccessKeyCredentials),
+    /// Send an IAM token in `X-Auth-Token`.
+    IamToken(Secret),
+}
+
+impl Credentials {
+    /// AK/SK credentials; see [`AccessKeyCredentials::new`].
+    pub fn access_key(
+        ak: impl Into<String>,
+        sk: impl Into<Secret>,
+    ) -> Result<Self, CredentialsError> {
+        AccessKeyCredentials::new(ak, sk).map(Self::AccessKey)
+    }
+
+    /// An IAM token; it must be non-empty printable ASCII without spaces.
+    pub fn iam_token(token: impl Into<Secret>) -> Result<Self, CredentialsError> {
+        let token = token.into();
+        check_header_secret(&token, "IAM token")?;
+        Ok(Self::IamToken(token))
+    }
+
+    /// Authenticates a request: signs it (AK/SK) or sets `X-Auth-Token` (IAM token).
+    ///
+    /// `now` is only used for signing. See [`crate::sign`] for what is signed.
+    pub fn authenticate(
+        &self,
+        method: &http::Method,
+        uri: &http::Uri,
+        headers: &mut http::HeaderMap,
+        body: &[u8],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), crate::SignError> {
+        match self {
+            Self::AccessKey(creds) => crate::sign(creds, method, uri, headers, body, now),
+            Self::IamToken(token) => {
+                let mut value = http::HeaderValue::from_str(token.expose())
+                    .map_err(|_| crate::SignError::InvalidIamToken)?;
+                value.set_sensitive(true);
+                headers.insert(crate::HEADER_AUTH_TOKEN, value);
+                Ok(())
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::AccessKey(c) => f.debug_tuple("AccessKey").field(c).finish(),
+            Self::IamToken(t) => f.debug_tuple("IamToken").field(t).finish(),
+        }
+    }
+}
+
+impl fmt::Display for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::AccessKey(c) => fmt::Display::fmt(c, f),
+            Self::IamToken(_) => f.write_str("IAM token (***)"),
+        }
+    }
+}
