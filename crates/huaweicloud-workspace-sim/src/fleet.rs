@@ -1,0 +1,506 @@
+//! The simulated fleet: desktops, their users, and how many hours each one is
+//! used in every hour of every day. Everything here is a pure function of the
+//! seed, so a test can recompute exactly what the simulator answers.
+
+use chrono::{Datelike, NaiveDate, Weekday};
+
+/// One simulated desktop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesktopSpec {
+    /// The desktop id, shaped like a real one (a random UUID).
+    pub id: String,
+    /// The user the desktop is assigned to; `None` for an unassigned desktop.
+    pub username: Option<String>,
+    /// The user's domain; `None` for the main domain (and for unassigned desktops).
+    pub user_domain: Option<String>,
+}
+
+/// How a desktop is used over a week.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Profile {
+    /// Never used: unassigned, or its user is away for good.
+    Idle,
+    /// Office hours on weekdays, starting at `start` (UTC hour), lunch break included.
+    Office { start: u32 },
+    /// Night shifts, four nights on and three off, starting at `start` (UTC hour).
+    Shift { start: u32 },
+    /// On almost all the time (a kiosk or a build machine).
+    AlwaysOn,
+    /// A few hours now and then, any day.
+    Occasional,
+}
+
+#[derive(Debug, Clone)]
+struct Desktop {
+    spec: DesktopSpec,
+    key: u64,
+    profile: Profile,
+}
+
+/// A deterministic fleet of desktops: a pure function of `(seed, desktops)`.
+///
+/// Desktops are kept in their stable order, sorted by id, which is also the
+/// order the simulator pages in. [`Fleet::hourly_hundredths`] and
+/// [`Fleet::daily_hundredths`] give the usage the simulator reports.
+///
+/// ```
+/// use huaweicloud_workspace_sim::Fleet;
+/// use chrono::NaiveDate;
+///
+/// let fleet = Fleet::new(7, 20);
+/// assert_eq!(fleet.desktops().len(), 20);
+/// let day = NaiveDate::from_ymd_opt(2024, 3, 4).unwrap();
+/// let sum: u64 = (0..24).map(|h| fleet.hourly_hundredths(0, day, h)).sum();
+/// assert_eq!(fleet.daily_hundredths(0, day), sum);
+/// assert_eq!(Fleet::new(7, 20), fleet);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Fleet {
+    seed: u64,
+    desktops: Vec<Desktop>,
+    specs: Vec<DesktopSpec>,
+}
+
+impl PartialEq for Fleet {
+    fn eq(&self, other: &Self) -> bool {
+        self.seed == other.seed && self.specs == other.specs
+    }
+}
+
+impl Eq for Fleet {}
+
+const FIRST_NAMES: &[&str] = &[
+    "wei", "fang", "li", "jun", "min", "hui", "ana", "joao", "maria", "pedro", "lucas", "sofia",
+    "ahmed", "fatima", "omar", "leila", "james", "emma", "olivia", "noah", "mei", "chen", "yuki",
+    "arjun", "priya", "ivan", "elena", "kemal", "ayse", "thabo",
+];
+const LAST_NAMES: &[&str] = &[
+    "wang", "zhang", "liu", "chen", "yang", "huang", "silva", "santos", "oliveira", "souza",
+    "hassan", "ali", "smith", "jones", "brown", "li", "zhao", "sato", "patel", "kumar", "petrov",
+    "yilmaz", "demir", "nkosi", "garcia", "lopez",
+];
+/// The secondary domain some users belong to.
+const OTHER_DOMAIN: &str = "branch.example.com";
+
+impl Fleet {
+    /// Builds the fleet of `desktops` desktops for `seed`.
+    ///
+    /// The first `n` desktops generated for a seed are the same whatever the
+    /// fleet size, so a larger fleet contains a smaller one.
+    pub fn new(seed: u64, desktops: usize) -> Self {
+        let mut out = Vec::with_capacity(desktops);
+        let mut user_no = 0u64;
+        let mut current: Option<(String, Option<String>)> = None;
+        let mut used_names = std::collections::HashSet::new();
+        for i in 0..desktops as u64 {
+            let id = uuid_like(hash(&[seed, 1, i]), hash(&[seed, 2, i]));
+            let key = hash(&[seed, 3, i]);
+            let roll = unit(hash(&[key, 10]));
+            // About 8% unassigned, 17% another desktop of the previous user.
+            let user = if roll < 0.08 {
+                None
+            } else if roll < 0.25 && current.is_some() {
+                current.clone()
+            } else {
+                user_no += 1;
+                let h = hash(&[seed, 4, user_no]);
+                let first = FIRST_NAMES[(h % FIRST_NAMES.len() as u64) as usize];
+                let last = LAST_NAMES[((h >> 16) % LAST_NAMES.len() as u64) as usize];
+                let mut name = format!("{first}.{last}");
+                let mut k = 2;
+                while used_names.contains(&name) {
+                    name = format!("{first}.{last}{k}");
+                    k += 1;
+                }
+                used_names.insert(name.clone());
+                let domain = (unit(hash(&[h, 5])) < 0.1).then(|| OTHER_DOMAIN.to_string());
+                current = Some((name, domain));
+                current.clone()
+            };
+            let profile = match &user {
+                None => Profile::Idle,
+                Some(_) => {
+                    let p = unit(hash(&[key, 11]));
+                    let start = hash(&[key, 12]);
+                    // Office start in UTC for users at UTC+8, UTC+3, UTC+1 or UTC-3, 8 or 9 local.
+                    let offsets = [-8i32, -3, -1, 3];
+                    let local = 8 + (start % 2) as i32;
+                    let office =
+                        (local + offsets[((start >> 8) % 4) as usize]).rem_euclid(24) as u32;
+                    if p < 0.10 {
+                        Profile::Idle
+                    } else if p < 0.75 {
+                        Profile::Office { start: office }
+                    } else if p < 0.85 {
+                        Profile::Shift {
+                            start: (office + 12) % 24,
+                        }
+                    } else if p < 0.90 {
+                        Profile::AlwaysOn
+                    } else {
+                        Profile::Occasional
+                    }
+                }
+            };
+            let (username, user_domain) = match user {
+                Some((u, d)) => (Some(u), d),
+                None => (None, None),
+            };
+            out.push(Desktop {
+                spec: DesktopSpec {
+                    id,
+                    username,
+                    user_domain,
+                },
+                key,
+                profile,
+            });
+        }
+        out.sort_by(|a, b| a.spec.id.cmp(&b.spec.id));
+        let specs = out.iter().map(|d| d.spec.clone()).collect();
+        Fleet {
+            seed,
+            desktops: out,
+            specs,
+        }
+    }
+
+    /// The seed the fleet was built from.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The desktops in their stable order (sorted by id), the order of paging.
+    pub fn desktops(&self) -> &[DesktopSpec] {
+        &self.specs
+    }
+
+    /// The position of the desktop with this id in [`Fleet::desktops`].
+    pub fn index_of(&self, desktop_id: &str) -> Option<usize> {
+        self.specs
+            .binary_search_by(|d| d.id.as_str().cmp(desktop_id))
+            .ok()
+    }
+
+    /// Whether the desktop at `index` is never used (0 h in every period).
+    pub fn is_idle(&self, index: usize) -> bool {
+        self.desktops
+            .get(index)
+            .is_some_and(|d| d.profile == Profile::Idle)
+    }
+
+    /// Indices (into [`Fleet::desktops`], in order) of the desktops a query
+    /// with these filters returns, before paging: exactly what the simulator
+    /// counts in `total_count`.
+    ///
+    /// `desktop_ids`: only these ids (unknown ids are ignored). `username`:
+    /// only desktops of that user in `user_domain`, where `None` means the
+    /// main domain (users of other domains need the domain given).
+    pub fn matching(
+        &self,
+        desktop_ids: Option<&[String]>,
+        username: Option<&str>,
+        user_domain: Option<&str>,
+    ) -> Vec<usize> {
+        let by_user = |d: &DesktopSpec| match username {
+            None => true,
+            Some(u) => d.username.as_deref() == Some(u) && d.user_domain.as_deref() == user_domain,
+        };
+        match desktop_ids {
+            Some(ids) => {
+                let mut idx: Vec<usize> = ids.iter().filter_map(|id| self.index_of(id)).collect();
+                idx.sort_unstable();
+                idx.dedup();
+                idx.retain(|&i| by_user(&self.specs[i]));
+                idx
+            }
+            None => (0..self.specs.len())
+                .filter(|&i| by_user(&self.specs[i]))
+                .collect(),
+        }
+    }
+
+    /// Hundredths of an hour (0..=100) the desktop at `index` was used during
+    /// the hour starting at `hour`:00 UTC on `date`. 0 for an index out of range
+    /// or an hour above 23.
+    pub fn hourly_hundredths(&self, index: usize, date: NaiveDate, hour: u32) -> u64 {
+        match self.desktops.get(index) {
+            Some(d) if hour < 24 => {
+                let day = DayParams::new(d, date);
+                day.hour(hour)
+            }
+            _ => 0,
+        }
+    }
+
+    /// Hundredths of an hour the desktop at `index` was used on `date` (UTC):
+    /// always the sum of its 24 hourly values.
+    pub fn daily_hundredths(&self, index: usize, date: NaiveDate) -> u64 {
+        match self.desktops.get(index) {
+            Some(d) => {
+                let day = DayParams::new(d, date);
+                (0..24).map(|h| day.hour(h)).sum()
+            }
+            None => 0,
+        }
+    }
+}
+
+/// What a desktop does on one day; hours are then cheap to derive.
+struct DayParams {
+    key: u64,
+    profile: Profile,
+    day_key: u64,
+    /// Whether the desktop is used at all this day.
+    active: bool,
+    weekend: bool,
+    /// For occasional use: first hour and number of hours.
+    window: (u32, u32),
+}
+
+impl DayParams {
+    fn new(d: &Desktop, date: NaiveDate) -> Self {
+        let day_no = date.num_days_from_ce() as u64;
+        let day_key = hash(&[d.key, 20, day_no]);
+        let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
+        let r = unit(hash(&[day_key, 1]));
+        let active = match d.profile {
+            Profile::Idle => false,
+            // Away 10% of weekdays; works 8% of weekends.
+            Profile::Office { .. } => {
+                if weekend {
+                    r < 0.08
+                } else {
+                    r >= 0.10
+                }
+            }
+            Profile::Shift { .. } => (day_no + (d.key % 7)) % 7 < 4,
+            Profile::AlwaysOn => r >= 0.02,
+            Profile::Occasional => r < 0.3,
+        };
+        let w = hash(&[day_key, 2]);
+        let window = ((w % 24) as u32, 1 + ((w >> 8) % 4) as u32);
+        DayParams {
+            key: d.key,
+            profile: d.profile,
+            day_key,
+            active,
+            weekend,
+            window,
+        }
+    }
+
+    fn hour(&self, hour: u32) -> u64 {
+        if !self.active {
+            return 0;
+        }
+        let h = mix(self.day_key ^ u64::from(hour).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ self.key);
+        let pct = h % 101; // 0..=100
+        let r = (h >> 8) % 100; // 0..99 as a probability
+        match self.profile {
+            Profile::Idle => 0,
+            Profile::Office { start } => {
+                let rel = (hour + 24 - start) % 24;
+                let len = if self.weekend { 3 } else { 9 };
+                if rel < len {
+                    if rel == 4 && !self.weekend {
+                        // Lunch: often away.
+                        if r < 50 { pct / 2 } else { 0 }
+                    } else if r < 85 {
+                        60 + pct * 40 / 100
+                    } else {
+                        pct * 40 / 100
+                    }
+                } else if rel < len + 3 && r < 15 {
+                    // Some overtime.
+                    pct
+                } else {
+                    0
+                }
+            }
+            Profile::Shift { start } => {
+                let rel = (hour + 24 - start) % 24;
+                if rel < 8 {
+                    if r < 90 { 70 + pct * 30 / 100 } else { pct / 2 }
+                } else {
+                    0
+                }
+            }
+            Profile::AlwaysOn => 90 + pct / 10,
+            Profile::Occasional => {
+                let (first, len) = self.window;
+                let rel = (hour + 24 - first) % 24;
+                if rel < len { 20 + pct * 80 / 100 } else { 0 }
+            }
+        }
+    }
+}
+
+/// SplitMix64's finaliser: a good, cheap 64-bit mixer.
+pub(crate) fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Hashes a sequence of numbers.
+pub(crate) fn hash(parts: &[u64]) -> u64 {
+    parts
+        .iter()
+        .fold(0x5151_5151_u64, |acc, &p| mix(acc.rotate_left(17) ^ p))
+}
+
+/// Maps a hash to `[0, 1)`.
+pub(crate) fn unit(h: u64) -> f64 {
+    (h >> 11) as f64 / (1u64 << 53) as f64
+}
+
+fn uuid_like(a: u64, b: u64) -> String {
+    let a = (a & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000; // version 4
+    let b = (b & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000; // RFC 4122 variant
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xFFFF,
+        a & 0xFFFF,
+        b >> 48,
+        b & 0xFFFF_FFFF_FFFF
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn ids_are_unique_sorted_uuids() {
+        let f = Fleet::new(1, 500);
+        let ids: Vec<&str> = f.desktops().iter().map(|d| d.id.as_str()).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(ids, sorted);
+        for id in ids {
+            assert_eq!(id.len(), 36);
+            assert_eq!(&id[14..15], "4");
+            assert!(id.chars().all(|c| c == '-' || c.is_ascii_hexdigit()));
+        }
+    }
+
+    #[test]
+    fn same_seed_same_fleet_other_seed_other_fleet() {
+        assert_eq!(Fleet::new(3, 50), Fleet::new(3, 50));
+        assert_ne!(Fleet::new(3, 50), Fleet::new(4, 50));
+    }
+
+    #[test]
+    fn larger_fleet_contains_smaller_one() {
+        let small = Fleet::new(9, 100);
+        let big = Fleet::new(9, 250);
+        for (i, d) in small.desktops().iter().enumerate() {
+            let j = big.index_of(&d.id).unwrap();
+            assert_eq!(&big.desktops()[j], d);
+            let date = day(2024, 5, 6);
+            assert_eq!(
+                small.daily_hundredths(i, date),
+                big.daily_hundredths(j, date)
+            );
+        }
+    }
+
+    #[test]
+    fn fleet_is_realistic() {
+        let f = Fleet::new(1, 200);
+        let unassigned = f.desktops().iter().filter(|d| d.username.is_none()).count();
+        assert!(unassigned > 0, "some desktops have no user");
+        let mut per_user = std::collections::HashMap::new();
+        for d in f.desktops() {
+            if let Some(u) = &d.username {
+                *per_user.entry(u.clone()).or_insert(0) += 1;
+            }
+        }
+        assert!(per_user.values().any(|&n| n == 1));
+        assert!(
+            per_user.values().any(|&n| n > 1),
+            "some users have several desktops"
+        );
+        assert!(f.desktops().iter().any(|d| d.user_domain.is_some()));
+
+        // A share idle all period, the others used; weekdays busier than weekends.
+        let start = day(2024, 1, 1); // a Monday
+        let days: Vec<NaiveDate> = (0..28).map(|i| start + chrono::Days::new(i)).collect();
+        let idle = (0..200)
+            .filter(|&i| days.iter().all(|&d| f.daily_hundredths(i, d) == 0))
+            .count();
+        assert!(idle >= 10 && idle <= 80, "idle desktops: {idle}");
+        for i in 0..200 {
+            if f.is_idle(i) {
+                assert!(days.iter().all(|&d| f.daily_hundredths(i, d) == 0));
+            }
+        }
+        let total = |weekend: bool| -> u64 {
+            days.iter()
+                .filter(|d| matches!(d.weekday(), Weekday::Sat | Weekday::Sun) == weekend)
+                .map(|&d| (0..200).map(|i| f.daily_hundredths(i, d)).sum::<u64>())
+                .sum()
+        };
+        // Per day: 20 weekdays, 8 weekend days.
+        let (weekday, weekend) = (total(false) / 20, total(true) / 8);
+        assert!(
+            weekday > 2 * weekend,
+            "per day: weekdays {weekday}, weekends {weekend}"
+        );
+        // Hours stay in range.
+        for i in 0..200 {
+            for h in 0..24 {
+                assert!(f.hourly_hundredths(i, start, h) <= 100);
+            }
+            assert!(f.daily_hundredths(i, start) <= 2400);
+        }
+    }
+
+    #[test]
+    fn matching_filters() {
+        let f = Fleet::new(1, 200);
+        assert_eq!(f.matching(None, None, None).len(), 200);
+        let multi = f
+            .desktops()
+            .iter()
+            .find(|d| {
+                d.user_domain.is_none()
+                    && d.username.is_some()
+                    && f.desktops()
+                        .iter()
+                        .filter(|e| e.username == d.username)
+                        .count()
+                        > 1
+            })
+            .unwrap();
+        let name = multi.username.clone().unwrap();
+        let got = f.matching(None, Some(&name), None);
+        assert!(got.len() > 1);
+        for i in &got {
+            assert_eq!(f.desktops()[*i].username.as_deref(), Some(name.as_str()));
+        }
+        let ids = vec![
+            f.desktops()[5].id.clone(),
+            "no-such-desktop".to_string(),
+            f.desktops()[2].id.clone(),
+            f.desktops()[5].id.clone(),
+        ];
+        assert_eq!(f.matching(Some(&ids), None, None), vec![2, 5]);
+        let other = f
+            .desktops()
+            .iter()
+            .find(|d| d.user_domain.is_some())
+            .unwrap();
+        let u = other.username.as_deref();
+        assert!(f.matching(None, u, None).is_empty());
+        assert!(!f.matching(None, u, other.user_domain.as_deref()).is_empty());
+    }
+}

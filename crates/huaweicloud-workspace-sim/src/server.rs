@@ -1,0 +1,800 @@
+//! The HTTP server: routing, authentication, throttling, faults, answers.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::connect_info::Connected;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::response::Response;
+use axum::serve::{IncomingStream, Listener};
+use chrono::Utc;
+use http::{HeaderValue, Method, StatusCode, header};
+use huaweicloud_signer::{AccessKeyCredentials, Secret, VerifyError, VerifyOptions};
+use subtle::ConstantTimeEq;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use crate::fleet::{Fleet, hash, unit};
+use crate::{FaultKind, SimError, SimulatorBuilder, query};
+
+/// How many requests ended each way, since start. A snapshot.
+///
+/// `total` counts every request; each one also lands in exactly one of
+/// `ok`, `validation_rejected`, `auth_failed`, `forbidden`, `throttled`,
+/// `not_found`, `method_not_allowed`, or `faults_injected` (whose slow
+/// responses are then answered and counted as they end, too).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Every request received.
+    pub total: u64,
+    /// Answered 200.
+    pub ok: u64,
+    /// Refused by validation (400 `WKS.0001`).
+    pub validation_rejected: u64,
+    /// Refused by authentication (401).
+    pub auth_failed: u64,
+    /// Refused for a project id that is not the simulator's (403).
+    pub forbidden: u64,
+    /// Faults injected (see [`crate::FaultConfig`]), slow responses included.
+    pub faults_injected: u64,
+    /// Refused by the rate limit (429), not counting injected 429s.
+    pub throttled: u64,
+    /// Unknown path (404).
+    pub not_found: u64,
+    /// Other method on the right path (405).
+    pub method_not_allowed: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    total: AtomicU64,
+    ok: AtomicU64,
+    validation_rejected: AtomicU64,
+    auth_failed: AtomicU64,
+    forbidden: AtomicU64,
+    faults_injected: AtomicU64,
+    throttled: AtomicU64,
+    not_found: AtomicU64,
+    method_not_allowed: AtomicU64,
+}
+
+impl Counters {
+    fn snapshot(&self) -> Stats {
+        let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        Stats {
+            total: g(&self.total),
+            ok: g(&self.ok),
+            validation_rejected: g(&self.validation_rejected),
+            auth_failed: g(&self.auth_failed),
+            forbidden: g(&self.forbidden),
+            faults_injected: g(&self.faults_injected),
+            throttled: g(&self.throttled),
+            not_found: g(&self.not_found),
+            method_not_allowed: g(&self.method_not_allowed),
+        }
+    }
+}
+
+fn bump(c: &AtomicU64) {
+    c.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Failures in a row that lock an access key, and for how long.
+const LOCK_AFTER: u32 = 5;
+const LOCK_FOR: Duration = Duration::from_secs(300);
+/// The largest body read.
+const MAX_BODY: usize = 4 << 20;
+
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+#[derive(Default)]
+struct Failures {
+    in_a_row: u32,
+    locked_until: Option<Instant>,
+}
+
+struct Shared {
+    cfg: SimulatorBuilder,
+    ak: String,
+    sk: Secret,
+    fleet: Fleet,
+    counters: Counters,
+    seq: AtomicU64,
+    buckets: Mutex<HashMap<String, Bucket>>,
+    failures: Mutex<HashMap<String, Failures>>,
+}
+
+/// A running simulator. Dropping it stops the server too (without waiting);
+/// prefer [`RunningSimulator::shutdown`].
+pub struct RunningSimulator {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    base_url: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for RunningSimulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningSimulator")
+            .field("base_url", &self.base_url)
+            .field("project_id", &self.shared.cfg.project_id)
+            .field("access_key", &self.shared.ak)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunningSimulator {
+    /// The base URL, e.g. `http://127.0.0.1:41234` (no trailing slash).
+    pub fn base_url(&self) -> String {
+        self.base_url.clone()
+    }
+
+    /// The address the simulator listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The project id requests must use.
+    pub fn project_id(&self) -> &str {
+        &self.shared.cfg.project_id
+    }
+
+    /// The AK/SK (and security token, when configured) to sign with.
+    pub fn credentials(&self) -> AccessKeyCredentials {
+        credentials(&self.shared)
+    }
+
+    /// A snapshot of the request counters.
+    pub fn stats(&self) -> Stats {
+        self.shared.counters.snapshot()
+    }
+
+    /// The fleet being served.
+    pub fn fleet(&self) -> &Fleet {
+        &self.shared.fleet
+    }
+
+    /// Stops accepting, lets requests in flight finish (for at most 5 s),
+    /// and returns when the server has stopped.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(mut task) = self.task.take() {
+            if tokio::time::timeout(Duration::from_secs(5), &mut task)
+                .await
+                .is_err()
+            {
+                task.abort();
+                let _ = task.await;
+            }
+        }
+    }
+}
+
+impl Drop for RunningSimulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+fn credentials(shared: &Shared) -> AccessKeyCredentials {
+    // The pair was validated at start, so this cannot fail; fall back to the
+    // raw constructor path anyway rather than panic.
+    let creds = match AccessKeyCredentials::new(shared.ak.clone(), shared.sk.clone()) {
+        Ok(c) => c,
+        Err(_) => unreachable_credentials(),
+    };
+    match &shared.cfg.security_token {
+        Some(t) => creds.with_security_token(t.clone()),
+        None => creds,
+    }
+}
+
+#[allow(clippy::expect_used)]
+fn unreachable_credentials() -> AccessKeyCredentials {
+    AccessKeyCredentials::new("SIMAK", "SIMSK").expect("constant credentials are valid")
+}
+
+/// The default AK/SK for a seed.
+fn default_keys(seed: u64) -> (String, String) {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let chars = |tag: u64, n: usize| -> String {
+        (0..n as u64)
+            .map(|i| ALPHABET[(hash(&[seed, tag, i]) % ALPHABET.len() as u64) as usize] as char)
+            .collect()
+    };
+    (
+        format!("SIMAK{}", chars(100, 15)),
+        format!("SIMSK{}", chars(101, 35)),
+    )
+}
+
+pub(crate) async fn start(cfg: SimulatorBuilder) -> Result<RunningSimulator, SimError> {
+    let invalid = |option, rule: &str| SimError::InvalidOption {
+        option,
+        rule: rule.to_string(),
+    };
+    if cfg.project_id.is_empty() || cfg.project_id.contains('/') {
+        return Err(invalid(
+            "project_id",
+            "must be non-empty and contain no '/'",
+        ));
+    }
+    if !(0.0..=1.0).contains(&cfg.faults.rate) {
+        return Err(invalid("faults.rate", "must be between 0 and 1"));
+    }
+    if let Some(r) = cfg.rate_limit {
+        if !(r.is_finite() && r > 0.0) {
+            return Err(invalid(
+                "rate_limit",
+                "must be a positive number per second",
+            ));
+        }
+    }
+    let (ak, sk) = match &cfg.access_key {
+        Some((ak, sk)) => (ak.clone(), sk.clone()),
+        None => {
+            let (ak, sk) = default_keys(cfg.seed);
+            (ak, Secret::from(sk))
+        }
+    };
+    if AccessKeyCredentials::new(ak.clone(), sk.clone()).is_err() {
+        return Err(invalid("access_key", "AK and SK must be non-empty"));
+    }
+    if ak.contains([',', ' ', '=']) {
+        return Err(invalid("access_key", "AK must not contain ',', ' ' or '='"));
+    }
+    let listener = TcpListener::bind(cfg.addr)
+        .await
+        .map_err(|source| SimError::Bind {
+            addr: cfg.addr,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| SimError::Bind {
+        addr: cfg.addr,
+        source,
+    })?;
+    let fleet = Fleet::new(cfg.seed, cfg.desktops);
+    let shared = Arc::new(Shared {
+        cfg,
+        ak,
+        sk,
+        fleet,
+        counters: Counters::default(),
+        seq: AtomicU64::new(0),
+        buckets: Mutex::new(HashMap::new()),
+        failures: Mutex::new(HashMap::new()),
+    });
+    let app = Router::new().fallback(handle).with_state(shared.clone());
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let serve = axum::serve(
+        SimListener(listener),
+        app.into_make_service_with_connect_info::<ConnCtl>(),
+    )
+    .with_graceful_shutdown(async move {
+        let _ = stop_rx.await;
+    });
+    let task = tokio::spawn(async move {
+        if let Err(err) = serve.await {
+            tracing::warn!("workspace simulator stopped: {err}");
+        }
+    });
+    Ok(RunningSimulator {
+        shared,
+        addr,
+        base_url: format!("http://{addr}"),
+        stop: Some(stop_tx),
+        task: Some(task),
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Connections that can be reset on demand.
+
+struct SimListener(TcpListener);
+
+impl Listener for SimListener {
+    type Io = ResettableStream;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            match self.0.accept().await {
+                Ok((stream, addr)) => {
+                    let _ = stream.set_nodelay(true);
+                    let io = ResettableStream {
+                        inner: stream,
+                        reset: Arc::new(AtomicBool::new(false)),
+                    };
+                    return (io, addr);
+                }
+                // Out of file descriptors and the like: wait, then retry.
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        self.0.local_addr()
+    }
+}
+
+/// A TCP stream that, once its flag is set, fails every read and write and
+/// closes with a zero linger, so the peer sees a reset.
+struct ResettableStream {
+    inner: TcpStream,
+    reset: Arc<AtomicBool>,
+}
+
+impl ResettableStream {
+    fn check(&self) -> io::Result<()> {
+        if self.reset.load(Ordering::Relaxed) {
+            let _ = self.inner.set_zero_linger();
+            return Err(io::ErrorKind::ConnectionReset.into());
+        }
+        Ok(())
+    }
+}
+
+impl AsyncRead for ResettableStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        this.check()?;
+        Pin::new(&mut this.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for ResettableStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        this.check()?;
+        Pin::new(&mut this.inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        this.check()?;
+        Pin::new(&mut this.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        this.check()?;
+        Pin::new(&mut this.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        this.check()?;
+        Pin::new(&mut this.inner).poll_shutdown(cx)
+    }
+}
+
+/// Per-connection handle given to the handler.
+#[derive(Clone)]
+struct ConnCtl {
+    reset: Arc<AtomicBool>,
+}
+
+impl Connected<IncomingStream<'_, SimListener>> for ConnCtl {
+    fn connect_info(stream: IncomingStream<'_, SimListener>) -> Self {
+        ConnCtl {
+            reset: stream.io().reset.clone(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The handler.
+
+fn error_body(code: &str, msg: &str, detail: Option<&str>) -> String {
+    let mut v = serde_json::json!({ "error_code": code, "error_msg": msg });
+    if let (Some(d), Some(obj)) = (detail, v.as_object_mut()) {
+        obj.insert("error_detail".to_string(), d.into());
+    }
+    v.to_string()
+}
+
+fn json_response(status: StatusCode, body: String) -> Response {
+    let mut r = Response::new(Body::from(body));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json;charset=UTF-8"),
+    );
+    r
+}
+
+fn error(status: StatusCode, code: &str, msg: &str, detail: Option<&str>) -> Response {
+    json_response(status, error_body(code, msg, detail))
+}
+
+async fn handle(
+    State(sim): State<Arc<Shared>>,
+    ConnectInfo(conn): ConnectInfo<ConnCtl>,
+    req: Request,
+) -> Response {
+    let n = sim.seq.fetch_add(1, Ordering::Relaxed);
+    bump(&sim.counters.total);
+    let mut resp = respond(&sim, &conn, n, req).await;
+    let id = format!("{:016x}{:016x}", hash(&[sim.cfg.seed, 90, n]), n);
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    resp
+}
+
+async fn respond(sim: &Shared, conn: &ConnCtl, n: u64, req: Request) -> Response {
+    let seed = sim.cfg.seed;
+    let (fixed, jitter) = sim.cfg.latency;
+    if !fixed.is_zero() || !jitter.is_zero() {
+        let extra = jitter.mul_f64(unit(hash(&[seed, 70, n])));
+        tokio::time::sleep(fixed + extra).await;
+    }
+
+    // Routing.
+    let path = req.uri().path();
+    let segments: Vec<&str> = path.split('/').collect();
+    let project = match segments.as_slice() {
+        ["", "v2", project, "desktops", "statistics", "used"] if !project.is_empty() => {
+            (*project).to_string()
+        }
+        _ => {
+            bump(&sim.counters.not_found);
+            return error(
+                StatusCode::NOT_FOUND,
+                "APIG.0101",
+                "The API does not exist or has not been published in the environment.",
+                None,
+            );
+        }
+    };
+    if req.method() != Method::POST {
+        bump(&sim.counters.method_not_allowed);
+        let mut r = error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "APIG.0101",
+            &format!(
+                "The API does not exist for method {}: use POST.",
+                req.method()
+            ),
+            None,
+        );
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return r;
+    }
+
+    let (parts, body) = req.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            bump(&sim.counters.validation_rejected);
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "WKS.0001",
+                &format!("The request is invalid: the body is larger than {MAX_BODY} bytes."),
+                None,
+            );
+        }
+    };
+
+    // Authentication.
+    let identity = match authenticate(sim, &parts, &body) {
+        Ok(id) => id,
+        Err(resp) => {
+            bump(&sim.counters.auth_failed);
+            return resp;
+        }
+    };
+    if project
+        .as_bytes()
+        .ct_eq(sim.cfg.project_id.as_bytes())
+        .unwrap_u8()
+        != 1
+    {
+        bump(&sim.counters.forbidden);
+        return error(
+            StatusCode::FORBIDDEN,
+            "APIG.0302",
+            "The IAM user is not authorized to access the API: the project id in the path is not the credentials' project.",
+            None,
+        );
+    }
+
+    // Rate limit.
+    if let Some(per_second) = sim.cfg.rate_limit {
+        if !take_token(sim, &identity, per_second) {
+            bump(&sim.counters.throttled);
+            return throttled();
+        }
+    }
+
+    // Faults.
+    let faults = &sim.cfg.faults;
+    if faults.rate > 0.0 && unit(hash(&[seed, 50, n])) < faults.rate {
+        let kinds: &[FaultKind] = if faults.kinds.is_empty() {
+            &FaultKind::ALL
+        } else {
+            &faults.kinds
+        };
+        let kind = kinds[(hash(&[seed, 51, n]) % kinds.len() as u64) as usize];
+        bump(&sim.counters.faults_injected);
+        match kind {
+            FaultKind::Throttle429 => return throttled(),
+            FaultKind::Internal500 => {
+                return error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "WKS.9999",
+                    "Internal server error.",
+                    None,
+                );
+            }
+            FaultKind::BadGateway502Html => {
+                let mut r = Response::new(Body::from(BAD_GATEWAY_HTML));
+                *r.status_mut() = StatusCode::BAD_GATEWAY;
+                r.headers_mut()
+                    .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+                return r;
+            }
+            FaultKind::Unavailable503Empty => {
+                let mut r = Response::new(Body::empty());
+                *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+                return r;
+            }
+            FaultKind::ResetConnection => {
+                conn.reset.store(true, Ordering::Relaxed);
+                let mut r = Response::new(Body::empty());
+                *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                return r;
+            }
+            FaultKind::SlowResponse => tokio::time::sleep(faults.slow).await,
+        }
+    }
+
+    // Validation and the answer.
+    let today = sim.cfg.today.unwrap_or_else(|| Utc::now().date_naive());
+    match query::parse(&body, today) {
+        Ok(q) => {
+            bump(&sim.counters.ok);
+            json_response(
+                StatusCode::OK,
+                query::answer(&sim.fleet, &q, sim.cfg.string_hours),
+            )
+        }
+        Err(msg) => {
+            bump(&sim.counters.validation_rejected);
+            error(StatusCode::BAD_REQUEST, "WKS.0001", &msg, None)
+        }
+    }
+}
+
+const BAD_GATEWAY_HTML: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+
+fn throttled() -> Response {
+    error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "APIG.0308",
+        "The throttling threshold has been reached: policy user over ratelimit,limit:100,time:1 minute",
+        None,
+    )
+}
+
+fn take_token(sim: &Shared, identity: &str, per_second: f64) -> bool {
+    let burst = per_second.max(1.0);
+    let now = Instant::now();
+    let mut buckets = match sim.buckets.lock() {
+        Ok(b) => b,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    let b = buckets.entry(identity.to_string()).or_insert(Bucket {
+        tokens: burst,
+        at: now,
+    });
+    let elapsed = now.saturating_duration_since(b.at).as_secs_f64();
+    b.tokens = (b.tokens + elapsed * per_second).min(burst);
+    b.at = now;
+    if b.tokens >= 1.0 {
+        b.tokens -= 1.0;
+        true
+    } else {
+        false
+    }
+}
+
+/// Returns the identity to rate-limit on, or the 401 to send.
+fn authenticate(
+    sim: &Shared,
+    parts: &http::request::Parts,
+    body: &[u8],
+) -> Result<String, Response> {
+    let unauthorized = |code: &str, msg: &str, detail: &str| {
+        error(StatusCode::UNAUTHORIZED, code, msg, Some(detail))
+    };
+    if let Some(token) = parts.headers.get("x-auth-token") {
+        let got = token.as_bytes();
+        for (i, t) in sim.cfg.iam_tokens.iter().enumerate() {
+            if got.ct_eq(t.expose().as_bytes()).unwrap_u8() == 1 {
+                return Ok(format!("iam-token#{i}"));
+            }
+        }
+        return Err(unauthorized(
+            "APIG.0301",
+            "Incorrect IAM authentication information: verify token fail",
+            "the X-Auth-Token is not valid",
+        ));
+    }
+
+    let claimed = claimed_access_key(&parts.headers);
+    if let Some(ak) = &claimed {
+        if sim.cfg.lockout && is_locked(sim, ak) {
+            return Err(unauthorized(
+                "APIG.0301",
+                "Incorrect IAM authentication information: the access key is locked after repeated signature failures, retry in 5 minutes",
+                "access key locked",
+            ));
+        }
+    }
+    let opts = VerifyOptions {
+        now: sim.cfg.now.unwrap_or_else(Utc::now),
+        max_skew: chrono::Duration::minutes(15),
+    };
+    let result = huaweicloud_signer::verify(
+        &parts.method,
+        &parts.uri,
+        &parts.headers,
+        body,
+        &opts,
+        |ak| (ak == sim.ak).then(|| sim.sk.clone()),
+    );
+    match result {
+        Ok(verified) => {
+            if let Some(token) = &sim.cfg.security_token {
+                let sent = parts.headers.get("x-security-token");
+                let signed = verified
+                    .signed_headers
+                    .iter()
+                    .any(|h| h == "x-security-token");
+                let equal = sent.is_some_and(|s| {
+                    s.as_bytes().ct_eq(token.expose().as_bytes()).unwrap_u8() == 1
+                });
+                if !(signed && equal) {
+                    note_failure(sim, &verified.access_key);
+                    return Err(unauthorized(
+                        "APIG.0301",
+                        "Incorrect IAM authentication information: verify security token fail",
+                        "X-Security-Token missing, unsigned or not valid",
+                    ));
+                }
+            }
+            note_success(sim, &verified.access_key);
+            Ok(format!("ak:{}", verified.access_key))
+        }
+        Err(err) => {
+            if let Some(ak) = &claimed {
+                if matches!(err, VerifyError::SignatureMismatch) {
+                    note_failure(sim, ak);
+                }
+            }
+            let detail = err.to_string();
+            Err(match err {
+                VerifyError::DateSkewed { .. } => unauthorized(
+                    "APIG.0303",
+                    "Incorrect app authentication information: the X-Sdk-Date is more than 15 minutes off",
+                    &detail,
+                ),
+                VerifyError::MissingAuthorization => unauthorized(
+                    "APIG.0301",
+                    "Incorrect IAM authentication information: no Authorization or X-Auth-Token header",
+                    &detail,
+                ),
+                _ => unauthorized(
+                    "APIG.0301",
+                    "Incorrect IAM authentication information: verify aksk signature fail",
+                    &detail,
+                ),
+            })
+        }
+    }
+}
+
+/// The `Access=` value of the Authorization header, when it parses.
+fn claimed_access_key(headers: &http::HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    huaweicloud_signer::parse_authorization(value)
+        .ok()
+        .map(|p| p.access_key)
+}
+
+fn lock_failures(sim: &Shared) -> std::sync::MutexGuard<'_, HashMap<String, Failures>> {
+    match sim.failures.lock() {
+        Ok(f) => f,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+fn is_locked(sim: &Shared, ak: &str) -> bool {
+    let mut failures = lock_failures(sim);
+    match failures.get_mut(ak) {
+        Some(f) => match f.locked_until {
+            Some(until) if Instant::now() < until => true,
+            Some(_) => {
+                *f = Failures::default();
+                false
+            }
+            None => false,
+        },
+        None => false,
+    }
+}
+
+fn note_failure(sim: &Shared, ak: &str) {
+    if !sim.cfg.lockout {
+        return;
+    }
+    let mut failures = lock_failures(sim);
+    // Bound the map: a flood of random access keys must not grow it forever.
+    if failures.len() > 10_000 && !failures.contains_key(ak) {
+        return;
+    }
+    let f = failures.entry(ak.to_string()).or_default();
+    f.in_a_row += 1;
+    if f.in_a_row >= LOCK_AFTER {
+        f.locked_until = Some(Instant::now() + LOCK_FOR);
+    }
+}
+
+fn note_success(sim: &Shared, ak: &str) {
+    if sim.cfg.lockout {
+        lock_failures(sim).remove(ak);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_keys_look_like_keys() {
+        let (ak, sk) = default_keys(1);
+        assert_eq!(ak.len(), 20);
+        assert_eq!(sk.len(), 40);
+        assert!(ak.starts_with("SIMAK") && sk.starts_with("SIMSK"));
+        assert_eq!(default_keys(1), (ak.clone(), sk));
+        assert_ne!(default_keys(2).0, ak);
+    }
+}
