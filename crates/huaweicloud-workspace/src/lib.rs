@@ -1,1 +1,82 @@
-//! The desktop-usage SDK facade (work in progress).
+//! The Rust SDK for Huawei Cloud Workspace desktop-usage statistics: how many
+//! hours each cloud desktop was used, per day or per hour.
+//!
+//! What this crate is for: applications that want usage reports. It gives a
+//! [`Client`] (regions, endpoint overrides, credentials from the environment
+//! or the profile file, AK/SK signing or IAM tokens, timeouts, retries with
+//! backoff and adaptive rate limiting) and a [`DesktopUsageQuery`] that hides
+//! every limit of the wire API: ranges of any length, any number of desktop
+//! ids, concurrent paging, exact hours ([`Hours`], no floating point), and a
+//! typed [`Error`] for every failure.
+//!
+//! What it is not for: other Workspace operations, or the raw wire types
+//! (use `huaweicloud-workspace-api` for those), and it neither signs nor
+//! verifies on its own (that is `huaweicloud-signer`). It talks to the one
+//! deprecated-but-working operation `ListUsedDesktopInfo`.
+//!
+//! # Example
+//!
+//! Against the local simulator (the same code works against the real cloud
+//! with `.region(Region::CN_NORTH_4)` and your credentials):
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use futures::TryStreamExt;
+//! use huaweicloud_workspace::{Client, Credentials};
+//! use huaweicloud_workspace_sim::Simulator;
+//!
+//! let sim = Simulator::builder().desktops(12).start().await?;
+//! let client = Client::builder()
+//!     .endpoint(sim.base_url())
+//!     .project_id(sim.project_id())
+//!     .credentials(Credentials::AccessKey(sim.credentials()))
+//!     .build()?;
+//!
+//! // The whole report, sorted by desktop id.
+//! let report = client.desktop_usage().last_days(40).send().await?;
+//! assert_eq!(report.desktops.len(), 12);
+//! for (desktop, hours) in report.totals_per_desktop() {
+//!     println!("{desktop}: {hours} h");
+//! }
+//!
+//! // Or one desktop at a time, with bounded memory.
+//! let mut stream = Box::pin(client.desktop_usage().last_days(40).into_stream());
+//! let mut n = 0;
+//! while let Some(desktop) = stream.try_next().await? {
+//!     n += 1;
+//!     assert_eq!(desktop.total_hours(), report.desktops[n - 1].total_hours());
+//! }
+//! assert_eq!(n, 12);
+//! # sim.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! # Errors
+//!
+//! Every failure is an [`Error`]; [`Error::exit_class`] maps it to an exit
+//! code (2 input, 3 authentication, 4 API, 5 network) and
+//! [`Error::request_id`] gives the id to quote to support.
+
+mod client;
+mod error;
+mod model;
+mod query;
+mod region;
+mod retry;
+mod windows;
+
+pub use client::{
+    Client, ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_OPERATION_TIMEOUT, DEFAULT_USER_AGENT, MAX_RESPONSE_BYTES,
+};
+pub use error::{BODY_PREFIX_BYTES, Error, ErrorClass, TimeoutScope};
+pub use huaweicloud_signer::{AccessKeyCredentials, Credentials, CredentialsError, Secret};
+pub use huaweicloud_workspace_api::Hours;
+pub use model::{
+    DesktopUsage, GroupBy, Page, Period, PeriodUsage, Progress, UsageReport, UserTotals,
+};
+pub use query::{DesktopUsageQuery, MAX_IDS_PER_REQUEST, MAX_PAGE_SIZE};
+pub use region::Region;
+pub use retry::RetryConfig;
+pub use windows::MAX_WINDOW_DAYS;
