@@ -137,14 +137,12 @@ fn host_of(uri: &Uri) -> Option<String> {
 }
 
 /// The single value of a header to sign, trimmed like Python's `str.strip()`.
-fn header_value<'a>(headers: &'a HeaderMap, uri: &Uri, name: &str) -> Result<String, SignError> {
+fn header_value(headers: &HeaderMap, uri: &Uri, name: &str) -> Result<String, SignError> {
     let mut values = headers.get_all(name).iter();
     let Some(value) = values.next() else {
         // HTTP/2 carries the host in the URI, not in a Host header.
-        if name == "host" {
-            if let Some(host) = host_of(uri) {
-                return Ok(host);
-            }
+        if let Some(host) = host_of(uri).filter(|_| name == "host") {
+            return Ok(host);
         }
         return Err(SignError::SignedHeaderMissing(name.to_owned()));
     };
@@ -309,11 +307,12 @@ pub fn sign(
             continue;
         };
         let trimmed = text.trim();
-        if trimmed.len() != text.len() {
-            if let Ok(mut new) = HeaderValue::from_bytes(trimmed.as_bytes()) {
-                new.set_sensitive(value.is_sensitive());
-                *value = new;
-            }
+        if trimmed.len() == text.len() {
+            continue;
+        }
+        if let Ok(mut new) = HeaderValue::from_bytes(trimmed.as_bytes()) {
+            new.set_sensitive(value.is_sensitive());
+            *value = new;
         }
     }
     let signed = signed_header_names(headers);

@@ -1,6 +1,8 @@
 //! The Rust signer against vectors produced by the official huaweicloudsdkcore signer
 //! (`cargo xtask vectors` writes `vectors.json`; `cargo xtask ci` checks it is current).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use huaweicloud_signer::{
