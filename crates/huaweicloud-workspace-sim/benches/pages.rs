@@ -5,6 +5,9 @@
 //! Options (environment): `SIM_BENCH_SECS` (default 5), `SIM_BENCH_CLIENTS`
 //! (default 8), `SIM_BENCH_HOURLY=1` to ask for hourly periods instead.
 
+// A benchmark harness: failing loudly on a broken setup is the point.
+#![allow(clippy::expect_used)]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};

@@ -437,7 +437,7 @@ mod tests {
         let idle = (0..200)
             .filter(|&i| days.iter().all(|&d| f.daily_hundredths(i, d) == 0))
             .count();
-        assert!(idle >= 10 && idle <= 80, "idle desktops: {idle}");
+        assert!((10..=80).contains(&idle), "idle desktops: {idle}");
         for i in 0..200 {
             if f.is_idle(i) {
                 assert!(days.iter().all(|&d| f.daily_hundredths(i, d) == 0));

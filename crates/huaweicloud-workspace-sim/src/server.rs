@@ -175,14 +175,13 @@ impl RunningSimulator {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if let Some(mut task) = self.task.take() {
-            if tokio::time::timeout(Duration::from_secs(5), &mut task)
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(Duration::from_secs(5), &mut task)
                 .await
                 .is_err()
-            {
-                task.abort();
-                let _ = task.await;
-            }
+        {
+            task.abort();
+            let _ = task.await;
         }
     }
 }
@@ -241,13 +240,13 @@ pub(crate) async fn start(cfg: SimulatorBuilder) -> Result<RunningSimulator, Sim
     if !(0.0..=1.0).contains(&cfg.faults.rate) {
         return Err(invalid("faults.rate", "must be between 0 and 1"));
     }
-    if let Some(r) = cfg.rate_limit {
-        if !(r.is_finite() && r > 0.0) {
-            return Err(invalid(
-                "rate_limit",
-                "must be a positive number per second",
-            ));
-        }
+    if let Some(r) = cfg.rate_limit
+        && !(r.is_finite() && r > 0.0)
+    {
+        return Err(invalid(
+            "rate_limit",
+            "must be a positive number per second",
+        ));
     }
     let (ak, sk) = match &cfg.access_key {
         Some((ak, sk)) => (ak.clone(), sk.clone()),
@@ -518,7 +517,7 @@ async fn respond(sim: &Shared, conn: &ConnCtl, n: u64, req: Request) -> Response
         Ok(id) => id,
         Err(resp) => {
             bump(&sim.counters.auth_failed);
-            return resp;
+            return *resp;
         }
     };
     if project
@@ -537,11 +536,11 @@ async fn respond(sim: &Shared, conn: &ConnCtl, n: u64, req: Request) -> Response
     }
 
     // Rate limit.
-    if let Some(per_second) = sim.cfg.rate_limit {
-        if !take_token(sim, &identity, per_second) {
-            bump(&sim.counters.throttled);
-            return throttled();
-        }
+    if let Some(per_second) = sim.cfg.rate_limit
+        && !take_token(sim, &identity, per_second)
+    {
+        bump(&sim.counters.throttled);
+        return throttled();
     }
 
     // Faults.
@@ -641,9 +640,9 @@ fn authenticate(
     sim: &Shared,
     parts: &http::request::Parts,
     body: &[u8],
-) -> Result<String, Response> {
+) -> Result<String, Box<Response>> {
     let unauthorized = |code: &str, msg: &str, detail: &str| {
-        error(StatusCode::UNAUTHORIZED, code, msg, Some(detail))
+        Box::new(error(StatusCode::UNAUTHORIZED, code, msg, Some(detail)))
     };
     if let Some(token) = parts.headers.get("x-auth-token") {
         let got = token.as_bytes();
@@ -660,14 +659,15 @@ fn authenticate(
     }
 
     let claimed = claimed_access_key(&parts.headers);
-    if let Some(ak) = &claimed {
-        if sim.cfg.lockout && is_locked(sim, ak) {
-            return Err(unauthorized(
-                "APIG.0301",
-                "Incorrect IAM authentication information: the access key is locked after repeated signature failures, retry in 5 minutes",
-                "access key locked",
-            ));
-        }
+    if let Some(ak) = &claimed
+        && sim.cfg.lockout
+        && is_locked(sim, ak)
+    {
+        return Err(unauthorized(
+            "APIG.0301",
+            "Incorrect IAM authentication information: the access key is locked after repeated signature failures, retry in 5 minutes",
+            "access key locked",
+        ));
     }
     let opts = VerifyOptions {
         now: sim.cfg.now.unwrap_or_else(Utc::now),
@@ -705,10 +705,10 @@ fn authenticate(
             Ok(format!("ak:{}", verified.access_key))
         }
         Err(err) => {
-            if let Some(ak) = &claimed {
-                if matches!(err, VerifyError::SignatureMismatch) {
-                    note_failure(sim, ak);
-                }
+            if let Some(ak) = &claimed
+                && matches!(err, VerifyError::SignatureMismatch)
+            {
+                note_failure(sim, ak);
             }
             let detail = err.to_string();
             Err(match err {

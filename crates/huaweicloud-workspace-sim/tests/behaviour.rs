@@ -9,10 +9,12 @@ use common::{hundredths, ids, ok, parts, post};
 use huaweicloud_workspace_sim::Simulator;
 use serde_json::{Value, json};
 
+#[allow(clippy::unwrap_used)]
 fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
+#[allow(clippy::unwrap_used)]
 async fn rejects(sim: &huaweicloud_workspace_sim::RunningSimulator, body: &str, needle: &str) {
     let (status, has_id, json) = parts(post(sim, body).await).await;
     assert_eq!(status, 400, "{body} -> {json}");

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: signed requests over loopback.
 
-#![allow(dead_code)]
+// Test helpers: a broken setup should fail the test loudly.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{DateTime, Utc};
 use huaweicloud_signer::AccessKeyCredentials;
