@@ -85,6 +85,10 @@ fn cases() -> Vec<Case> {
             ..base("host with a port")
         },
         Case {
+            url: format!("http://[::1]:18080{USED}"),
+            ..base("IPv6 host with a port")
+        },
+        Case {
             url: format!("http://localhost:18080{USED}"),
             sdk_date: "20250315T235959Z",
             ..base("http host with a port")
