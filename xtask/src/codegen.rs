@@ -49,9 +49,10 @@ pub fn check() -> Result<ExitCode> {
             let diff = similar::TextDiff::from_lines(&old, &out.contents);
             print!(
                 "{}",
-                diff.unified_diff()
-                    .context_radius(3)
-                    .header(&format!("{name} (checked in)"), &format!("{name} (from {SPEC})"))
+                diff.unified_diff().context_radius(3).header(
+                    &format!("{name} (checked in)"),
+                    &format!("{name} (from {SPEC})")
+                )
             );
         }
     }
@@ -77,12 +78,15 @@ fn display(path: &std::path::Path) -> String {
 fn generate() -> Result<Vec<Output>> {
     let root = workspace_root();
     let spec_path = root.join(SPEC);
-    let text =
-        fs::read_to_string(&spec_path).with_context(|| format!("reading {}", spec_path.display()))?;
+    let text = fs::read_to_string(&spec_path)
+        .with_context(|| format!("reading {}", spec_path.display()))?;
     let spec: openapiv3::OpenAPI =
         serde_yaml::from_str(&text).with_context(|| format!("parsing {SPEC} as OpenAPI 3.0"))?;
     if !spec.openapi.starts_with("3.0.") {
-        bail!("{SPEC} must be OpenAPI 3.0.x (progenitor reads no other), found {}", spec.openapi);
+        bail!(
+            "{SPEC} must be OpenAPI 3.0.x (progenitor reads no other), found {}",
+            spec.openapi
+        );
     }
 
     let mut settings = GenerationSettings::new();

@@ -33,20 +33,30 @@ pub fn venv() -> Result<Option<PathBuf>> {
             Ok(Some(python))
         }
         Err(err) if std::env::var_os("CI").is_none() => {
-            eprintln!("xtask: no Python venv with the official SDK ({err:#}); skipping the live check");
+            eprintln!(
+                "xtask: no Python venv with the official SDK ({err:#}); skipping the live check"
+            );
             Ok(None)
         }
-        Err(err) => Err(err.context("CI must run the interop checks: python3 with venv and pip is required")),
+        Err(err) => {
+            Err(err
+                .context("CI must run the interop checks: python3 with venv and pip is required"))
+        }
     }
 }
 
 fn create(dir: &std::path::Path, python: &std::path::Path) -> Result<()> {
     if !python.exists() {
-        run(Command::new("python3").args(["-m", "venv"]).arg(dir))
-            .context("python3 -m venv")?;
+        run(Command::new("python3").args(["-m", "venv"]).arg(dir)).context("python3 -m venv")?;
     }
     run(Command::new(python)
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
         .args(PACKAGES))
     .context("pip install of the official SDK")
 }
