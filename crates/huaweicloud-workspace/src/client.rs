@@ -501,9 +501,11 @@ impl Client {
         loop {
             attempt += 1;
             attempts.store(attempt, Ordering::Relaxed);
-            if retry.adaptive {
-                self.inner.limiter.acquire().await;
-            }
+            let sent_at = if retry.adaptive {
+                self.inner.limiter.acquire().await
+            } else {
+                Instant::now()
+            };
             let span = tracing::info_span!(
                 "workspace.request",
                 attempt,
@@ -523,7 +525,7 @@ impl Client {
                 }
                 Err(failure) => {
                     if failure.kind == RetryKind::Throttle && retry.adaptive {
-                        self.inner.limiter.on_throttle();
+                        self.inner.limiter.on_throttle(sent_at);
                     }
                     let error = failure.error.with_attempts(attempt);
                     if failure.kind == RetryKind::Never || attempt >= retry.max_attempts {

@@ -166,6 +166,8 @@ struct LimiterState {
     measured: f64,
     window_start: Instant,
     window_count: u64,
+    /// When the rate was last lowered.
+    last_decrease: Option<Instant>,
 }
 
 impl AdaptiveLimiter {
@@ -179,15 +181,17 @@ impl AdaptiveLimiter {
                 measured: 0.0,
                 window_start: now,
                 window_count: 0,
+                last_decrease: None,
             }),
         }
     }
 
-    /// Waits until a request may be sent.
-    pub(crate) async fn acquire(&self) {
+    /// Waits until a request may be sent; returns when it was let through,
+    /// to hand back to [`on_throttle`](Self::on_throttle).
+    pub(crate) async fn acquire(&self) -> Instant {
         let wait = {
             let Ok(mut s) = self.state.lock() else {
-                return;
+                return Instant::now();
             };
             let now = Instant::now();
             s.count_send(now);
@@ -210,13 +214,21 @@ impl AdaptiveLimiter {
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
         }
+        Instant::now()
     }
 
-    /// The service throttled a request: slow down.
-    pub(crate) fn on_throttle(&self) {
+    /// The service throttled a request sent at `sent_at`: slow down, once per
+    /// wave. Requests already in flight when the rate was last lowered were
+    /// sent at the old rate; their 429s say nothing new and are ignored, so
+    /// eight concurrent 429s halve the rate once, not eight times.
+    pub(crate) fn on_throttle(&self, sent_at: Instant) {
         let Ok(mut s) = self.state.lock() else {
             return;
         };
+        if s.last_decrease.is_some_and(|t| sent_at < t) {
+            return;
+        }
+        s.last_decrease = Some(Instant::now());
         let current = s
             .rate
             .unwrap_or_else(|| s.measured.max(s.window_rate(Instant::now())));
@@ -316,10 +328,14 @@ mod tests {
     fn limiter_halves_on_throttle_and_grows_on_success() {
         let l = AdaptiveLimiter::new();
         assert_eq!(l.rate(), None);
-        l.on_throttle();
+        let before = Instant::now();
+        l.on_throttle(before);
         let r1 = l.rate().unwrap();
         assert!(r1 >= MIN_RATE);
-        l.on_throttle();
+        // A request sent before the decrease does not lower the rate again.
+        l.on_throttle(before);
+        assert_eq!(l.rate(), Some(r1));
+        l.on_throttle(Instant::now());
         let r2 = l.rate().unwrap();
         assert!(r2 <= r1);
         l.on_success();
