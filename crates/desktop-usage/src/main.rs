@@ -1,2 +1,84 @@
-//! The desktop-usage command-line tool (work in progress).
-fn main() {}
+//! `desktop-usage`: how long each Huawei Cloud Workspace desktop was used,
+//! by whom, and which sit idle, from the command line.
+//!
+//! What it is for: admins who want usage per desktop (`report`), idle
+//! desktops (`idle`) and totals per user (`users`) as a table, csv, json or
+//! ndjson, without writing code; `--demo` runs it all against an embedded
+//! simulator. What it is not for: a library: code should depend on the
+//! `huaweicloud-workspace` crate, which this tool is a thin layer over.
+
+mod cli;
+mod demo;
+mod emit;
+mod logging;
+mod output;
+mod progress;
+mod rows;
+mod run;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command, SchemaKind};
+use crate::emit::Kind;
+use crate::run::Failure;
+
+fn main() -> ExitCode {
+    // Usage errors exit 2 (clap's convention matches ours), --help/--version 0.
+    let cli = Cli::parse();
+    let (kind, query, output) = match &cli.command {
+        Command::Schema { command } => return print_schema(*command),
+        Command::Report { query, output } => (Kind::Report, query, output),
+        Command::Idle {
+            query,
+            threshold,
+            output,
+        } => (
+            Kind::Idle {
+                threshold: *threshold,
+            },
+            query,
+            output,
+        ),
+        Command::Users { query, output } => (Kind::Users, query, output),
+    };
+    logging::init(cli.global.verbose, cli.global.quiet);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("desktop-usage: error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run::run(&cli.global, kind, query, output)) {
+        Ok(()) => ExitCode::SUCCESS,
+        // `desktop-usage report | head`: the reader left; that is not a failure.
+        Err(Failure::Output(e)) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("desktop-usage: error: {failure}");
+            ExitCode::from(failure.exit_code())
+        }
+    }
+}
+
+fn print_schema(kind: SchemaKind) -> ExitCode {
+    let schema = match kind {
+        SchemaKind::Report => schemars::schema_for!(rows::ReportRow),
+        SchemaKind::Idle => schemars::schema_for!(rows::IdleRow),
+        SchemaKind::Users => schemars::schema_for!(rows::UserRow),
+    };
+    match serde_json::to_string_pretty(&schema) {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("desktop-usage: error: cannot print the schema: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

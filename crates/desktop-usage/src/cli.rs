@@ -1,0 +1,292 @@
+//! The command-line interface: names here are a contract (scripts depend on them).
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use huaweicloud_workspace_api::Hours;
+
+use crate::output::Format;
+
+/// The exit codes, as printed in `--help` and the README.
+pub const EXIT_CODES_HELP: &str = "\
+EXIT CODES:
+  0  success
+  1  the output could not be written (e.g. disk full); a previous --output file is kept
+  2  bad usage or invalid input; nothing was sent
+  3  authentication or authorization refused by the service
+  4  other API error (including a response that could not be read)
+  5  network error or timeout, after retries";
+
+const ROOT_AFTER_HELP: &str = "\
+CREDENTIALS:
+  AK/SK come from HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK and HUAWEICLOUD_SDK_SECURITY_TOKEN, or from
+  the profile file (HUAWEICLOUD_SDK_CREDENTIALS_FILE, else ~/.huaweicloud/credentials, section
+  [basic]), never from a flag: flags end up in shell history. --auth-token sends an IAM token
+  instead of signing.
+
+EXAMPLES:
+  desktop-usage --demo report --last 45d
+  desktop-usage --region cn-north-4 idle --last 30d --threshold 1
+  desktop-usage --region cn-north-4 users --from 2024-01-01 --to 2024-03-31 --format csv
+
+EXIT CODES:
+  0  success
+  1  the output could not be written (e.g. disk full); a previous --output file is kept
+  2  bad usage or invalid input; nothing was sent
+  3  authentication or authorization refused by the service
+  4  other API error (including a response that could not be read)
+  5  network error or timeout, after retries";
+
+/// How long each Huawei Cloud Workspace desktop was used, by whom, and which sit idle.
+#[derive(Parser)]
+#[command(
+    name = "desktop-usage",
+    version,
+    max_term_width = 100,
+    after_help = ROOT_AFTER_HELP,
+    propagate_version = true
+)]
+pub struct Cli {
+    /// Options for every command.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by every command (they may come before or after the command name).
+#[derive(Args)]
+#[command(next_help_heading = "Global options")]
+pub struct GlobalArgs {
+    /// Region id, e.g. cn-north-4 (its endpoint is https://workspace.{region}.myhuaweicloud.com)
+    #[arg(
+        long,
+        env = "HUAWEICLOUD_SDK_REGION",
+        hide_env_values = true,
+        global = true
+    )]
+    pub region: Option<String>,
+
+    /// Endpoint URL overriding the region's, e.g. http://127.0.0.1:8080
+    #[arg(long, value_name = "URL", global = true)]
+    pub endpoint: Option<String>,
+
+    /// Project id [else from the profile file]
+    #[arg(
+        long,
+        value_name = "ID",
+        env = "HUAWEICLOUD_SDK_PROJECT_ID",
+        hide_env_values = true,
+        global = true
+    )]
+    pub project_id: Option<String>,
+
+    /// IAM token: sent as X-Auth-Token instead of signing with AK/SK
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "HUAWEICLOUD_SDK_AUTH_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
+    pub auth_token: Option<String>,
+
+    /// Start an embedded simulator (a few hundred desktops) and query it instead of the cloud
+    #[arg(long, global = true, conflicts_with = "endpoint")]
+    pub demo: bool,
+
+    /// Requests in flight at once [default: the library's, 8]
+    #[arg(long, value_name = "N", global = true,
+          value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub concurrency: Option<u64>,
+
+    /// Timeout of each request attempt, in seconds [default: the library's]
+    #[arg(long, value_name = "SECS", global = true,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: Option<u64>,
+
+    /// Retries after a failed attempt (throttling, 5xx, network); 0 disables them [default: 2]
+    #[arg(long, value_name = "N", global = true,
+          value_parser = clap::value_parser!(u32).range(0..=20))]
+    pub retries: Option<u32>,
+
+    /// More log lines on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides
+    #[arg(short, long, action = ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// Only errors on stderr: no progress bar, no warnings
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+/// The commands.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Usage per desktop and period
+    #[command(after_help = EXIT_CODES_HELP)]
+    Report {
+        /// Range and filters.
+        #[command(flatten)]
+        query: QueryArgs,
+        /// Output.
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Desktops whose total hours over the range are at most --threshold
+    #[command(after_help = EXIT_CODES_HELP)]
+    Idle {
+        /// Range and filters.
+        #[command(flatten)]
+        query: QueryArgs,
+        /// Largest total, in hours, that still counts as idle (e.g. 0, 1.5)
+        #[arg(long, value_name = "HOURS", default_value = "0", value_parser = parse_hours)]
+        threshold: Hours,
+        /// Output.
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Totals per user: hours, desktops, active days
+    #[command(after_help = EXIT_CODES_HELP)]
+    Users {
+        /// Range and filters.
+        #[command(flatten)]
+        query: QueryArgs,
+        /// Output.
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Print the JSON Schema of a command's json/ndjson rows
+    Schema {
+        /// Which command's rows.
+        #[arg(value_enum)]
+        command: SchemaKind,
+    },
+}
+
+/// The commands that have rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// Rows of `report`.
+    Report,
+    /// Rows of `idle`.
+    Idle,
+    /// Rows of `users`.
+    Users,
+}
+
+/// Grouping of the periods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GroupByArg {
+    /// One period per UTC day.
+    Day,
+    /// One period per UTC hour.
+    Hour,
+}
+
+/// The range and filters every data command takes.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Range and filters")]
+pub struct QueryArgs {
+    /// First day, UTC (with --to)
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date, requires = "to",
+          conflicts_with = "last")]
+    pub from: Option<NaiveDate>,
+
+    /// Last day, UTC, included (with --from)
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date, requires = "from")]
+    pub to: Option<NaiveDate>,
+
+    /// The N days ending today (UTC), e.g. 45d [default: the latest 15 days, as the API]
+    #[arg(long, value_name = "Nd", value_parser = parse_days, conflicts_with = "to")]
+    pub last: Option<u32>,
+
+    /// Only this desktop id (repeatable)
+    #[arg(long = "desktop", value_name = "ID", action = ArgAction::Append)]
+    pub desktops: Vec<String>,
+
+    /// Only the desktops of this user name
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+
+    /// The users' domain [default: the main domain]
+    #[arg(long, value_name = "DOMAIN")]
+    pub domain: Option<String>,
+
+    /// Periods per day or per hour
+    #[arg(long, value_enum, default_value = "day")]
+    pub group_by: GroupByArg,
+}
+
+/// Output options of every data command.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Output")]
+pub struct OutputArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+
+    /// Write to FILE (atomically: a failed run leaves any previous FILE untouched) instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .filter(|_| text.len() == 10)
+        .ok_or_else(|| "expected a UTC date written YYYY-MM-DD, e.g. 2024-01-31".to_string())
+}
+
+fn parse_days(text: &str) -> Result<u32, String> {
+    let rule = "expected a number of days followed by d, from 1d to 3650d, e.g. 45d";
+    let digits = text.strip_suffix('d').ok_or_else(|| rule.to_string())?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(rule.to_string());
+    }
+    match digits.parse::<u32>() {
+        Ok(n) if (1..=3650).contains(&n) => Ok(n),
+        _ => Err(rule.to_string()),
+    }
+}
+
+fn parse_hours(text: &str) -> Result<Hours, String> {
+    text.parse::<Hours>().map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn last_takes_days() {
+        assert_eq!(parse_days("45d"), Ok(45));
+        assert!(parse_days("45").is_err());
+        assert!(parse_days("0d").is_err());
+        assert!(parse_days("-1d").is_err());
+        assert!(parse_days("d").is_err());
+        assert!(parse_days("99999999999d").is_err());
+    }
+
+    #[test]
+    fn dates_are_strict() {
+        assert!(parse_date("2024-01-31").is_ok());
+        assert!(parse_date("2024-1-31").is_err());
+        assert!(parse_date("2024-02-30").is_err());
+        assert!(parse_date("31/01/2024").is_err());
+    }
+
+    #[test]
+    fn threshold_is_exact() {
+        assert_eq!(parse_hours("1.5"), Ok(Hours::from_hundredths(150)));
+        assert!(parse_hours("-1").is_err());
+        assert!(parse_hours("abc").is_err());
+    }
+}

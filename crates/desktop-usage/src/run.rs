@@ -1,0 +1,385 @@
+//! Runs `report`, `idle` and `users`: builds the client, streams the query
+//! into the emitter, and commits the output.
+
+use std::fmt;
+use std::pin::pin;
+use std::time::Duration;
+
+use chrono::{NaiveDate, Utc};
+use futures::StreamExt;
+use huaweicloud_workspace::{
+    Client, ClientBuilder, Credentials, DesktopUsage, DesktopUsageQuery, Error as ApiError,
+    GroupBy, Region, RetryConfig,
+};
+
+use crate::cli::{GlobalArgs, GroupByArg, OutputArgs, QueryArgs};
+use crate::demo;
+use crate::emit::{Emitter, Kind};
+use crate::output::{OutputError, Sink};
+use crate::progress::Progress;
+use crate::rows::{DesktopHours, PeriodHours};
+
+/// Why a run failed, with the exit code each cause maps to.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad usage or settings found before anything was sent (exit 2).
+    Usage(String),
+    /// The library's error, classed by it (2, 3, 4 or 5).
+    Api(Box<ApiError>),
+    /// The output could not be written (2 if found before sending, else 1).
+    Output(OutputError),
+    /// The `--demo` simulator could not start (exit 1).
+    Demo(String),
+}
+
+impl Failure {
+    /// The process exit code.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Usage(_) => 2,
+            // Missing or malformed credentials are a setup problem found
+            // before anything was sent; 3 is for refusals by the service.
+            Failure::Api(e) if matches!(**e, ApiError::Credentials(_)) => 2,
+            Failure::Api(e) => e.exit_class(),
+            Failure::Output(OutputError::Create { .. }) => 2,
+            Failure::Output(_) => 1,
+            Failure::Demo(_) => 1,
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Usage(message) => f.write_str(message),
+            Failure::Api(e) => {
+                if let ApiError::InvalidInput { field, rule } = &**e {
+                    return write!(f, "invalid {}: {rule}", flag_of(field));
+                }
+                let text = e.to_string();
+                match e.request_id() {
+                    Some(id) if !text.contains(id) => write!(f, "{text} (request id {id})"),
+                    _ => f.write_str(&text),
+                }
+            }
+            Failure::Output(e) => write!(f, "{e}"),
+            Failure::Demo(message) => write!(f, "--demo: the simulator did not start: {message}"),
+        }
+    }
+}
+
+/// The command-line flag behind a library field, so the message names what the user typed.
+fn flag_of(field: &str) -> &str {
+    match field {
+        "range" => "--from/--to",
+        "last_days" => "--last",
+        "desktop_ids" => "--desktop",
+        "username" => "--user",
+        "user_domain" => "--domain",
+        "concurrency" => "--concurrency",
+        "attempt_timeout" => "--timeout",
+        "retry.max_attempts" => "--retries",
+        "endpoint" => "--endpoint",
+        "region" => "--region",
+        "project_id" => "--project-id",
+        other => other,
+    }
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        Failure::Api(Box::new(e))
+    }
+}
+
+impl From<OutputError> for Failure {
+    fn from(e: OutputError) -> Self {
+        Failure::Output(e)
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::Output(OutputError::Write(e))
+    }
+}
+
+/// The range the query covers, as the CLI resolved it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Range {
+    /// No dates: the API's latest 15 days.
+    ApiDefault,
+    /// These days, both included (UTC).
+    Days(NaiveDate, NaiveDate),
+}
+
+impl Range {
+    /// Resolves `--from/--to` or `--last` against `today` (UTC).
+    pub fn resolve(query: &QueryArgs, today: NaiveDate) -> Range {
+        match (query.from, query.to, query.last) {
+            (Some(from), Some(to), _) => Range::Days(from, to),
+            (_, _, Some(n)) => {
+                let from = today
+                    .checked_sub_days(chrono::Days::new(u64::from(n.saturating_sub(1))))
+                    .unwrap_or(NaiveDate::MIN);
+                Range::Days(from, today)
+            }
+            _ => Range::ApiDefault,
+        }
+    }
+}
+
+impl fmt::Display for Range {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Range::ApiDefault => f.write_str("the latest 15 days (the API's default range, UTC)"),
+            Range::Days(from, to) => {
+                let days = (*to - *from).num_days() + 1;
+                let unit = if days == 1 { "day" } else { "days" };
+                write!(f, "{from} to {to} ({days} {unit}, UTC)")
+            }
+        }
+    }
+}
+
+/// The caption over a table: what the numbers cover.
+pub fn caption(kind: Kind, query: &QueryArgs, range: Range, demo: bool) -> String {
+    let what = match kind {
+        Kind::Report => "Desktop usage".to_string(),
+        Kind::Idle { threshold } => format!("Idle desktops (at most {threshold} h)"),
+        Kind::Users => "Usage per user".to_string(),
+    };
+    let mut text = format!("{what}, {range}");
+    text.push_str(match query.group_by {
+        GroupByArg::Day => ", per day",
+        GroupByArg::Hour => ", per hour",
+    });
+    if let Some(user) = &query.user {
+        text.push_str(&format!(", user {user}"));
+    }
+    if let Some(domain) = &query.domain {
+        text.push_str(&format!(", domain {domain}"));
+    }
+    if !query.desktops.is_empty() {
+        let n = query.desktops.len();
+        text.push_str(&format!(
+            ", {n} selected desktop{}",
+            if n == 1 { "" } else { "s" }
+        ));
+    }
+    if demo {
+        text.push_str(" [SIMULATED DATA]");
+    }
+    text
+}
+
+/// Converts the library's desktop into the CLI's model.
+pub fn to_hours(desktop: DesktopUsage) -> DesktopHours {
+    DesktopHours {
+        desktop_id: desktop.desktop_id,
+        username: desktop.username,
+        periods: desktop
+            .periods
+            .into_iter()
+            .map(|p| PeriodHours {
+                text: p.period.to_string(),
+                day: p.period.day(),
+                hours: p.hours,
+            })
+            .collect(),
+    }
+}
+
+/// Runs one data command end to end.
+pub async fn run(
+    global: &GlobalArgs,
+    kind: Kind,
+    query_args: &QueryArgs,
+    output: &OutputArgs,
+) -> Result<(), Failure> {
+    // The output file is created first: a path that cannot be written is a
+    // usage error found before anything is sent.
+    let sink = Sink::create(output.output.as_deref())?;
+
+    let today = Utc::now().date_naive();
+    let range = Range::resolve(query_args, today);
+
+    let simulator = if global.demo {
+        Some(demo::start(today).await.map_err(Failure::Demo)?)
+    } else {
+        None
+    };
+    let client = match &simulator {
+        Some(sim) => demo::client(sim, configure(Client::builder(), global))?,
+        None => real_client(global)?,
+    };
+
+    let progress = Progress::new(global.quiet);
+    let query = build_query(&client, query_args, range, today, global, &progress);
+    query.validate()?;
+
+    let caption = caption(kind, query_args, range, global.demo);
+    let result = stream_into(query, Emitter::new(kind, output.format, caption, sink)).await;
+    progress.finish();
+    if let Some(sim) = simulator {
+        sim.shutdown().await;
+    }
+    result?.commit()?;
+    Ok(())
+}
+
+async fn stream_into(
+    query: DesktopUsageQuery,
+    mut emitter: Emitter<Sink>,
+) -> Result<Sink, Failure> {
+    let mut stream = pin!(query.into_stream());
+    while let Some(desktop) = stream.next().await {
+        emitter.push(to_hours(desktop?))?;
+    }
+    Ok(emitter.finish()?)
+}
+
+fn configure(mut builder: ClientBuilder, global: &GlobalArgs) -> ClientBuilder {
+    builder = builder.user_agent(concat!("desktop-usage/", env!("CARGO_PKG_VERSION")));
+    if let Some(n) = global.concurrency {
+        builder = builder.concurrency(usize::try_from(n).unwrap_or(usize::MAX));
+    }
+    if let Some(secs) = global.timeout {
+        builder = builder.attempt_timeout(Duration::from_secs(secs));
+    }
+    if let Some(retries) = global.retries {
+        builder = builder.retry(if retries == 0 {
+            RetryConfig::disabled()
+        } else {
+            RetryConfig::default().with_max_attempts(retries + 1)
+        });
+    }
+    builder
+}
+
+fn real_client(global: &GlobalArgs) -> Result<Client, Failure> {
+    let mut builder = configure(Client::builder(), global);
+    match (&global.endpoint, &global.region) {
+        (Some(endpoint), _) => builder = builder.endpoint(endpoint),
+        (None, Some(region)) => {
+            let region = region.parse::<Region>().map_err(|_| {
+                let known: Vec<&str> = Region::KNOWN.iter().map(Region::id).collect();
+                Failure::Usage(format!(
+                    "--region {region:?} is not a known region (known: {}); for another \
+                     region pass its endpoint with --endpoint",
+                    known.join(", ")
+                ))
+            })?;
+            builder = builder.region(region);
+        }
+        (None, None) => {
+            return Err(Failure::Usage(
+                "no endpoint: pass --region <REGION> (or set HUAWEICLOUD_SDK_REGION), \
+                 or --endpoint <URL>"
+                    .to_string(),
+            ));
+        }
+    }
+    if let Some(project) = &global.project_id {
+        builder = builder.project_id(project.clone());
+    }
+    if let Some(token) = &global.auth_token {
+        builder = builder.credentials(
+            Credentials::iam_token(token.as_str()).map_err(|e| Failure::from(ApiError::from(e)))?,
+        );
+    }
+    Ok(builder.build()?)
+}
+
+fn build_query(
+    client: &Client,
+    args: &QueryArgs,
+    range: Range,
+    today: NaiveDate,
+    global: &GlobalArgs,
+    progress: &Progress,
+) -> DesktopUsageQuery {
+    let mut query = client
+        .desktop_usage()
+        .today(today)
+        .group_by(match args.group_by {
+            GroupByArg::Day => GroupBy::Day,
+            GroupByArg::Hour => GroupBy::Hour,
+        });
+    if let Range::Days(from, to) = range {
+        query = query.range(from..=to);
+    }
+    if !args.desktops.is_empty() {
+        query = query.desktop_ids(args.desktops.iter().cloned());
+    }
+    if let Some(user) = &args.user {
+        query = query.username(user.clone());
+    }
+    if let Some(domain) = &args.domain {
+        query = query.user_domain(domain.clone());
+    }
+    if let Some(n) = global.concurrency {
+        query = query.concurrency(usize::try_from(n).unwrap_or(usize::MAX));
+    }
+    let progress = progress.clone();
+    query.on_progress(move |p| progress.update(p.requests_done, p.requests_planned))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args() -> QueryArgs {
+        QueryArgs {
+            from: None,
+            to: None,
+            last: None,
+            desktops: vec![],
+            user: None,
+            domain: None,
+            group_by: GroupByArg::Day,
+        }
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn last_days_end_today() {
+        let today = date(2024, 3, 1);
+        let q = QueryArgs {
+            last: Some(45),
+            ..args()
+        };
+        assert_eq!(
+            Range::resolve(&q, today),
+            Range::Days(date(2024, 1, 17), today)
+        );
+        let q = QueryArgs {
+            last: Some(1),
+            ..args()
+        };
+        assert_eq!(Range::resolve(&q, today), Range::Days(today, today));
+        assert_eq!(Range::resolve(&args(), today), Range::ApiDefault);
+    }
+
+    #[test]
+    fn captions_say_what_is_covered() {
+        let q = QueryArgs {
+            user: Some("alice".into()),
+            desktops: vec!["d1".into()],
+            ..args()
+        };
+        let range = Range::Days(date(2024, 1, 1), date(2024, 1, 31));
+        assert_eq!(
+            caption(Kind::Report, &q, range, true),
+            "Desktop usage, 2024-01-01 to 2024-01-31 (31 days, UTC), per day, user alice, \
+             1 selected desktop [SIMULATED DATA]"
+        );
+        assert_eq!(
+            caption(Kind::Users, &args(), Range::ApiDefault, false),
+            "Usage per user, the latest 15 days (the API's default range, UTC), per day"
+        );
+    }
+}

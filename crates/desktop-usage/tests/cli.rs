@@ -1,0 +1,630 @@
+//! End-to-end tests of the `desktop-usage` binary against an in-process simulator.
+//!
+//! Every command runs with a cleared environment (PATH, and HOME pointing to
+//! an empty directory so no profile file is read) plus what the test sets.
+
+// Test helpers outside `#[test]` functions panic on purpose too.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use chrono::NaiveDate;
+use huaweicloud_workspace_sim::{
+    FaultConfig, FaultKind, RunningSimulator, Simulator, SimulatorBuilder,
+};
+use serde_json::Value;
+
+/// A simulator running on its own runtime while the blocking command runs.
+struct Sim {
+    sim: RunningSimulator,
+    _rt: tokio::runtime::Runtime,
+    home: tempfile::TempDir,
+}
+
+const FROM: &str = "2024-01-01";
+const TO: &str = "2024-01-07";
+
+fn small_fleet() -> SimulatorBuilder {
+    Simulator::builder()
+        .desktops(12)
+        .seed(7)
+        .today(NaiveDate::from_ymd_opt(2024, 1, 31).unwrap())
+}
+
+fn start(builder: SimulatorBuilder) -> Sim {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sim = rt.block_on(builder.start()).unwrap();
+    Sim {
+        sim,
+        _rt: rt,
+        home: tempfile::tempdir().unwrap(),
+    }
+}
+
+/// The binary with an empty environment: no credentials, no region, no profile.
+fn bare(home: &Path) -> Command {
+    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("desktop-usage");
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .timeout(Duration::from_secs(60));
+    cmd
+}
+
+impl Sim {
+    /// The binary pointed at this simulator, AK/SK in the environment.
+    fn cmd(&self) -> Command {
+        self.cmd_for_project(self.sim.project_id())
+    }
+
+    /// Same, with another project id.
+    fn cmd_for_project(&self, project: &str) -> Command {
+        let creds = self.sim.credentials();
+        let mut cmd = bare(self.home.path());
+        cmd.env("HUAWEICLOUD_SDK_AK", creds.access_key())
+            .env("HUAWEICLOUD_SDK_SK", creds.secret_key().expose())
+            .args(["--endpoint", &self.sim.base_url()])
+            .args(["--project-id", project]);
+        cmd
+    }
+
+    /// `cmd()` running `command` over the fixed test week.
+    fn run(&self, command: &str, extra: &[&str]) -> std::process::Output {
+        self.cmd()
+            .args([command, "--from", FROM, "--to", TO])
+            .args(extra)
+            .output()
+            .unwrap()
+    }
+}
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+/// Ports and request ids change from run to run.
+fn stable(text: &str) -> String {
+    let port = regex_lite_replace(text, "127.0.0.1:", |c| c.is_ascii_digit(), "[PORT]");
+    let mut out = String::new();
+    let mut rest = port.as_str();
+    // request ids look like `request id <id>`; keep the words, hide the id
+    while let Some(i) = rest.find("request id ") {
+        let (head, tail) = rest.split_at(i + "request id ".len());
+        out.push_str(head);
+        let end = tail
+            .find(|c: char| c.is_whitespace() || c == ')' || c == ',' || c == ';')
+            .unwrap_or(tail.len());
+        out.push_str("[REQUEST-ID]");
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn regex_lite_replace(text: &str, prefix: &str, keep: impl Fn(char) -> bool, with: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(prefix) {
+        let (head, tail) = rest.split_at(i + prefix.len());
+        out.push_str(head);
+        let end = tail.find(|c: char| !keep(c)).unwrap_or(tail.len());
+        out.push_str(with);
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+// ---------------------------------------------------------------- help
+
+#[test]
+fn help_of_each_command() {
+    let home = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["--help"],
+        vec!["report", "--help"],
+        vec!["idle", "--help"],
+        vec!["users", "--help"],
+        vec!["schema", "--help"],
+    ] {
+        let out = bare(home.path()).args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        let name = format!("help_{}", args[0].trim_start_matches('-'));
+        insta::assert_snapshot!(name, stdout(&out));
+    }
+}
+
+// ---------------------------------------------------------------- formats
+
+#[test]
+fn report_in_every_format() {
+    let sim = start(small_fleet());
+    for format in ["table", "csv", "json", "ndjson"] {
+        let out = sim.run("report", &["--format", format]);
+        assert_eq!(out.status.code(), Some(0), "{format}: {}", stderr(&out));
+        insta::assert_snapshot!(format!("report_{format}"), stdout(&out));
+    }
+}
+
+#[test]
+fn idle_in_every_format() {
+    let sim = start(small_fleet());
+    for format in ["table", "csv", "json", "ndjson"] {
+        let out = sim.run("idle", &["--format", format, "--threshold", "20"]);
+        assert_eq!(out.status.code(), Some(0), "{format}: {}", stderr(&out));
+        insta::assert_snapshot!(format!("idle_{format}"), stdout(&out));
+    }
+}
+
+#[test]
+fn users_in_every_format() {
+    let sim = start(small_fleet());
+    for format in ["table", "csv", "json", "ndjson"] {
+        let out = sim.run("users", &["--format", format]);
+        assert_eq!(out.status.code(), Some(0), "{format}: {}", stderr(&out));
+        insta::assert_snapshot!(format!("users_{format}"), stdout(&out));
+    }
+}
+
+#[test]
+fn report_hours_are_the_simulators_formula() {
+    let sim = start(small_fleet());
+    let out = sim.run("report", &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let fleet = sim.sim.fleet();
+    assert_eq!(rows.len(), fleet.desktops().len() * 7);
+    let mut seen = BTreeSet::new();
+    for row in &rows {
+        let id = row["desktop_id"].as_str().unwrap();
+        let index = fleet.index_of(id).unwrap();
+        let date = NaiveDate::parse_from_str(row["date"].as_str().unwrap(), "%Y-%m-%d").unwrap();
+        let expected = fleet.daily_hundredths(index, date);
+        let got = (row["hours"].as_f64().unwrap() * 100.0).round() as u64;
+        assert_eq!(got, expected, "{id} {date}");
+        assert_eq!(
+            row["desktop_username"].as_str(),
+            fleet.desktops()[index].username.as_deref()
+        );
+        assert!(seen.insert((id.to_string(), date)), "duplicate {id} {date}");
+    }
+    // Sorted by desktop id, then period.
+    let keys: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| (r["desktop_id"].to_string(), r["date"].to_string()))
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+}
+
+#[test]
+fn hours_have_exactly_two_decimals_in_json_and_ndjson() {
+    let sim = start(small_fleet());
+    for format in ["json", "ndjson"] {
+        let text = stdout(&sim.run("report", &["--format", format]));
+        let mut count = 0;
+        for part in text.split("\"hours\":").skip(1) {
+            let number: String = part
+                .chars()
+                .take_while(|c| *c != ',' && *c != '}')
+                .collect();
+            let (whole, frac) = number.split_once('.').unwrap();
+            assert!(
+                whole.chars().all(|c| c.is_ascii_digit()) && frac.len() == 2,
+                "{number}"
+            );
+            count += 1;
+        }
+        assert_eq!(count, 12 * 7, "{format}");
+    }
+}
+
+#[test]
+fn hourly_grouping_and_filters() {
+    let sim = start(small_fleet());
+    let fleet = sim.sim.fleet();
+    let (index, spec) = fleet
+        .desktops()
+        .iter()
+        .enumerate()
+        .find(|(_, d)| d.username.is_some())
+        .unwrap();
+    let out = sim
+        .cmd()
+        .args([
+            "report",
+            "--from",
+            "2024-01-02",
+            "--to",
+            "2024-01-02",
+            "--group-by",
+            "hour",
+        ])
+        .args(["--desktop", &spec.id, "--format", "ndjson"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let rows: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 24);
+    let day = NaiveDate::from_ymd_opt(2024, 1, 2).unwrap();
+    for (hour, row) in rows.iter().enumerate() {
+        assert_eq!(row["desktop_id"], spec.id.as_str());
+        assert_eq!(row["date"], format!("2024-01-02 {hour:02}:00"));
+        let got = (row["hours"].as_f64().unwrap() * 100.0).round() as u64;
+        assert_eq!(got, fleet.hourly_hundredths(index, day, hour as u32));
+    }
+
+    // --user keeps only that user's desktops.
+    let user = spec.username.clone().unwrap();
+    let out = sim.run("report", &["--user", &user, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let expected = fleet
+        .desktops()
+        .iter()
+        .filter(|d| d.username.as_deref() == Some(user.as_str()))
+        .count();
+    assert_eq!(rows.len(), expected * 7);
+    assert!(rows.iter().all(|r| r["desktop_username"] == user.as_str()));
+}
+
+#[test]
+fn schema_matches_the_rows() {
+    let sim = start(small_fleet());
+    for (command, extra) in [
+        ("report", vec![]),
+        ("idle", vec!["--threshold", "1000"]),
+        ("users", vec![]),
+    ] {
+        let home = tempfile::tempdir().unwrap();
+        let out = bare(home.path())
+            .args(["schema", command])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        insta::assert_snapshot!(format!("schema_{command}"), stdout(&out));
+        let schema: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let properties: BTreeSet<String> = schema["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        let mut args = vec!["--format", "json"];
+        args.extend(extra);
+        let rows: Vec<Value> = serde_json::from_slice(&sim.run(command, &args).stdout).unwrap();
+        assert!(!rows.is_empty(), "{command}");
+        for row in rows {
+            let keys: BTreeSet<String> = row.as_object().unwrap().keys().cloned().collect();
+            assert_eq!(keys, properties, "{command}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------- output file
+
+#[test]
+fn output_file_gets_exactly_what_stdout_would() {
+    let sim = start(small_fleet());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.csv");
+    std::fs::write(&file, "old contents\n").unwrap();
+    let out = sim.run(
+        "report",
+        &["--format", "csv", "--output", file.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    let expected = stdout(&sim.run("report", &["--format", "csv"]));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), expected);
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temp file left"
+    );
+}
+
+#[test]
+fn failed_run_leaves_no_output_file() {
+    let sim = start(small_fleet().faults(FaultConfig::new(
+        1.0,
+        [
+            FaultKind::Internal500,
+            FaultKind::BadGateway502Html,
+            FaultKind::Unavailable503Empty,
+            FaultKind::ResetConnection,
+        ],
+    )));
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["json", "ndjson"] {
+        let fresh = dir.path().join(format!("fresh.{format}"));
+        let out = sim.run(
+            "report",
+            &[
+                "--format",
+                format,
+                "--retries",
+                "1",
+                "--output",
+                fresh.to_str().unwrap(),
+            ],
+        );
+        let code = out.status.code();
+        assert!(matches!(code, Some(4 | 5)), "{code:?}: {}", stderr(&out));
+        assert!(!fresh.exists(), "a failed run created {}", fresh.display());
+    }
+    let previous = dir.path().join("previous.json");
+    std::fs::write(&previous, "[]\n").unwrap();
+    let out = sim.run(
+        "report",
+        &["--format", "json", "--output", previous.to_str().unwrap()],
+    );
+    assert!(matches!(out.status.code(), Some(4 | 5)), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&previous).unwrap(), "[]\n");
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["previous.json"], "no temporary file left");
+    assert!(sim.sim.stats().faults_injected > 0);
+}
+
+// ---------------------------------------------------------------- errors and exit codes
+
+#[test]
+fn bad_usage_exits_2_and_sends_nothing() {
+    let sim = start(small_fleet());
+    let cases: &[&[&str]] = &[
+        &["report", "--from", "2024-13-01", "--to", "2024-01-07"],
+        &["report", "--from", "2024-01-07", "--to", "2024-01-01"],
+        &["report", "--last", "45"],
+        &[
+            "report",
+            "--last",
+            "3d",
+            "--from",
+            "2024-01-01",
+            "--to",
+            "2024-01-02",
+        ],
+        &["idle", "--threshold", "-1"],
+        &["report", "--format", "xml"],
+        &["report", "--desktop", " "],
+        &["bogus"],
+    ];
+    for args in cases {
+        let out = sim.cmd().args(*args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(!stderr(&out).is_empty());
+        assert!(out.stdout.is_empty());
+    }
+    assert_eq!(sim.sim.stats().total, 0, "nothing was sent");
+    let out = sim.cmd().args(cases[1]).output().unwrap();
+    insta::assert_snapshot!("error_invalid_range", stable(&stderr(&out)));
+}
+
+#[test]
+fn missing_settings_exit_2() {
+    let home = tempfile::tempdir().unwrap();
+    let out = bare(home.path()).args(["report"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    insta::assert_snapshot!("error_no_endpoint", stderr(&out));
+
+    let out = bare(home.path())
+        .args([
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "--project-id",
+            "p",
+            "report",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("HUAWEICLOUD_SDK_AK"),
+        "{}",
+        stderr(&out)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = bare(home.path())
+        .env("HUAWEICLOUD_SDK_AK", "ak")
+        .env("HUAWEICLOUD_SDK_SK", "sk")
+        .args([
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "--project-id",
+            "p",
+            "report",
+        ])
+        .args([
+            "--output",
+            dir.path().join("missing/out.csv").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--output"), "{}", stderr(&out));
+}
+
+#[test]
+fn wrong_secret_key_exits_3_with_request_id() {
+    let sim = start(small_fleet());
+    let out = sim.run("report", &[]).status.code();
+    assert_eq!(out, Some(0));
+    let out = sim
+        .cmd()
+        .env("HUAWEICLOUD_SDK_SK", "not-the-secret")
+        .args(["report", "--from", FROM, "--to", TO])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("request id"), "{err}");
+    assert!(!err.contains("not-the-secret"));
+    insta::assert_snapshot!("error_auth", stable(&err));
+    assert_eq!(
+        sim.sim.stats().auth_failed,
+        1,
+        "authentication failures are not retried"
+    );
+}
+
+#[test]
+fn wrong_project_exits_3() {
+    let sim = start(small_fleet());
+    let out = sim
+        .cmd_for_project("ffffffffffffffffffffffffffffffff")
+        .args(["report", "--from", FROM, "--to", TO])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    insta::assert_snapshot!("error_forbidden_project", stable(&stderr(&out)));
+}
+
+#[test]
+fn api_error_exits_4() {
+    let sim = start(small_fleet().faults(FaultConfig::new(1.0, [FaultKind::Internal500])));
+    let out = sim.run("report", &["--retries", "0"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    insta::assert_snapshot!("error_api_500", stable(&stderr(&out)));
+
+    let sim = start(small_fleet().faults(FaultConfig::new(1.0, [FaultKind::BadGateway502Html])));
+    let out = sim.run("report", &["--retries", "0"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains("502"), "{}", stderr(&out));
+}
+
+#[test]
+fn network_errors_exit_5() {
+    // A port nobody listens on: connection refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let home = tempfile::tempdir().unwrap();
+    let out = bare(home.path())
+        .env("HUAWEICLOUD_SDK_AK", "ak")
+        .env("HUAWEICLOUD_SDK_SK", "sk")
+        .args([
+            "--endpoint",
+            &format!("http://127.0.0.1:{port}"),
+            "--project-id",
+            "p",
+        ])
+        .args(["--retries", "0", "report", "--from", FROM, "--to", TO])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+
+    // Answers slower than --timeout.
+    let sim = start(small_fleet().faults(
+        FaultConfig::new(1.0, [FaultKind::SlowResponse]).with_slow(Duration::from_secs(5)),
+    ));
+    let out = sim.run("report", &["--retries", "0", "--timeout", "1"]);
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+}
+
+#[test]
+fn iam_token_is_sent_instead_of_signing() {
+    let sim = start(small_fleet().iam_token("token-for-tests"));
+    let out = bare(sim.home.path())
+        .env("HUAWEICLOUD_SDK_AUTH_TOKEN", "token-for-tests")
+        .args([
+            "--endpoint",
+            &sim.sim.base_url(),
+            "--project-id",
+            sim.sim.project_id(),
+        ])
+        .args(["users", "--from", FROM, "--to", TO, "--format", "csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        stdout(&sim.run("users", &["--format", "csv"]))
+    );
+}
+
+#[test]
+fn secrets_never_reach_stderr() {
+    let sim = start(small_fleet());
+    let sk = sim.sim.credentials().secret_key().expose().to_string();
+    let out = sim.run("report", &["-vvv", "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains(&sk));
+    let out = sim
+        .cmd()
+        .env("HUAWEICLOUD_SDK_AUTH_TOKEN", "super-secret-token")
+        .args(["-vvv", "report", "--from", FROM, "--to", TO])
+        .output()
+        .unwrap();
+    assert!(!stderr(&out).contains("super-secret-token"));
+    let help = bare(sim.home.path())
+        .env("HUAWEICLOUD_SDK_AUTH_TOKEN", "super-secret-token")
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(!stdout(&help).contains("super-secret-token"));
+}
+
+// ---------------------------------------------------------------- the README's main job
+
+#[test]
+fn readme_main_job_demo_report_last_45_days() {
+    let home = tempfile::tempdir().unwrap();
+    let out = bare(home.path())
+        // Credentials in the environment are ignored by --demo.
+        .env("HUAWEICLOUD_SDK_AK", "bogus")
+        .env("HUAWEICLOUD_SDK_SK", "bogus")
+        .args(["--demo", "report", "--last", "45d"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("SIMULATION"), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    let today = chrono::Utc::now().date_naive();
+    let from = today - chrono::Days::new(44);
+    assert!(
+        lines[0].starts_with(&format!(
+            "Desktop usage, {from} to {today} (45 days, UTC), per day"
+        )),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(lines[1], "");
+    assert!(lines[2].starts_with("DESKTOP ID"), "{}", lines[2]);
+    // header, 300 desktops, rule, totals
+    assert_eq!(lines.len(), 2 + 1 + 300 + 1 + 1, "{text}");
+    assert!(lines[303].chars().all(|c| c == '-'));
+    assert!(
+        lines[304].starts_with("TOTAL (300 desktops)"),
+        "{}",
+        lines[304]
+    );
+    let ids: BTreeSet<&str> = lines[3..303]
+        .iter()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 300);
+}
