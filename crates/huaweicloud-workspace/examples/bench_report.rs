@@ -1,0 +1,108 @@
+//! Streams a desktop-usage report through the facade into a sink and prints
+//! what it saw: the contender "facade" of `cargo xtask bench`.
+//!
+//! ```text
+//! HUAWEICLOUD_SDK_AK=... HUAWEICLOUD_SDK_SK=... HUAWEICLOUD_SDK_PROJECT_ID=... \
+//!   cargo run --release -p huaweicloud-workspace --example bench_report -- \
+//!   --endpoint http://127.0.0.1:8080 --from 2024-01-01 --to 2024-12-30 [--concurrency 8]
+//! ```
+//!
+//! Credentials and the project id come from the environment, as for any
+//! application using the crate. Each desktop is written as one line (id,
+//! user, every period and its hours) into `std::io::sink()`, so the cost of
+//! formatting is paid as a real consumer would, but nothing is kept. The
+//! last stdout line is JSON: `{"desktops":N,"periods":N,"hundredths":N,
+//! "seconds":F}`, where `hundredths` is the exact total of every period, so
+//! the contenders' answers can be checked against each other.
+
+use std::io::Write as _;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+use futures::TryStreamExt;
+use huaweicloud_workspace::Client;
+
+struct Args {
+    endpoint: String,
+    from: NaiveDate,
+    to: NaiveDate,
+    concurrency: Option<usize>,
+}
+
+fn parse_args() -> Result<Args> {
+    let mut endpoint = None;
+    let mut from = None;
+    let mut to = None;
+    let mut concurrency = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args
+            .next()
+            .with_context(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--endpoint" => endpoint = Some(value),
+            "--from" => from = Some(parse_date("--from", &value)?),
+            "--to" => to = Some(parse_date("--to", &value)?),
+            "--concurrency" => {
+                concurrency = Some(
+                    value
+                        .parse::<usize>()
+                        .with_context(|| format!("--concurrency: not a number: {value:?}"))?,
+                );
+            }
+            other => bail!("unknown option {other} (known: --endpoint --from --to --concurrency)"),
+        }
+    }
+    Ok(Args {
+        endpoint: endpoint.context("--endpoint URL is required")?,
+        from: from.context("--from YYYY-MM-DD is required")?,
+        to: to.context("--to YYYY-MM-DD is required")?,
+        concurrency,
+    })
+}
+
+fn parse_date(flag: &str, text: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .with_context(|| format!("{flag}: expected YYYY-MM-DD, got {text:?}"))
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = parse_args()?;
+    let started = Instant::now();
+    let mut builder = Client::builder().endpoint(&args.endpoint);
+    if let Some(n) = args.concurrency {
+        builder = builder.concurrency(n);
+    }
+    let client = builder.build().context("building the client")?;
+    let mut stream = Box::pin(
+        client
+            .desktop_usage()
+            .range(args.from..=args.to)
+            .into_stream(),
+    );
+    let mut sink = std::io::BufWriter::new(std::io::sink());
+    let (mut desktops, mut periods, mut hundredths) = (0u64, 0u64, 0u64);
+    while let Some(desktop) = stream.try_next().await.context("querying")? {
+        desktops += 1;
+        write!(
+            sink,
+            "{} {}",
+            desktop.desktop_id,
+            desktop.username.as_deref().unwrap_or("-")
+        )?;
+        for p in &desktop.periods {
+            periods += 1;
+            hundredths += p.hours.hundredths();
+            write!(sink, " {}={}", p.period, p.hours)?;
+        }
+        writeln!(sink)?;
+    }
+    sink.flush()?;
+    println!(
+        "{{\"desktops\":{desktops},\"periods\":{periods},\"hundredths\":{hundredths},\"seconds\":{:.6}}}",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

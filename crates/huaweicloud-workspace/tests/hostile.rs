@@ -1,0 +1,293 @@
+//! A scripted server that changes its list while we page, lies about
+//! `total_count`, or sends contradictory data: the facade never loses or
+//! duplicates a desktop, and never returns a silently wrong report.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::StatusCode;
+use chrono::NaiveDate;
+use futures::TryStreamExt;
+use huaweicloud_workspace::{Client, Credentials, DesktopUsage, Error, RetryConfig};
+use serde_json::{Value, json};
+
+type Script = Arc<dyn Fn(u64, &Value) -> Value + Send + Sync>;
+
+struct Server {
+    base_url: String,
+    calls: Arc<AtomicU64>,
+}
+
+/// Serves `script(call number, request body)` as a 200 JSON answer.
+async fn serve(script: Script) -> Server {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let calls = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&calls);
+    let app = Router::new().fallback(move |body: Bytes| {
+        let script = Arc::clone(&script);
+        let counter = Arc::clone(&counter);
+        async move {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            let request: Value = serde_json::from_slice(&body).unwrap();
+            let answer = script(n, &request);
+            (
+                StatusCode::OK,
+                [
+                    ("content-type", "application/json".to_string()),
+                    ("x-request-id", format!("req-{n}")),
+                ],
+                answer.to_string(),
+            )
+        }
+    });
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Server {
+        base_url: format!("http://{addr}"),
+        calls,
+    }
+}
+
+fn client(server: &Server) -> Client {
+    Client::builder()
+        .endpoint(&server.base_url)
+        .project_id("p1")
+        .credentials(Credentials::access_key("AK", "SK").unwrap())
+        .retry(RetryConfig::disabled())
+        .build()
+        .unwrap()
+}
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn ids(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("d{i:03}")).collect()
+}
+
+fn desktop(id: &str) -> Value {
+    json!({"desktop_id": id, "used_info_list": [{"date": "2024-01-01", "use_time": 1}]})
+}
+
+/// A page of `list` as the service would cut it, with `total` as told.
+fn page_of(list: &[String], request: &Value, total: Option<u64>) -> Value {
+    let offset = request["offset"].as_u64().unwrap() as usize;
+    let limit = request["limit"].as_u64().unwrap() as usize;
+    let items: Vec<Value> = list
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|id| desktop(id))
+        .collect();
+    match total {
+        Some(t) => json!({"desktop_used_info_list": items, "total_count": t}),
+        None => json!({"desktop_used_info_list": items}),
+    }
+}
+
+fn sorted_ids(desktops: &[DesktopUsage]) -> Vec<String> {
+    desktops.iter().map(|x| x.desktop_id.clone()).collect()
+}
+
+async fn run_send(server: &Server) -> Result<Vec<DesktopUsage>, Error> {
+    client(server)
+        .desktop_usage()
+        .range(d("2024-01-01")..=d("2024-01-01"))
+        .concurrency(1)
+        .send()
+        .await
+        .map(|r| r.desktops)
+}
+
+#[tokio::test]
+async fn a_desktop_added_while_paging_is_not_lost() {
+    let v1 = ids(150);
+    let mut v2 = v1.clone();
+    v2.insert(51, "d050x".to_string());
+    let (a, b) = (v1.clone(), v2.clone());
+    let server = serve(Arc::new(move |n, req| {
+        if n == 0 {
+            page_of(&a, req, Some(150))
+        } else {
+            page_of(&b, req, Some(151))
+        }
+    }))
+    .await;
+    let got = run_send(&server).await.unwrap();
+    assert_eq!(sorted_ids(&got), v2);
+    // Pass 1 was unsound (total changed); pass 2 was sound.
+    assert_eq!(server.calls.load(Ordering::SeqCst), 4);
+
+    // The stream: same set, each once.
+    server.calls.store(0, Ordering::SeqCst);
+    let streamed: Vec<DesktopUsage> = client(&server)
+        .desktop_usage()
+        .range(d("2024-01-01")..=d("2024-01-01"))
+        .concurrency(1)
+        .into_stream()
+        .try_collect()
+        .await
+        .unwrap();
+    let mut streamed_ids = sorted_ids(&streamed);
+    assert_eq!(streamed_ids.len(), 151);
+    streamed_ids.sort();
+    assert_eq!(streamed_ids, v2);
+}
+
+#[tokio::test]
+async fn a_desktop_removed_while_paging_does_not_hide_another() {
+    let v1 = ids(150);
+    let mut v2 = v1.clone();
+    v2.remove(10);
+    let (a, b) = (v1.clone(), v2.clone());
+    let server = serve(Arc::new(move |n, req| {
+        if n == 0 {
+            page_of(&a, req, Some(150))
+        } else {
+            page_of(&b, req, Some(149))
+        }
+    }))
+    .await;
+    let got = run_send(&server).await.unwrap();
+    // d100 moved from page 2 to page 1 between the pages: found on the re-check.
+    // d010 existed when the first page was read, so it is reported too.
+    assert_eq!(sorted_ids(&got), v1);
+}
+
+#[tokio::test]
+async fn a_total_count_that_never_adds_up_is_an_error() {
+    let list = ids(100);
+    let server = serve(Arc::new(move |_, req| page_of(&list, req, Some(150)))).await;
+    let err = run_send(&server).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidResponse { status: 200, reason, .. } if reason.contains("kept changing")),
+        "{err:?}"
+    );
+    // Four passes of two pages, then it gives up.
+    assert_eq!(server.calls.load(Ordering::SeqCst), 8);
+}
+
+#[tokio::test]
+async fn without_total_count_pages_run_until_a_short_one() {
+    let list = ids(250);
+    let server = serve(Arc::new(move |_, req| page_of(&list, req, None))).await;
+    let got = run_send(&server).await.unwrap();
+    assert_eq!(sorted_ids(&got), ids(250));
+    assert_eq!(server.calls.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn the_same_desktop_twice_with_different_hours_is_an_error() {
+    let server = serve(Arc::new(|_, _| {
+        json!({"desktop_used_info_list": [
+            {"desktop_id": "a", "used_info_list": [{"date": "2024-01-01", "use_time": 1}]},
+            {"desktop_id": "a", "used_info_list": [{"date": "2024-01-01", "use_time": 2}]}
+        ], "total_count": 2})
+    }))
+    .await;
+    let err = run_send(&server).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidResponse { reason, request_id: Some(_), .. } if reason.contains("twice")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_exact_duplicate_in_a_page_is_kept_once() {
+    let server = serve(Arc::new(|_, _| {
+        json!({"desktop_used_info_list": [desktop("a"), desktop("a"), desktop("b")], "total_count": 2})
+    }))
+    .await;
+    let got = run_send(&server).await.unwrap();
+    assert_eq!(sorted_ids(&got), ["a", "b"]);
+}
+
+#[tokio::test]
+async fn a_period_outside_the_window_is_an_error() {
+    let server = serve(Arc::new(|_, _| {
+        json!({"desktop_used_info_list": [
+            {"desktop_id": "a", "used_info_list": [{"date": "2023-12-31", "use_time": 1}]}
+        ], "total_count": 1})
+    }))
+    .await;
+    let err = run_send(&server).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidResponse { reason, .. } if reason.contains("outside")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_desktop_that_was_not_asked_for_is_an_error() {
+    let server = serve(Arc::new(
+        |_, _| json!({"desktop_used_info_list": [desktop("a"), desktop("zzz")], "total_count": 2}),
+    ))
+    .await;
+    let err = client(&server)
+        .desktop_usage()
+        .desktop_ids(["a", "b"])
+        .range(d("2024-01-01")..=d("2024-01-01"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidResponse { reason, .. } if reason.contains("zzz")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_page_over_the_limit_is_an_error() {
+    let list = ids(20);
+    let server = serve(Arc::new(move |_, _| {
+        let items: Vec<Value> = list.iter().map(|id| desktop(id)).collect();
+        json!({"desktop_used_info_list": items, "total_count": 20})
+    }))
+    .await;
+    let err = client(&server)
+        .desktop_usage()
+        .range(d("2024-01-01")..=d("2024-01-01"))
+        .page_size(10)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidResponse { reason, .. } if reason.contains("more than the limit")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn periods_come_out_in_time_order_and_windows_merge() {
+    // Each window's periods arrive reversed; two windows for one desktop.
+    let server = serve(Arc::new(|_, req| {
+        let start = NaiveDate::parse_from_str(req["start_time"].as_str().unwrap(), "%Y-%m-%d").unwrap();
+        let end = NaiveDate::parse_from_str(req["end_time"].as_str().unwrap(), "%Y-%m-%d").unwrap();
+        let mut periods: Vec<Value> = start
+            .iter_days()
+            .take_while(|x| *x <= end)
+            .map(|x| json!({"date": x.format("%Y-%m-%d").to_string(), "use_time": "0.01"}))
+            .collect();
+        periods.reverse();
+        json!({"desktop_used_info_list": [{"desktop_id": "a", "desktop_username": "u", "used_info_list": periods}], "total_count": 1})
+    }))
+    .await;
+    let report = client(&server)
+        .desktop_usage()
+        .range(d("2024-01-01")..=d("2024-03-01"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(server.calls.load(Ordering::SeqCst), 2);
+    let a = &report.desktops[0];
+    assert_eq!(a.periods.len(), 61);
+    assert!(a.periods.windows(2).all(|w| w[0].period < w[1].period));
+    assert_eq!(a.total_hours().to_string(), "0.61");
+    assert_eq!(a.active_days(), 61);
+    assert_eq!(a.last_active_day(), Some(d("2024-03-01")));
+}
