@@ -9,16 +9,25 @@ use huaweicloud_workspace_api::Hours;
 use crate::output::Format;
 
 /// The exit codes, as printed in `--help` and the README.
-pub const EXIT_CODES_HELP: &str = "\
+macro_rules! exit_codes {
+    () => {
+        "\
 EXIT CODES:
-  0  success
-  1  the output could not be written (e.g. disk full); a previous --output file is kept
-  2  bad usage or invalid input; nothing was sent
-  3  authentication or authorization refused by the service
-  4  other API error (including a response that could not be read)
-  5  network error or timeout, after retries";
+    0  success
+    1  the output could not be written (e.g. disk full); a previous --output file is kept
+    2  bad usage or invalid input; nothing was sent
+    3  authentication or authorization refused by the service
+    4  other API error (including a response that could not be read)
+    5  network error or timeout, after retries
+  130  interrupted (Ctrl-C); a previous --output file is kept"
+    };
+}
 
-const ROOT_AFTER_HELP: &str = "\
+/// The exit codes section of each command's help.
+pub const EXIT_CODES_HELP: &str = exit_codes!();
+
+const ROOT_AFTER_HELP: &str = concat!(
+    "\
 CREDENTIALS:
   AK/SK come from HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK and HUAWEICLOUD_SDK_SECURITY_TOKEN, or from
   the profile file (HUAWEICLOUD_SDK_CREDENTIALS_FILE, else ~/.huaweicloud/credentials, section
@@ -30,13 +39,9 @@ EXAMPLES:
   desktop-usage --region cn-north-4 idle --last 30d --threshold 1
   desktop-usage --region cn-north-4 users --from 2024-01-01 --to 2024-03-31 --format csv
 
-EXIT CODES:
-  0  success
-  1  the output could not be written (e.g. disk full); a previous --output file is kept
-  2  bad usage or invalid input; nothing was sent
-  3  authentication or authorization refused by the service
-  4  other API error (including a response that could not be read)
-  5  network error or timeout, after retries";
+",
+    exit_codes!()
+);
 
 /// How long each Huawei Cloud Workspace desktop was used, by whom, and which sit idle.
 #[derive(Parser)]

@@ -64,6 +64,11 @@ impl<W: Write> Emitter<W> {
         }
     }
 
+    /// How many desktops were received.
+    pub fn seen(&self) -> usize {
+        self.seen
+    }
+
     /// Takes one desktop.
     pub fn push(&mut self, desktop: DesktopHours) -> io::Result<()> {
         self.seen += 1;
@@ -127,9 +132,9 @@ impl<W: Write> Emitter<W> {
                         idle_table(&rows).write(&mut out)?;
                         writeln!(
                             out,
-                            "\n{} of {} desktops used at most {} h.",
+                            "\n{} of {} used at most {} h.",
                             rows.len(),
-                            self.seen,
+                            plural(self.seen, "desktop"),
                             threshold
                         )?;
                     }
@@ -139,6 +144,14 @@ impl<W: Write> Emitter<W> {
                 Ok(out)
             }
         }
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
     }
 }
 
@@ -172,8 +185,8 @@ fn report_table(desktops: &[DesktopHours]) -> Table {
         ]);
     }
     let totals = vec![
-        format!("TOTAL ({} desktops)", desktops.len()),
-        format!("{} users", users.len()),
+        format!("TOTAL ({})", plural(desktops.len(), "desktop")),
+        plural(users.len(), "user"),
         total.to_string(),
         desktop_days.to_string(),
         average_per_active_day(total, desktop_days).to_string(),
@@ -249,7 +262,7 @@ fn users_table(rows: &[UserRow]) -> Table {
             })
             .collect(),
         totals: Some(vec![
-            format!("TOTAL ({users} users)"),
+            format!("TOTAL ({})", plural(users, "user")),
             total.to_string(),
             desktops.to_string(),
             String::new(),
@@ -322,12 +335,12 @@ mod tests {
         assert_eq!(
             emit(Kind::Report, Format::Table),
             "caption\n\n\
-             DESKTOP ID          USER     HOURS  ACTIVE DAYS  AVG H/ACTIVE DAY  LAST ACTIVE\n\
-             d1                  ann       1.75            2              0.88  2024-01-02\n\
-             d2                  -         0.00            0              0.00  -\n\
-             d3                  ann       0.10            1              0.10  2024-01-02\n\
-             ------------------------------------------------------------------------------\n\
-             TOTAL (3 desktops)  1 users   1.85            3              0.62  2024-01-02\n"
+             DESKTOP ID          USER    HOURS  ACTIVE DAYS  AVG H/ACTIVE DAY  LAST ACTIVE\n\
+             d1                  ann      1.75            2              0.88  2024-01-02\n\
+             d2                  -        0.00            0              0.00  -\n\
+             d3                  ann      0.10            1              0.10  2024-01-02\n\
+             -----------------------------------------------------------------------------\n\
+             TOTAL (3 desktops)  1 user   1.85            3              0.62  2024-01-02\n"
         );
     }
 
@@ -359,11 +372,11 @@ mod tests {
         assert_eq!(
             emit(Kind::Users, Format::Table),
             "caption\n\n\
-             USER             HOURS  DESKTOPS  ACTIVE DAYS\n\
-             ann               1.85         2            2\n\
-             (no user)         0.00         1            0\n\
-             ---------------------------------------------\n\
-             TOTAL (1 users)   1.85         3\n"
+             USER            HOURS  DESKTOPS  ACTIVE DAYS\n\
+             ann              1.85         2            2\n\
+             (no user)        0.00         1            0\n\
+             --------------------------------------------\n\
+             TOTAL (1 user)   1.85         3\n"
         );
     }
 }

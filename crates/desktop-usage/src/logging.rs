@@ -1,5 +1,7 @@
 //! Log lines on stderr, from -v/-q or RUST_LOG.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 /// The filter for a verbosity: our crates get more detail, dependencies stay at warn
@@ -32,9 +34,11 @@ pub fn init(verbose: u8, quiet: bool) {
         }
         _ => EnvFilter::new(filter_for(verbose, quiet)),
     };
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colour)
         .with_target(verbose >= 2)
         .try_init();
 }

@@ -54,7 +54,15 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(run::run(&cli.global, kind, query, output)) {
+    // On Ctrl-C the run's future is dropped, which deletes its temporary
+    // output file: the previous --output file, if any, stays as it was.
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            result = run::run(&cli.global, kind, query, output) => result,
+            _ = tokio::signal::ctrl_c() => Err(Failure::Interrupted),
+        }
+    });
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         // `desktop-usage report | head`: the reader left; that is not a failure.
         Err(Failure::Output(e)) if e.is_broken_pipe() => ExitCode::SUCCESS,

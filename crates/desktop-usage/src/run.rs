@@ -30,6 +30,8 @@ pub enum Failure {
     Output(OutputError),
     /// The `--demo` simulator could not start (exit 1).
     Demo(String),
+    /// Ctrl-C (exit 130); the run was dropped, so its temporary output file is gone.
+    Interrupted,
 }
 
 impl Failure {
@@ -44,6 +46,7 @@ impl Failure {
             Failure::Output(OutputError::Create { .. }) => 2,
             Failure::Output(_) => 1,
             Failure::Demo(_) => 1,
+            Failure::Interrupted => 130,
         }
     }
 }
@@ -64,6 +67,7 @@ impl fmt::Display for Failure {
             }
             Failure::Output(e) => write!(f, "{e}"),
             Failure::Demo(message) => write!(f, "--demo: the simulator did not start: {message}"),
+            Failure::Interrupted => f.write_str("interrupted; nothing was written to --output"),
         }
     }
 }
@@ -221,6 +225,17 @@ pub async fn run(
     let caption = caption(kind, query_args, range, global.demo);
     let result = stream_into(query, Emitter::new(kind, output.format, caption, sink)).await;
     progress.finish();
+    if let Ok((_, 0)) = &result
+        && query_args.user.is_some()
+        && query_args.domain.is_none()
+        && !global.quiet
+    {
+        eprintln!(
+            "desktop-usage: note: no desktop matched --user; users outside the main domain \
+             also need --domain <DOMAIN>"
+        );
+    }
+    let result = result.map(|(sink, _)| sink);
     if let Some(sim) = simulator {
         sim.shutdown().await;
     }
@@ -231,12 +246,13 @@ pub async fn run(
 async fn stream_into(
     query: DesktopUsageQuery,
     mut emitter: Emitter<Sink>,
-) -> Result<Sink, Failure> {
+) -> Result<(Sink, usize), Failure> {
     let mut stream = pin!(query.into_stream());
     while let Some(desktop) = stream.next().await {
         emitter.push(to_hours(desktop?))?;
     }
-    Ok(emitter.finish()?)
+    let seen = emitter.seen();
+    Ok((emitter.finish()?, seen))
 }
 
 fn configure(mut builder: ClientBuilder, global: &GlobalArgs) -> ClientBuilder {

@@ -239,7 +239,7 @@ fn hourly_grouping_and_filters() {
         .desktops()
         .iter()
         .enumerate()
-        .find(|(_, d)| d.username.is_some())
+        .find(|(_, d)| d.username.is_some() && d.user_domain.is_none())
         .unwrap();
     let out = sim
         .cmd()
@@ -281,6 +281,33 @@ fn hourly_grouping_and_filters() {
         .count();
     assert_eq!(rows.len(), expected * 7);
     assert!(rows.iter().all(|r| r["desktop_username"] == user.as_str()));
+
+    // A user of another domain needs --domain; without it nothing matches, and a note says why.
+    let other = fleet
+        .desktops()
+        .iter()
+        .find(|d| d.username.is_some() && d.user_domain.is_some())
+        .expect("the fleet has users outside the main domain");
+    let name = other.username.clone().unwrap();
+    let domain = other.user_domain.clone().unwrap();
+    let out = sim.run("users", &["--user", &name, "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "username,hours,desktops,active_days\n");
+    assert!(stderr(&out).contains("--domain"), "{}", stderr(&out));
+    let out = sim.run(
+        "users",
+        &["--user", &name, "--domain", &domain, "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let expected = fleet
+        .desktops()
+        .iter()
+        .filter(|d| d.username == other.username && d.user_domain == other.user_domain)
+        .count();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["username"], name.as_str());
+    assert_eq!(rows[0]["desktops"], expected);
 }
 
 #[test]
@@ -542,6 +569,56 @@ fn network_errors_exit_5() {
     ));
     let out = sim.run("report", &["--retries", "0", "--timeout", "1"]);
     assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_leaves_the_previous_output_file() {
+    let sim = start(small_fleet().faults(
+        FaultConfig::new(1.0, [FaultKind::SlowResponse]).with_slow(Duration::from_secs(20)),
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.ndjson");
+    std::fs::write(&file, "previous\n").unwrap();
+    let creds = sim.sim.credentials();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("desktop-usage"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", sim.home.path())
+        .env("HUAWEICLOUD_SDK_AK", creds.access_key())
+        .env("HUAWEICLOUD_SDK_SK", creds.secret_key().expose())
+        .args([
+            "--endpoint",
+            &sim.sim.base_url(),
+            "--project-id",
+            sim.sim.project_id(),
+        ])
+        .args(["report", "--from", FROM, "--to", TO, "--format", "ndjson"])
+        .args(["--output", file.to_str().unwrap()])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait (bounded) until the request is in flight, then interrupt.
+    for _ in 0..200 {
+        if sim.sim.stats().total > 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    assert!(sim.sim.stats().total > 0, "the request never arrived");
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "previous\n");
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["report.ndjson"], "no temporary file left");
 }
 
 #[test]
