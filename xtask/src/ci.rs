@@ -54,6 +54,12 @@ const STEPS: &[Step] = &[
         env: &[],
     },
     Step {
+        name: "interop (official Python SDK)",
+        program: "cargo",
+        args: &["xtask", "interop"],
+        env: &[],
+    },
+    Step {
         name: "doc",
         program: "cargo",
         args: &["doc", "--workspace", "--no-deps", "--all-features"],

@@ -7,6 +7,8 @@
 
 mod ci;
 mod codegen;
+mod fuzz;
+mod interop;
 mod python;
 mod vectors;
 
@@ -22,7 +24,9 @@ commands:
   codegen [--check]   regenerate the generated client from openapi/ (--check: fail on drift)
   vectors [--check]   sign the test cases with the official SDK into
                       crates/huaweicloud-signer/tests/vectors.json (--check: fail on difference)
+  interop             the official Python SDK against a running workspace-sim
   ci                  run every gate CI runs, in order, stopping at the first failure
+  fuzz [--seconds N]  run each fuzz target in fuzz/ for N seconds (default 30); fails on a crash
 ";
 
 fn main() -> ExitCode {
@@ -55,12 +59,19 @@ fn run(args: &[String]) -> Result<ExitCode> {
             [flag] if flag == "--check" => vectors::check(),
             _ => bail!("vectors takes only --check\n{USAGE}"),
         },
+        "interop" => {
+            if !rest.is_empty() {
+                bail!("interop takes no arguments\n{USAGE}");
+            }
+            interop::run()
+        }
         "ci" => {
             if !rest.is_empty() {
                 bail!("ci takes no arguments\n{USAGE}");
             }
             ci::run()
         }
+        "fuzz" => fuzz::run(rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(ExitCode::SUCCESS)

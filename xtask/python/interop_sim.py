@@ -1,0 +1,101 @@
+"""Interop check: the official Python SDK against our simulator.
+
+Pages through the whole fleet of a running `workspace-sim` with
+huaweicloudsdkworkspace's WorkspaceClient (offset/limit 100), asks for one
+hourly page, then makes one request with a wrong SK. Prints one JSON object
+on stdout with everything it got; `cargo xtask interop` checks it in Rust.
+
+Usage: python interop_sim.py BASE_URL AK SK PROJECT_ID START END
+"""
+
+import json
+import sys
+
+from huaweicloudsdkcore.auth.credentials import BasicCredentials
+from huaweicloudsdkcore.exceptions import exceptions
+from huaweicloudsdkcore.http.http_config import HttpConfig
+from huaweicloudsdkworkspace.v2 import (
+    ListUsedDesktopInfoReq,
+    ListUsedDesktopInfoRequest,
+    WorkspaceClient,
+)
+
+MAX_PAGES = 1000  # a bound, far above what a 250-desktop fleet needs
+
+
+def client(base_url, ak, sk, project_id):
+    config = HttpConfig.get_default_config()
+    config.timeout = (10, 30)
+    return (
+        WorkspaceClient.new_builder()
+        .with_http_config(config)
+        .with_credentials(BasicCredentials(ak, sk, project_id))
+        .with_endpoints([base_url])
+        .build()
+    )
+
+
+def periods(item):
+    return [{"date": p.date, "use_time": str(p.use_time)} for p in (item.used_info_list or [])]
+
+
+def main():
+    base_url, ak, sk, project_id, start, end = sys.argv[1:7]
+    good = client(base_url, ak, sk, project_id)
+
+    desktops = []
+    totals = []
+    offset = 0
+    for _ in range(MAX_PAGES):
+        body = ListUsedDesktopInfoReq(
+            start_time=start, end_time=end, group_by_type="DAY", offset=offset, limit=100
+        )
+        resp = good.list_used_desktop_info(ListUsedDesktopInfoRequest(body=body))
+        page = resp.desktop_used_info_list or []
+        totals.append(resp.total_count)
+        for item in page:
+            desktops.append(
+                {
+                    "desktop_id": item.desktop_id,
+                    "desktop_username": item.desktop_username,
+                    "used_info_list": periods(item),
+                }
+            )
+        offset += len(page)
+        if not page or offset >= resp.total_count:
+            break
+
+    # One hourly page of the first two desktops, over two days.
+    hourly = []
+    if len(desktops) >= 2:
+        body = ListUsedDesktopInfoReq(
+            desktop_ids=[d["desktop_id"] for d in desktops[:2]],
+            start_time=start,
+            end_time=start,
+            group_by_type="HOUR",
+        )
+        resp = good.list_used_desktop_info(ListUsedDesktopInfoRequest(body=body))
+        hourly = [
+            {"desktop_id": item.desktop_id, "used_info_list": periods(item)}
+            for item in (resp.desktop_used_info_list or [])
+        ]
+
+    # A wrong SK: the official client must get a 401.
+    wrong = client(base_url, ak, sk + "-wrong", project_id)
+    wrong_sk = {"status_code": None, "error_code": None}
+    try:
+        wrong.list_used_desktop_info(
+            ListUsedDesktopInfoRequest(body=ListUsedDesktopInfoReq(start_time=start, end_time=end))
+        )
+    except exceptions.ServiceResponseException as err:
+        wrong_sk = {"status_code": err.status_code, "error_code": err.error_code}
+
+    json.dump(
+        {"totals": totals, "desktops": desktops, "hourly": hourly, "wrong_sk": wrong_sk},
+        sys.stdout,
+    )
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()
