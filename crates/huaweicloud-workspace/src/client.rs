@@ -150,7 +150,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Trusts one more root certificate (PEM), beside the built-in roots.
+    /// Trusts one more root certificate (PEM; a bundle of several is fine),
+    /// beside the built-in roots.
     pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
         self.root_certificates.push(pem.to_vec());
         self
@@ -253,13 +254,19 @@ impl ClientBuilder {
             None => {
                 let mut certs = Vec::new();
                 for (i, pem) in self.root_certificates.iter().enumerate() {
-                    let cert = reqwest::Certificate::from_pem(pem).map_err(|e| {
+                    let bundle = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
                         Error::invalid(
                             "root_certificate",
-                            format!("certificate #{i} is not valid PEM: {e}"),
+                            format!("PEM #{} is not valid: {e}", i + 1),
                         )
                     })?;
-                    certs.push(cert);
+                    if bundle.is_empty() {
+                        return Err(Error::invalid(
+                            "root_certificate",
+                            format!("PEM #{} holds no CERTIFICATE block", i + 1),
+                        ));
+                    }
+                    certs.extend(bundle);
                 }
                 let mut builder = reqwest::Client::builder()
                     .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT));
@@ -1023,7 +1030,7 @@ impl Executor for SigningExecutor {
     }
 }
 
-fn mentions_error_code(body: &[u8]) -> bool {
+pub(crate) fn mentions_error_code(body: &[u8]) -> bool {
     const NEEDLE: &[u8] = b"\"error_code\"";
     body.windows(NEEDLE.len()).any(|w| w == NEEDLE)
 }

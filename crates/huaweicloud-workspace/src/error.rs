@@ -350,9 +350,14 @@ impl fmt::Display for Error {
             } => {
                 write!(
                     f,
-                    "unreadable response (HTTP {status}): {}; body starts with {body_prefix:?}",
+                    "unreadable response (HTTP {status}): {}",
                     one_line(reason)
                 )?;
+                if body_prefix.is_empty() {
+                    f.write_str("; the body is empty")?;
+                } else {
+                    write!(f, "; body starts with {body_prefix:?}")?;
+                }
                 request_id_suffix(f, request_id)
             }
             Error::Credentials(e) => write!(f, "credentials: {e}"),

@@ -1,0 +1,181 @@
+//! insta snapshots: a report as a user would print it, and the `Display` of
+//! every error variant (one line, request id included, no secret).
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use huaweicloud_workspace::{Client, Credentials, Error, TimeoutScope, UsageReport};
+use huaweicloud_workspace_sim::Simulator;
+
+fn render(report: &UsageReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "range: {:?}, group_by: {}",
+        report.range, report.group_by
+    );
+    for d in &report.desktops {
+        let periods: Vec<String> = d
+            .periods
+            .iter()
+            .map(|p| format!("{}={}", p.period, p.hours))
+            .collect();
+        let _ = writeln!(
+            out,
+            "{} {:<18} total={:>6} active_days={} last={:?} [{}]",
+            d.desktop_id,
+            d.username.as_deref().unwrap_or("-"),
+            d.total_hours(),
+            d.active_days(),
+            d.last_active_day(),
+            periods.join(", ")
+        );
+    }
+    for u in report.totals_per_user() {
+        let _ = writeln!(
+            out,
+            "user {} hours={} desktops={} active_days={}",
+            u.username, u.hours, u.desktops, u.active_days
+        );
+    }
+    let _ = writeln!(out, "total={}", report.total_hours());
+    out
+}
+
+#[tokio::test]
+async fn a_report() {
+    let sim = Simulator::builder()
+        .desktops(6)
+        .seed(21)
+        .start()
+        .await
+        .unwrap();
+    let client = Client::builder()
+        .endpoint(sim.base_url())
+        .project_id(sim.project_id())
+        .credentials(Credentials::AccessKey(sim.credentials()))
+        .build()
+        .unwrap();
+    let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let report = client
+        .desktop_usage()
+        .range(day("2024-03-01")..=day("2024-03-04"))
+        .send()
+        .await
+        .unwrap();
+    insta::assert_snapshot!(render(&report));
+    sim.shutdown().await;
+}
+
+#[test]
+fn every_error_display() {
+    let rid = || Some("0b6c2d1e-request".to_string());
+    let credentials_error = match Credentials::access_key("AK", " ") {
+        Err(e) => e,
+        Ok(_) => panic!("a blank SK must be refused"),
+    };
+    let cases: Vec<(&str, Error)> = vec![
+        (
+            "invalid_input",
+            Error::InvalidInput {
+                field: "page_size",
+                rule: "must be between 1 and 100, got 0".into(),
+            },
+        ),
+        (
+            "authentication",
+            Error::Authentication {
+                status: 401,
+                code: Some("APIG.0301".into()),
+                message: Some("Incorrect IAM authentication information: verify aksk signature fail".into()),
+                request_id: rid(),
+            },
+        ),
+        (
+            "clock_skew",
+            Error::ClockSkew {
+                status: 401,
+                code: Some("APIG.0303".into()),
+                message: Some("Incorrect app authentication information: the request time is skewed".into()),
+                request_id: rid(),
+            },
+        ),
+        (
+            "throttled",
+            Error::Throttled {
+                attempts: 3,
+                code: Some("APIG.0308".into()),
+                message: Some("The throttling threshold has been reached: policy user over ratelimit,limit:20,time:1 second".into()),
+                request_id: rid(),
+            },
+        ),
+        (
+            "api",
+            Error::Api {
+                status: 400,
+                code: Some("WKS.0001".into()),
+                message: Some("The request is invalid: limit must be between 0 and 100.".into()),
+                detail: Some("limit=500".into()),
+                encoded_authorization_message: None,
+                request_id: rid(),
+            },
+        ),
+        (
+            "api_denied_by_policy",
+            Error::Api {
+                status: 403,
+                code: Some("WKS.0403".into()),
+                message: Some("Policy doesn't allow workspace:desktops:list".into()),
+                detail: None,
+                encoded_authorization_message: Some("vbnpbGUiOm51bGx9".into()),
+                request_id: None,
+            },
+        ),
+        (
+            "timeout",
+            Error::Timeout {
+                scope: TimeoutScope::Attempt,
+                after: Duration::from_secs(60),
+                attempts: 3,
+            },
+        ),
+        (
+            "transport",
+            Error::Transport {
+                message: "error sending request: client error (Connect): tcp connect error: Connection refused (os error 111)".into(),
+                attempts: 3,
+            },
+        ),
+        (
+            "invalid_response_html",
+            Error::InvalidResponse {
+                status: 502,
+                reason: "the error body is not the documented JSON: expected value at line 1 column 1".into(),
+                body_prefix: "<html><body><h1>502 Bad Gateway</h1></body></html>\n".into(),
+                request_id: rid(),
+            },
+        ),
+        (
+            "invalid_response_empty",
+            Error::InvalidResponse {
+                status: 503,
+                reason: "the error body is not the documented JSON: EOF while parsing a value at line 1 column 0".into(),
+                body_prefix: String::new(),
+                request_id: None,
+            },
+        ),
+        ("credentials", Error::Credentials(credentials_error)),
+        (
+            "signing",
+            Error::Signing {
+                message: "the IAM token is not a valid header value".into(),
+            },
+        ),
+    ];
+    for (name, error) in cases {
+        let text = error.to_string();
+        assert!(!text.contains('\n'), "{name}: one line");
+        insta::assert_snapshot!(name, format!("[exit {}] {text}", error.exit_class()));
+    }
+}
