@@ -5,6 +5,7 @@
 //! every gate CI runs, in CI's order. What it is not for: anything a user of
 //! the SDK needs; it is never published.
 
+mod bench;
 mod ci;
 mod codegen;
 mod fuzz;
@@ -25,6 +26,8 @@ commands:
   vectors [--check]   sign the test cases with the official SDK into
                       crates/huaweicloud-signer/tests/vectors.json (--check: fail on difference)
   interop             the official Python SDK against a running workspace-sim
+  bench [--quick]     benchmarks against the official SDK and the floor; writes BENCHMARKS.md
+                      (--quick: small fleet, one run, to target/bench/BENCHMARKS.quick.md)
   ci                  run every gate CI runs, in order, stopping at the first failure
   fuzz [--seconds N]  run each fuzz target in fuzz/ for N seconds (default 30); fails on a crash
 ";
@@ -53,6 +56,11 @@ fn run(args: &[String]) -> Result<ExitCode> {
             [] => codegen::write().map(|()| ExitCode::SUCCESS),
             [flag] if flag == "--check" => codegen::check(),
             _ => bail!("codegen takes only --check\n{USAGE}"),
+        },
+        "bench" => match rest {
+            [] => bench::run(false),
+            [flag] if flag == "--quick" => bench::run(true),
+            _ => bail!("bench takes only --quick\n{USAGE}"),
         },
         "vectors" => match rest {
             [] => vectors::write().map(|()| ExitCode::SUCCESS),

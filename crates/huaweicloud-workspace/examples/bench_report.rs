@@ -12,8 +12,9 @@
 //! user, every period and its hours) into `std::io::sink()`, so the cost of
 //! formatting is paid as a real consumer would, but nothing is kept. The
 //! last stdout line is JSON: `{"desktops":N,"periods":N,"hundredths":N,
-//! "seconds":F}`, where `hundredths` is the exact total of every period, so
-//! the contenders' answers can be checked against each other.
+//! "concurrency":N,"seconds":F}`, where `hundredths` is the exact total of
+//! every period, so the contenders' answers can be checked against each
+//! other, and `concurrency` the client's (by default, the crate's default).
 
 use std::io::Write as _;
 use std::time::Instant;
@@ -101,7 +102,8 @@ async fn main() -> Result<()> {
     }
     sink.flush()?;
     println!(
-        "{{\"desktops\":{desktops},\"periods\":{periods},\"hundredths\":{hundredths},\"seconds\":{:.6}}}",
+        "{{\"desktops\":{desktops},\"periods\":{periods},\"hundredths\":{hundredths},\"concurrency\":{},\"seconds\":{:.6}}}",
+        client.concurrency(),
         started.elapsed().as_secs_f64()
     );
     Ok(())

@@ -76,6 +76,8 @@ pub use huaweicloud_workspace_api::Hours;
 pub use model::{
     DesktopUsage, GroupBy, Page, Period, PeriodUsage, Progress, UsageReport, UserTotals,
 };
+#[doc(hidden)]
+pub use query::decode_page_for_bench;
 pub use query::{DesktopUsageQuery, MAX_IDS_PER_REQUEST, MAX_PAGE_SIZE};
 pub use region::Region;
 pub use retry::RetryConfig;

@@ -600,6 +600,43 @@ fn convert(
     })
 }
 
+/// Decodes one 200 body exactly as a page fetched by a query is decoded:
+/// the executor's body prefix and `error_code` check, `serde_json` into the
+/// generated types (as the generated client does), then the strict checks
+/// and conversion into the model for a request of `limit` desktops over
+/// `window` (both days included). For `cargo xtask bench`'s decode
+/// benchmark only: not part of the API, and it may change at any time.
+#[doc(hidden)]
+pub fn decode_page_for_bench(
+    body: &[u8],
+    window: Option<(NaiveDate, NaiveDate)>,
+    limit: u32,
+) -> Result<Page, Error> {
+    let invalid = |reason: String| Error::InvalidResponse {
+        status: 200,
+        reason,
+        body_prefix: crate::error::body_prefix(body),
+        request_id: None,
+    };
+    let _prefix = crate::error::body_prefix(body);
+    if crate::client::mentions_error_code(body) {
+        return Err(invalid("the 200 body carries an error_code".to_string()));
+    }
+    let wire: huaweicloud_workspace_api::types::ListUsedDesktopInfoResponse =
+        serde_json::from_slice(body)
+            .map_err(|e| invalid(format!("the body is not the documented JSON page: {e}")))?;
+    convert(
+        WireResponse {
+            body: wire,
+            request_id: None,
+        },
+        window,
+        None,
+        limit,
+        true,
+    )
+}
+
 fn merge_into(merged: &mut BTreeMap<String, DesktopUsage>, list: Vec<DesktopUsage>) {
     for desktop in list {
         match merged.get_mut(&desktop.desktop_id) {

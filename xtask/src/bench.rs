@@ -1,0 +1,1235 @@
+//! `cargo xtask bench [--quick]`: the facade and the CLI against the official
+//! Python SDK and against the physical floor, on loopback only.
+//!
+//! Builds the release binaries, then for each scenario starts a fresh
+//! `workspace-sim` on 127.0.0.1 (port 0, fixed seed) for every single run,
+//! runs the contenders in turn, several times, and reports medians and
+//! ratios; writes `BENCHMARKS.md` (machine, load, exact command, tables).
+//! Scenarios:
+//! 1. latency-bound, one month: 2,000 desktops, 50 ms injected latency, 31 days;
+//! 2. the same over 365 days (the official SDK loops over 31-day windows by hand);
+//! 3. throttled: 20 requests per second per access key, 2,000 desktops, 365 days;
+//! 4. decode: criterion bench `huaweicloud-workspace/benches/decode.rs`
+//!    (facade vs plain serde_json) plus the official SDK's deserialization;
+//! 5. memory: peak RSS (`/usr/bin/time -v`) of `report --format ndjson` for
+//!    200 and 2,000 desktops over 365 days.
+//!
+//! Every child process is killed on every path (a guard kills on drop) and
+//! every wait is bounded. Nothing here asserts timings: misses are reported.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+
+use crate::workspace_root;
+
+const SEED: &str = "7";
+const LATENCY_MS: u64 = 50;
+const RATE_LIMIT: f64 = 20.0;
+const PAGE_SIZE: u64 = 100;
+const MONTH: (&str, &str) = ("2024-01-01", "2024-01-31");
+/// 365 days (2024 is a leap year).
+const YEAR: (&str, &str) = ("2024-01-01", "2024-12-30");
+const YEAR_DAYS: u64 = 365;
+const MONTH_DAYS: u64 = 31;
+/// The longest any one contender run may take before it is killed.
+const RUN_TIMEOUT: Duration = Duration::from_secs(600);
+const SIM_START_TIMEOUT: Duration = Duration::from_secs(30);
+const SCRIPT: &str = "xtask/python/bench_official.py";
+const OUTPUT: &str = "BENCHMARKS.md";
+/// Hand-written text below this line of `BENCHMARKS.md` survives a rerun.
+const NOTES_MARKER: &str = "<!-- Notes below this line are kept when the file is regenerated. -->";
+/// How long to wait for the machine to go quiet (1-minute load < 1.0).
+const QUIET_WAIT: Duration = Duration::from_secs(300);
+
+struct Settings {
+    quick: bool,
+    runs: usize,
+    fleet: u64,
+    small_fleet: u64,
+}
+
+/// Entry point of `cargo xtask bench`.
+pub fn run(quick: bool) -> Result<ExitCode> {
+    let settings = if quick {
+        Settings {
+            quick,
+            runs: 1,
+            fleet: 200,
+            small_fleet: 50,
+        }
+    } else {
+        Settings {
+            quick,
+            runs: 5,
+            fleet: 2000,
+            small_fleet: 200,
+        }
+    };
+    let root = workspace_root();
+    let out_dir = root.join("target/bench");
+    std::fs::create_dir_all(&out_dir).context("creating target/bench")?;
+
+    build(&root)?;
+    let bins = Bins::locate(&root)?;
+    let python = match crate::python::venv()? {
+        Some(p) => Some(p),
+        None => {
+            eprintln!("xtask bench: no official SDK venv: its columns will be empty");
+            None
+        }
+    };
+
+    let load_before = if quick {
+        load_average()
+    } else {
+        wait_for_quiet()
+    };
+    let started = Instant::now();
+    let mut md = Report::default();
+
+    let month = latency_scenario(
+        &settings,
+        &bins,
+        python.as_deref(),
+        &root,
+        "1. Latency-bound, one month",
+        MONTH,
+        MONTH_DAYS,
+    )?;
+    md.sections.push(month);
+    let year = latency_scenario(
+        &settings,
+        &bins,
+        python.as_deref(),
+        &root,
+        "2. Latency-bound, one year",
+        YEAR,
+        YEAR_DAYS,
+    )?;
+    md.sections.push(year);
+    md.sections.push(throttled_scenario(
+        &settings,
+        &bins,
+        python.as_deref(),
+        &root,
+    )?);
+    md.sections.push(decode_scenario(
+        &settings,
+        python.as_deref(),
+        &root,
+        &out_dir,
+    )?);
+    md.sections.push(memory_scenario(&settings, &bins)?);
+
+    let load_after = load_average();
+    let text = md.render(&settings, load_before, load_after, started.elapsed());
+    let previous = std::fs::read_to_string(root.join(OUTPUT)).unwrap_or_default();
+    let notes = previous
+        .split_once(NOTES_MARKER)
+        .map(|(_, notes)| notes.to_string())
+        .unwrap_or_else(|| "\n".to_string());
+    let path = if quick {
+        out_dir.join("BENCHMARKS.quick.md")
+    } else {
+        root.join(OUTPUT)
+    };
+    std::fs::write(&path, format!("{text}{NOTES_MARKER}{notes}"))
+        .with_context(|| format!("writing {}", path.display()))?;
+    println!("{text}");
+    println!("xtask bench: wrote {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn build(root: &Path) -> Result<()> {
+    let status = Command::new(env_or("CARGO", "cargo"))
+        .current_dir(root)
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "desktop-usage",
+            "-p",
+            "huaweicloud-workspace-sim",
+            "-p",
+            "huaweicloud-workspace",
+            "--bins",
+            "--examples",
+        ])
+        .status()
+        .context("running cargo build --release")?;
+    if !status.success() {
+        bail!("cargo build --release failed: {status}");
+    }
+    Ok(())
+}
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_string())
+}
+
+struct Bins {
+    sim: PathBuf,
+    cli: PathBuf,
+    facade: PathBuf,
+}
+
+impl Bins {
+    fn locate(root: &Path) -> Result<Bins> {
+        let release = root.join("target/release");
+        let bins = Bins {
+            sim: release.join("workspace-sim"),
+            cli: release.join("desktop-usage"),
+            facade: release.join("examples/bench_report"),
+        };
+        for p in [&bins.sim, &bins.cli, &bins.facade] {
+            if !p.exists() {
+                bail!("{} is missing after the build", p.display());
+            }
+        }
+        Ok(bins)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Machine and load.
+
+fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|x| x.parse().ok()))
+        .unwrap_or(f64::NAN)
+}
+
+/// Waits (bounded) until the 1-minute load average is under 1.0.
+fn wait_for_quiet() -> f64 {
+    let deadline = Instant::now() + QUIET_WAIT;
+    loop {
+        let load = load_average();
+        if load.is_nan() || load < 1.0 || Instant::now() >= deadline {
+            if load >= 1.0 {
+                eprintln!(
+                    "xtask bench: load average still {load:.2} after {} s; measuring anyway (noted in the report)",
+                    QUIET_WAIT.as_secs()
+                );
+            }
+            return load;
+        }
+        eprintln!("xtask bench: load average {load:.2}, waiting for < 1.0 ...");
+        std::thread::sleep(Duration::from_secs(10));
+    }
+}
+
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map_or("unknown CPU", |(_, m)| m.trim())
+        .to_string();
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let mem_kib = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|v| {
+                    v.split_whitespace()
+                        .next()
+                        .and_then(|n| n.parse::<u64>().ok())
+                })
+        })
+        .unwrap_or(0);
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let rustc = command_line_output("rustc", &["--version"]);
+    format!(
+        "{cores} cores ({model}), {:.1} GiB memory, Linux {kernel}, {rustc}",
+        mem_kib as f64 / 1024.0 / 1024.0
+    )
+}
+
+fn command_line_output(program: &str, args: &[&str]) -> String {
+    Command::new(program)
+        .args(args)
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------
+// Processes.
+
+/// A child process killed (and reaped) when dropped.
+struct Guard {
+    child: Option<Child>,
+    what: String,
+}
+
+impl Guard {
+    fn spawn(mut cmd: Command, what: &str) -> Result<Guard> {
+        let child = cmd.spawn().with_context(|| format!("starting {what}"))?;
+        Ok(Guard {
+            child: Some(child),
+            what: what.to_string(),
+        })
+    }
+
+    fn child(&mut self) -> Result<&mut Child> {
+        self.child
+            .as_mut()
+            .with_context(|| format!("{} already reaped", self.what))
+    }
+
+    /// Waits up to `timeout` for the exit; kills it then.
+    fn wait(&mut self, timeout: Duration) -> Result<std::process::ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child()?.try_wait()? {
+                self.child = None;
+                return Ok(status);
+            }
+            if Instant::now() >= deadline {
+                self.kill();
+                bail!(
+                    "{} took longer than {} s: killed",
+                    self.what,
+                    timeout.as_secs()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Reads a pipe to its end on a thread, so the child never blocks on it.
+fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut p) = pipe {
+            let mut bytes = Vec::new();
+            let _ = p.read_to_end(&mut bytes);
+            text = String::from_utf8_lossy(&bytes).into_owned();
+        }
+        let _ = tx.send(text);
+    });
+    rx
+}
+
+/// A running `workspace-sim`.
+struct Sim {
+    guard: Guard,
+    url: String,
+    project_id: String,
+    ak: String,
+    sk: String,
+    stderr: Option<mpsc::Receiver<String>>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct SimStats {
+    total: u64,
+    throttled: u64,
+}
+
+impl Sim {
+    fn start(bin: &Path, desktops: u64, latency_ms: u64, rate_limit: Option<f64>) -> Result<Sim> {
+        let mut cmd = Command::new(bin);
+        cmd.args(["--port", "0", "--seed", SEED])
+            .args(["--desktops", &desktops.to_string()])
+            .args(["--latency-ms", &latency_ms.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(r) = rate_limit {
+            cmd.args(["--rate-limit", &r.to_string()]);
+        }
+        let mut guard = Guard::spawn(cmd, "workspace-sim")?;
+        let stdout = guard.child()?.stdout.take().context("sim stdout")?;
+        let stderr = drain(guard.child()?.stderr.take());
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + SIM_START_TIMEOUT;
+        let mut lines = Vec::new();
+        while !lines.iter().any(|l: &String| l.starts_with("desktops=")) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) => lines.push(line),
+                Err(_) => bail!(
+                    "workspace-sim did not start within {} s",
+                    SIM_START_TIMEOUT.as_secs()
+                ),
+            }
+        }
+        let field = |name: &str| -> Result<String> {
+            lines
+                .iter()
+                .find_map(|l| l.strip_prefix(name))
+                .map(str::to_string)
+                .with_context(|| format!("workspace-sim printed no {name} line"))
+        };
+        let url = lines
+            .first()
+            .filter(|l| l.starts_with("http://127.0.0.1:"))
+            .cloned()
+            .context("workspace-sim's first line is not a loopback URL")?;
+        Ok(Sim {
+            url,
+            project_id: field("project_id=")?,
+            ak: field("ak=")?,
+            sk: field("sk=")?,
+            guard,
+            stderr: Some(stderr),
+        })
+    }
+
+    /// Stops the simulator with SIGINT and reads the stats it prints.
+    fn stop(mut self) -> Result<SimStats> {
+        let pid = self.guard.pid().context("sim already gone")?;
+        let _ = Command::new("kill")
+            .args(["-INT", &pid.to_string()])
+            .status();
+        self.guard.wait(Duration::from_secs(10))?;
+        let text = self
+            .stderr
+            .take()
+            .and_then(|rx| rx.recv_timeout(Duration::from_secs(5)).ok())
+            .unwrap_or_default();
+        let number = |key: &str| -> Result<u64> {
+            let at = text
+                .find(key)
+                .with_context(|| format!("no `{key}` in the sim's stats: {text}"))?;
+            let digits: String = text[at + key.len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse().context("a number in the sim's stats")
+        };
+        Ok(SimStats {
+            total: number(" total: ")?,
+            throttled: number(" throttled: ")?,
+        })
+    }
+
+    fn env(&self, cmd: &mut Command) {
+        cmd.env("HUAWEICLOUD_SDK_AK", &self.ak)
+            .env("HUAWEICLOUD_SDK_SK", &self.sk)
+            .env("HUAWEICLOUD_SDK_PROJECT_ID", &self.project_id)
+            .env_remove("HUAWEICLOUD_SDK_SECURITY_TOKEN")
+            .env_remove("HUAWEICLOUD_SDK_CREDENTIALS_FILE")
+            .env_remove("HUAWEICLOUD_SDK_AUTH_TOKEN")
+            .env_remove("RUST_LOG");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Contenders.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Contender {
+    Cli,
+    Facade,
+    Official,
+}
+
+impl Contender {
+    fn label(self) -> &'static str {
+        match self {
+            Contender::Cli => "`desktop-usage report --format ndjson`",
+            Contender::Facade => "facade (`examples/bench_report.rs`)",
+            Contender::Official => "official Python SDK 3.1.219",
+        }
+    }
+}
+
+/// What one run saw.
+#[derive(Debug, Clone, Default)]
+struct Outcome {
+    seconds: f64,
+    /// Exit failure, with the end of its stderr.
+    error: Option<String>,
+    desktops: Option<u64>,
+    periods: Option<u64>,
+    hundredths: Option<u64>,
+    /// The facade's default concurrency (the facade example reports it).
+    concurrency: Option<u64>,
+    /// Seconds the contender measured itself (the official SDK: imports excluded).
+    inner_seconds: Option<f64>,
+    requests: u64,
+    throttled: u64,
+}
+
+/// Runs one contender once against a fresh simulator.
+fn run_once(
+    contender: Contender,
+    bins: &Bins,
+    python: Option<&Path>,
+    root: &Path,
+    sim: Sim,
+    range: (&str, &str),
+    verify: bool,
+) -> Result<Outcome> {
+    let mut cmd = match contender {
+        Contender::Cli => {
+            let mut c = Command::new(&bins.cli);
+            c.args(["--quiet", "--endpoint", &sim.url, "report"])
+                .args(["--from", range.0, "--to", range.1, "--format", "ndjson"]);
+            c
+        }
+        Contender::Facade => {
+            let mut c = Command::new(&bins.facade);
+            c.args(["--endpoint", &sim.url, "--from", range.0, "--to", range.1]);
+            c
+        }
+        Contender::Official => {
+            let Some(python) = python else {
+                bail!("no Python venv");
+            };
+            let mut c = Command::new(python);
+            c.arg(root.join(SCRIPT))
+                .args(["report", &sim.url, &sim.ak, &sim.sk, &sim.project_id])
+                .args([range.0, range.1]);
+            c
+        }
+    };
+    sim.env(&mut cmd);
+    // The CLI's rows go to /dev/null when timed; a verification run reads them.
+    let cli_to_null = contender == Contender::Cli && !verify;
+    cmd.stdin(Stdio::null())
+        .stdout(if cli_to_null {
+            Stdio::null()
+        } else {
+            Stdio::piped()
+        })
+        .stderr(Stdio::piped());
+    let start = Instant::now();
+    let mut guard = Guard::spawn(cmd, contender.label())?;
+    let stdout_rows = if contender == Contender::Cli && verify {
+        let out = guard.child()?.stdout.take();
+        Some(count_rows(out))
+    } else {
+        None
+    };
+    let stdout = if stdout_rows.is_none() {
+        Some(drain(guard.child()?.stdout.take()))
+    } else {
+        None
+    };
+    let stderr = drain(guard.child()?.stderr.take());
+    let status = guard.wait(RUN_TIMEOUT);
+    let seconds = start.elapsed().as_secs_f64();
+    let stats = sim.stop()?;
+    let status = status?;
+    let stdout_text = stdout
+        .and_then(|rx| rx.recv_timeout(Duration::from_secs(10)).ok())
+        .unwrap_or_default();
+    let stderr_text = stderr
+        .recv_timeout(Duration::from_secs(10))
+        .unwrap_or_default();
+    let mut outcome = Outcome {
+        seconds,
+        requests: stats.total,
+        throttled: stats.throttled,
+        ..Outcome::default()
+    };
+    if !status.success() {
+        let tail: Vec<&str> = stderr_text.lines().rev().take(3).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        outcome.error = Some(format!("{status}: {}", tail.join(" / ")));
+        return Ok(outcome);
+    }
+    if let Some(rows) = stdout_rows {
+        let rows = rows
+            .recv_timeout(Duration::from_secs(60))
+            .context("reading the CLI's rows")??;
+        outcome.desktops = Some(rows.desktops);
+        outcome.periods = Some(rows.periods);
+        outcome.hundredths = Some(rows.hundredths);
+    } else if contender != Contender::Cli {
+        let last = stdout_text
+            .lines()
+            .rev()
+            .find(|l| l.trim_start().starts_with('{'))
+            .with_context(|| format!("{} printed no JSON summary", contender.label()))?;
+        let v: Value = serde_json::from_str(last).context("the JSON summary")?;
+        outcome.desktops = v["desktops"].as_u64();
+        outcome.periods = v["periods"].as_u64();
+        outcome.hundredths = v["hundredths"].as_u64();
+        outcome.concurrency = v["concurrency"].as_u64();
+        outcome.inner_seconds = v["seconds"].as_f64();
+    }
+    Ok(outcome)
+}
+
+struct Rows {
+    desktops: u64,
+    periods: u64,
+    hundredths: u64,
+}
+
+/// Counts the CLI's ndjson rows (one per desktop and period) on a thread.
+fn count_rows<R: Read + Send + 'static>(pipe: Option<R>) -> mpsc::Receiver<Result<Rows>> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let result = (|| -> Result<Rows> {
+            let pipe = pipe.context("no stdout pipe")?;
+            let mut ids = HashSet::new();
+            let (mut periods, mut hundredths) = (0u64, 0u64);
+            for line in BufReader::new(pipe).lines() {
+                let line = line?;
+                let v: Value = serde_json::from_str(&line)
+                    .with_context(|| format!("an ndjson row: {line}"))?;
+                let id = v["desktop_id"]
+                    .as_str()
+                    .context("a row without desktop_id")?;
+                if !ids.contains(id) {
+                    ids.insert(id.to_string());
+                }
+                let hours = v["hours"].as_f64().context("a row without hours")?;
+                periods += 1;
+                hundredths += (hours * 100.0).round() as u64;
+            }
+            Ok(Rows {
+                desktops: ids.len() as u64,
+                periods,
+                hundredths,
+            })
+        })();
+        let _ = tx.send(result);
+    });
+    rx
+}
+
+// ---------------------------------------------------------------------------
+// Statistics and tables.
+
+fn median(xs: &[f64]) -> f64 {
+    let mut v: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn min_max(xs: &[f64]) -> (f64, f64) {
+    xs.iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+            (lo.min(x), hi.max(x))
+        })
+}
+
+/// The runs of one contender in one scenario.
+#[derive(Debug, Clone)]
+struct Series {
+    contender: Contender,
+    runs: Vec<Outcome>,
+}
+
+impl Series {
+    fn ok(&self) -> Vec<&Outcome> {
+        self.runs.iter().filter(|o| o.error.is_none()).collect()
+    }
+
+    fn median_seconds(&self) -> f64 {
+        let secs: Vec<f64> = self.ok().iter().map(|o| o.seconds).collect();
+        median(&secs)
+    }
+
+    fn median_inner(&self) -> Option<f64> {
+        let secs: Vec<f64> = self.ok().iter().filter_map(|o| o.inner_seconds).collect();
+        (!secs.is_empty()).then(|| median(&secs))
+    }
+
+    fn median_of(&self, f: impl Fn(&Outcome) -> u64) -> f64 {
+        let xs: Vec<f64> = self.runs.iter().map(|o| f(o) as f64).collect();
+        median(&xs)
+    }
+
+    fn first_error(&self) -> Option<&str> {
+        self.runs.iter().find_map(|o| o.error.as_deref())
+    }
+}
+
+fn secs(x: f64) -> String {
+    if x.is_nan() {
+        "–".to_string()
+    } else if x < 10.0 {
+        format!("{x:.3} s")
+    } else {
+        format!("{x:.2} s")
+    }
+}
+
+fn ratio(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.2}×")
+    } else {
+        "–".to_string()
+    }
+}
+
+/// One section of the report.
+struct Section {
+    title: String,
+    setup: String,
+    table: String,
+    findings: Vec<String>,
+}
+
+#[derive(Default)]
+struct Report {
+    sections: Vec<Section>,
+}
+
+impl Report {
+    fn render(&self, s: &Settings, load_before: f64, load_after: f64, took: Duration) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "# Benchmarks\n");
+        let _ = writeln!(
+            out,
+            "Generated by `cargo xtask bench{}` (source: `xtask/src/bench.rs`); rerun it to refresh \
+             the tables. Loopback only: every run gets a fresh `workspace-sim` on 127.0.0.1 (seed {SEED}); \
+             contenders run in turn, {} time(s) each, and the table gives the median (min–max) wall-clock \
+             time of the whole process, start-up included. The facade's default concurrency is used \
+             everywhere. Nothing in the test suites asserts timings.\n",
+            if s.quick { " --quick" } else { "" },
+            s.runs
+        );
+        let _ = writeln!(out, "- Machine: {}", machine());
+        let _ = writeln!(
+            out,
+            "- Load (1-minute average): {load_before:.2} before, {load_after:.2} after; the run took {:.0} s.{}",
+            took.as_secs_f64(),
+            if load_before >= 1.0 || load_after >= 1.0 {
+                " Other work was running: the figures are noisier than on a quiet machine."
+            } else {
+                ""
+            }
+        );
+        let _ = writeln!(
+            out,
+            "- Command: `cargo xtask bench{}`\n",
+            if s.quick { " --quick" } else { "" }
+        );
+        for section in &self.sections {
+            let _ = writeln!(out, "## {}\n", section.title);
+            let _ = writeln!(out, "{}\n", section.setup);
+            let _ = writeln!(out, "{}", section.table);
+            for f in &section.findings {
+                let _ = writeln!(out, "- {f}");
+            }
+            let _ = writeln!(out);
+        }
+        out
+    }
+}
+
+/// Checks that every contender that finished got the same answer.
+fn agreement(series: &[Series]) -> Result<String> {
+    let mut reference: Option<(Contender, (u64, u64, u64))> = None;
+    for s in series {
+        for o in s.ok() {
+            let (Some(d), Some(p), Some(h)) = (o.desktops, o.periods, o.hundredths) else {
+                continue;
+            };
+            match reference {
+                None => reference = Some((s.contender, (d, p, h))),
+                Some((who, r)) if r != (d, p, h) => bail!(
+                    "the contenders disagree: {} saw {:?} (desktops, periods, hundredths), {} saw {:?}",
+                    who.label(),
+                    r,
+                    s.contender.label(),
+                    (d, p, h)
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+    Ok(match reference {
+        Some((_, (d, p, h))) => format!(
+            "Every contender returned the same data: {d} desktops, {p} periods, {}.{:02} hours in total.",
+            h / 100,
+            h % 100
+        ),
+        None => "No contender's answer could be checked.".to_string(),
+    })
+}
+
+/// Runs the contenders `runs` times in turn (plus one untimed verification
+/// run of the CLI that reads its rows).
+fn series(
+    s: &Settings,
+    contenders: &[Contender],
+    bins: &Bins,
+    python: Option<&Path>,
+    root: &Path,
+    sim: &dyn Fn() -> Result<Sim>,
+    range: (&str, &str),
+) -> Result<(Vec<Series>, String)> {
+    let mut all: Vec<Series> = contenders
+        .iter()
+        .map(|&c| Series {
+            contender: c,
+            runs: Vec::new(),
+        })
+        .collect();
+    let mut verified = Series {
+        contender: Contender::Cli,
+        runs: Vec::new(),
+    };
+    if contenders.contains(&Contender::Cli) {
+        eprintln!("xtask bench:   verification run of the CLI");
+        verified.runs.push(run_once(
+            Contender::Cli,
+            bins,
+            python,
+            root,
+            sim()?,
+            range,
+            true,
+        )?);
+    }
+    for i in 0..s.runs {
+        for series in &mut all {
+            if series.contender == Contender::Official && python.is_none() {
+                continue;
+            }
+            eprintln!(
+                "xtask bench:   run {}/{}: {}",
+                i + 1,
+                s.runs,
+                series.contender.label()
+            );
+            let o = run_once(series.contender, bins, python, root, sim()?, range, false)?;
+            if let Some(e) = &o.error {
+                eprintln!("xtask bench:     failed: {e}");
+            }
+            series.runs.push(o);
+        }
+    }
+    // Agreement takes the CLI's verified rows in place of its timed runs.
+    let mut checked: Vec<Series> = all
+        .iter()
+        .filter(|x| x.contender != Contender::Cli)
+        .cloned()
+        .collect();
+    checked.push(verified);
+    let check = agreement(&checked)?;
+    Ok((all, check))
+}
+
+fn facade_concurrency(all: &[Series]) -> Option<u64> {
+    all.iter()
+        .filter(|s| s.contender == Contender::Facade)
+        .flat_map(|s| s.ok())
+        .find_map(|o| o.concurrency)
+}
+
+fn latency_scenario(
+    s: &Settings,
+    bins: &Bins,
+    python: Option<&Path>,
+    root: &Path,
+    title: &str,
+    range: (&str, &str),
+    days: u64,
+) -> Result<Section> {
+    eprintln!("xtask bench: {title}");
+    let fleet = s.fleet;
+    let sim = || Sim::start(&bins.sim, fleet, LATENCY_MS, None);
+    let contenders = [Contender::Cli, Contender::Facade, Contender::Official];
+    let (all, check) = series(s, &contenders, bins, python, root, &sim, range)?;
+    let concurrency =
+        facade_concurrency(&all).context("the facade example reported no concurrency")?;
+    let windows = days.div_ceil(31);
+    let pages = windows * fleet.div_ceil(PAGE_SIZE);
+    let latency = LATENCY_MS as f64 / 1000.0;
+    let floor = latency * (1 + (pages - 1).div_ceil(concurrency)) as f64;
+    let official = all
+        .iter()
+        .find(|x| x.contender == Contender::Official)
+        .map_or(f64::NAN, Series::median_seconds);
+
+    let mut table = String::from(
+        "| contender | median | min – max | requests sent | vs official SDK | vs floor |\n|---|---:|---:|---:|---:|---:|\n",
+    );
+    for x in &all {
+        let med = x.median_seconds();
+        let (lo, hi) = min_max(&x.ok().iter().map(|o| o.seconds).collect::<Vec<_>>());
+        let _ = writeln!(
+            table,
+            "| {} | {} | {} – {} | {:.0} | {} | {} |",
+            x.contender.label(),
+            secs(med),
+            secs(lo),
+            secs(hi),
+            x.median_of(|o| o.requests),
+            if x.contender == Contender::Official {
+                "1.00×".to_string()
+            } else {
+                format!("{} faster", ratio(official / med))
+            },
+            ratio(med / floor),
+        );
+    }
+    let _ = writeln!(
+        table,
+        "| floor: {LATENCY_MS} ms × (1 + ⌈({pages} − 1) / {concurrency}⌉) | {} | | {pages} pages | | 1.00× |",
+        secs(floor)
+    );
+    let mut findings = vec![check];
+    if let Some(x) = all.iter().find(|x| x.contender == Contender::Official)
+        && let Some(inner) = x.median_inner()
+    {
+        findings.push(format!(
+            "The official SDK spends {} of its median inside the script (paging, decoding, summing); \
+             the rest is starting Python and importing the SDK.",
+            secs(inner)
+        ));
+    }
+    for x in &all {
+        if let Some(e) = x.first_error() {
+            findings.push(format!("{} failed: {e}", x.contender.label()));
+        }
+    }
+    if days > 31 {
+        for x in all.iter().filter(|x| x.contender != Contender::Official) {
+            let med = x.median_seconds();
+            findings.push(format!(
+                "Target for {}: ≥ 10× faster than the official SDK ({}: {}) and within 1.3× of the floor ({}: {}).",
+                x.contender.label(),
+                ratio(official / med),
+                if official / med >= 10.0 { "met" } else { "missed" },
+                ratio(med / floor),
+                if med / floor <= 1.3 { "met" } else { "missed" },
+            ));
+        }
+    }
+    Ok(Section {
+        title: title.to_string(),
+        setup: format!(
+            "Simulator: {fleet} desktops, {LATENCY_MS} ms injected latency on every answer, range {} to {} \
+             ({days} days: {windows} window(s) of at most 31 days, {pages} pages of {PAGE_SIZE} at least). \
+             The CLI writes ndjson to /dev/null; the facade example streams every desktop into a sink; \
+             the official SDK pages with offset/limit=100, one request after the other{}. \
+             The floor is the latency times the rounds of requests the minimum number of pages needs \
+             at the facade's default concurrency ({concurrency}) after the first request.",
+            range.0,
+            range.1,
+            if days > 31 {
+                ", over 31-day windows cut by hand"
+            } else {
+                ""
+            },
+        ),
+        table,
+        findings,
+    })
+}
+
+fn throttled_scenario(
+    s: &Settings,
+    bins: &Bins,
+    python: Option<&Path>,
+    root: &Path,
+) -> Result<Section> {
+    let title = "3. Throttled";
+    eprintln!("xtask bench: {title}");
+    let fleet = s.fleet;
+    let sim = || Sim::start(&bins.sim, fleet, 0, Some(RATE_LIMIT));
+    let contenders = [Contender::Cli, Contender::Facade, Contender::Official];
+    let (all, check) = series(s, &contenders, bins, python, root, &sim, YEAR)?;
+    let windows = YEAR_DAYS.div_ceil(31);
+    let pages = windows * fleet.div_ceil(PAGE_SIZE);
+    let floor = pages as f64 / RATE_LIMIT;
+    let mut table = String::from(
+        "| contender | median | min – max | requests sent | answered 429 | share 429 | vs pages ÷ limit |\n|---|---:|---:|---:|---:|---:|---:|\n",
+    );
+    let mut findings = Vec::new();
+    for x in &all {
+        let ok = x.ok();
+        let med = x.median_seconds();
+        let (lo, hi) = min_max(&ok.iter().map(|o| o.seconds).collect::<Vec<_>>());
+        let requests = x.median_of(|o| o.requests);
+        let throttled = x.median_of(|o| o.throttled);
+        let share = if requests > 0.0 {
+            throttled / requests
+        } else {
+            f64::NAN
+        };
+        let _ = writeln!(
+            table,
+            "| {} | {} | {} – {} | {:.0} | {:.0} | {:.1} % | {} |",
+            x.contender.label(),
+            secs(med),
+            secs(lo),
+            secs(hi),
+            requests,
+            throttled,
+            share * 100.0,
+            ratio(med / floor),
+        );
+        if let Some(e) = x.first_error() {
+            findings.push(format!(
+                "{} failed in {} of {} runs: {e}",
+                x.contender.label(),
+                x.runs.len() - ok.len(),
+                x.runs.len()
+            ));
+        }
+        if x.contender != Contender::Official && !ok.is_empty() {
+            findings.push(format!(
+                "Target for {}: within 1.2× of pages ÷ limit ({}: {}) with at most 5 % throttled ({:.1} %: {}).",
+                x.contender.label(),
+                ratio(med / floor),
+                if med / floor <= 1.2 { "met" } else { "missed" },
+                share * 100.0,
+                if share <= 0.05 { "met" } else { "missed" },
+            ));
+        }
+    }
+    let _ = writeln!(
+        table,
+        "| pages ÷ limit: {pages} ÷ {RATE_LIMIT} /s | {} | | {pages} | | | 1.00× |",
+        secs(floor)
+    );
+    findings.insert(0, check);
+    Ok(Section {
+        title: title.to_string(),
+        setup: format!(
+            "Simulator: {fleet} desktops, no injected latency, a token bucket of {RATE_LIMIT} requests per second \
+             per access key (burst {RATE_LIMIT}), answering 429 `APIG.0308` beyond it; range {} to {} (365 days). \
+             Requests and 429s are the simulator's own counts. The official SDK retries nothing by default.",
+            YEAR.0, YEAR.1
+        ),
+        table,
+        findings,
+    })
+}
+
+fn criterion_median_ns(root: &Path, bench: &str) -> Result<f64> {
+    let path = root.join(format!(
+        "target/criterion/decode_page/{bench}/new/estimates.json"
+    ));
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let v: Value = serde_json::from_str(&text).context("criterion's estimates.json")?;
+    v["median"]["point_estimate"]
+        .as_f64()
+        .context("no median in criterion's estimates.json")
+}
+
+fn decode_scenario(
+    s: &Settings,
+    python: Option<&Path>,
+    root: &Path,
+    out_dir: &Path,
+) -> Result<Section> {
+    let title = "4. Decode";
+    eprintln!("xtask bench: {title}");
+    let page = out_dir.join("decode-page.json");
+    let mut cmd = Command::new(env_or("CARGO", "cargo"));
+    cmd.current_dir(root)
+        .args([
+            "bench",
+            "-p",
+            "huaweicloud-workspace",
+            "--bench",
+            "decode",
+            "--",
+        ])
+        .env("DECODE_PAGE_OUT", &page);
+    if s.quick {
+        cmd.arg("--quick");
+    }
+    let mut guard = Guard::spawn(cmd, "cargo bench (decode)")?;
+    let status = guard.wait(Duration::from_secs(1200))?;
+    if !status.success() {
+        bail!("cargo bench --bench decode failed: {status}");
+    }
+    let bytes = std::fs::metadata(&page)
+        .with_context(|| format!("{} was not written", page.display()))?
+        .len() as f64;
+    let facade = criterion_median_ns(root, "facade")? * 1e-9;
+    let plain = criterion_median_ns(root, "serde_json")? * 1e-9;
+    let official = match python {
+        Some(python) => {
+            let mut cmd = Command::new(python);
+            cmd.arg(root.join(SCRIPT))
+                .arg("decode")
+                .arg(&page)
+                .arg(if s.quick { "0.5" } else { "5" })
+                .stdout(Stdio::piped());
+            let mut guard = Guard::spawn(cmd, "official SDK decode")?;
+            let out = drain(guard.child()?.stdout.take());
+            let status = guard.wait(Duration::from_secs(300))?;
+            if !status.success() {
+                bail!("bench_official.py decode failed: {status}");
+            }
+            let text = out
+                .recv_timeout(Duration::from_secs(10))
+                .unwrap_or_default();
+            let v: Value = serde_json::from_str(text.lines().last().unwrap_or(""))
+                .context("bench_official.py decode's JSON")?;
+            v["seconds_per_decode"].as_f64()
+        }
+        None => None,
+    };
+    let mbps = |t: f64| bytes / t / 1e6;
+    let mut table = String::from(
+        "| decoder | median per page | MB/s | vs plain serde_json |\n|---|---:|---:|---:|\n",
+    );
+    let mut row = |name: &str, t: f64| {
+        let _ = writeln!(
+            table,
+            "| {name} | {:.3} ms | {:.1} | {} |",
+            t * 1e3,
+            mbps(t),
+            ratio(t / plain)
+        );
+    };
+    row(
+        "plain `serde_json::from_slice` into the generated types",
+        plain,
+    );
+    row("facade (checks + conversion into `DesktopUsage`)", facade);
+    if let Some(t) = official {
+        row("official Python SDK `deserialize()` (timed in Python)", t);
+    }
+    let findings = vec![format!(
+        "Target: the facade within 1.15× of plain serde_json ({}: {}).",
+        ratio(facade / plain),
+        if facade / plain <= 1.15 {
+            "met"
+        } else {
+            "missed"
+        }
+    )];
+    Ok(Section {
+        title: title.to_string(),
+        setup: format!(
+            "One 200 body of 100 desktops × 31 days (January 2024, per day), {:.0} bytes, laid out as the \
+             simulator serves it (`crates/huaweicloud-workspace/benches/decode.rs`, criterion{}; \
+             the official SDK decodes the same bytes, `xtask/python/bench_official.py decode`). \
+             MB/s = 10⁶ bytes per second.",
+            bytes,
+            if s.quick { " --quick" } else { "" }
+        ),
+        table,
+        findings,
+    })
+}
+
+fn memory_scenario(s: &Settings, bins: &Bins) -> Result<Section> {
+    let title = "5. Memory";
+    eprintln!("xtask bench: {title}");
+    let time = Path::new("/usr/bin/time");
+    if !time.exists() {
+        bail!("/usr/bin/time is missing (apt-get install time)");
+    }
+    let mut table =
+        String::from("| fleet | command | peak RSS | wall-clock |\n|---|---|---:|---:|\n");
+    let mut peaks = Vec::new();
+    for fleet in [s.small_fleet, s.fleet] {
+        let sim = Sim::start(&bins.sim, fleet, 0, None)?;
+        let mut cmd = Command::new(time);
+        cmd.arg("-v")
+            .arg(&bins.cli)
+            .args(["--quiet", "--endpoint", &sim.url, "report"])
+            .args(["--from", YEAR.0, "--to", YEAR.1, "--format", "ndjson"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        sim.env(&mut cmd);
+        let start = Instant::now();
+        let mut guard = Guard::spawn(cmd, "/usr/bin/time -v desktop-usage")?;
+        let err = drain(guard.child()?.stderr.take());
+        let status = guard.wait(RUN_TIMEOUT);
+        let took = start.elapsed().as_secs_f64();
+        sim.stop()?;
+        let status = status?;
+        let text = err
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap_or_default();
+        if !status.success() {
+            bail!("desktop-usage under /usr/bin/time failed: {status}: {text}");
+        }
+        let kib: u64 = text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes):"))
+            .and_then(|v| v.trim().parse().ok())
+            .context("no peak RSS in /usr/bin/time -v's output")?;
+        let mib = kib as f64 / 1024.0;
+        peaks.push(mib);
+        let _ = writeln!(
+            table,
+            "| {fleet} desktops × 365 days | `report --format ndjson > /dev/null` | {mib:.1} MiB | {} |",
+            secs(took)
+        );
+    }
+    let max = peaks.iter().copied().fold(0.0, f64::max);
+    let min = peaks.iter().copied().fold(f64::INFINITY, f64::min);
+    let findings = vec![format!(
+        "Target: peak RSS under 40 MB and about the same for both fleet sizes (largest {max:.1} MiB = {:.1} MB: {}; \
+         {:.2}× from the smaller fleet to the larger).",
+        max * 1.048_576,
+        if max * 1.048_576 < 40.0 {
+            "met"
+        } else {
+            "missed"
+        },
+        max / min
+    )];
+    Ok(Section {
+        title: title.to_string(),
+        setup: format!(
+            "Peak resident set size of the CLI (`/usr/bin/time -v`, \"Maximum resident set size\") writing \
+             every row of a year ({} to {}) as ndjson to /dev/null, against a simulator without latency.",
+            YEAR.0, YEAR.1
+        ),
+        table,
+        findings,
+    })
+}
