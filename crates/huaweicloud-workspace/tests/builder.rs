@@ -1,6 +1,8 @@
 //! Client configuration: regions, endpoint overrides, the credential chain,
 //! clear errors for anything missing or malformed, and no secret in `Debug`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
+
 use std::collections::HashMap;
 use std::time::Duration;
 

@@ -2,6 +2,8 @@
 //! `total_count`, or sends contradictory data: the facade never loses or
 //! duplicates a desktop, and never returns a silently wrong report.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 

@@ -1,6 +1,8 @@
 //! End to end against the simulator: what the facade returns is exactly the
 //! simulator's formula, whatever the range, grouping, filters and faults.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -534,7 +536,7 @@ async fn progress_reaches_the_plan() {
         .send()
         .await
         .unwrap();
-    let seen = seen.lock().unwrap();
+    let seen: Vec<Progress> = seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 4); // 2 windows × 2 pages
     let last = seen.iter().max_by_key(|p| p.requests_done).unwrap();
     assert_eq!(last.requests_done, 4);

@@ -1,6 +1,8 @@
 //! insta snapshots: a report as a user would print it, and the `Display` of
 //! every error variant (one line, request id included, no secret).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
+
 use std::fmt::Write as _;
 use std::time::Duration;
 

@@ -1,6 +1,8 @@
 //! The exact wire shape of what the facade sends, and how it reads every kind
 //! of answer, against httpmock (typed mocks from the api crate).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
+
 use std::time::Duration;
 
 use chrono::NaiveDate;
