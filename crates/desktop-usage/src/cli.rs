@@ -102,12 +102,12 @@ pub struct GlobalArgs {
     #[arg(long, global = true, conflicts_with = "endpoint")]
     pub demo: bool,
 
-    /// Requests in flight at once [default: the library's, 8]
+    /// Requests in flight at once [default: 8]
     #[arg(long, value_name = "N", global = true,
           value_parser = clap::value_parser!(u64).range(1..=256))]
     pub concurrency: Option<u64>,
 
-    /// Timeout of each request attempt, in seconds [default: the library's]
+    /// Timeout of each request attempt, in seconds [default: 60]
     #[arg(long, value_name = "SECS", global = true,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: Option<u64>,
@@ -237,6 +237,21 @@ pub struct OutputArgs {
     pub output: Option<PathBuf>,
 }
 
+/// Clap's error text (`error: ...`, details, a blank line, usage, tips) as
+/// the one line the tool prints for every error.
+pub fn one_line_usage_error(rendered: &str) -> String {
+    let mut words = Vec::new();
+    for line in rendered.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with("Usage:") {
+            break;
+        }
+        words.extend(line.split_whitespace());
+    }
+    let text = words.join(" ");
+    text.strip_prefix("error: ").unwrap_or(&text).to_string()
+}
+
 fn parse_date(text: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .ok()
@@ -268,6 +283,39 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn documented_defaults_are_the_librarys() {
+        // The help text states these numbers; the library owns them.
+        assert_eq!(huaweicloud_workspace::DEFAULT_CONCURRENCY, 8);
+        assert_eq!(
+            huaweicloud_workspace::DEFAULT_ATTEMPT_TIMEOUT,
+            std::time::Duration::from_secs(60)
+        );
+        assert_eq!(
+            huaweicloud_workspace::RetryConfig::default().max_attempts,
+            2 + 1
+        );
+    }
+
+    #[test]
+    fn usage_errors_are_one_line() {
+        let err = Cli::try_parse_from(["desktop-usage", "report", "--from", "2024-01-01"])
+            .err()
+            .unwrap();
+        assert_eq!(
+            one_line_usage_error(&err.render().to_string()),
+            "the following required arguments were not provided: --to <YYYY-MM-DD>"
+        );
+        let err = Cli::try_parse_from(["desktop-usage", "report", "--last", "4"])
+            .err()
+            .unwrap();
+        assert_eq!(
+            one_line_usage_error(&err.render().to_string()),
+            "invalid value '4' for '--last <Nd>': expected a number of days followed by d, \
+             from 1d to 3650d, e.g. 45d"
+        );
     }
 
     #[test]

@@ -25,8 +25,24 @@ use crate::emit::Kind;
 use crate::run::Failure;
 
 fn main() -> ExitCode {
-    // Usage errors exit 2 (clap's convention matches ours), --help/--version 0.
-    let cli = Cli::parse();
+    // Usage errors exit 2 as one line on stderr; --help and --version exit 0.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        // No command at all: the help itself is the most useful answer.
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            let line = cli::one_line_usage_error(&e.render().to_string());
+            eprintln!("desktop-usage: error: {line} (see --help)");
+            return ExitCode::from(2);
+        }
+    };
     let (kind, query, output) = match &cli.command {
         Command::Schema { command } => return print_schema(*command),
         Command::Report { query, output } => (Kind::Report, query, output),

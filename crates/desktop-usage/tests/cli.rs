@@ -434,15 +434,35 @@ fn bad_usage_exits_2_and_sends_nothing() {
         &["report", "--desktop", " "],
         &["bogus"],
     ];
+    // No arguments at all: the help, on stderr.
+    let out = bare(sim.home.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("Commands:"), "{}", stderr(&out));
+    // Options but no command: one line.
+    let out = sim.cmd().output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("requires a subcommand"),
+        "{}",
+        stderr(&out)
+    );
     for args in cases {
         let out = sim.cmd().args(*args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
-        assert!(!stderr(&out).is_empty());
+        assert_eq!(
+            stderr(&out).lines().count(),
+            1,
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(stderr(&out).starts_with("desktop-usage: error: "));
         assert!(out.stdout.is_empty());
     }
     assert_eq!(sim.sim.stats().total, 0, "nothing was sent");
     let out = sim.cmd().args(cases[1]).output().unwrap();
     insta::assert_snapshot!("error_invalid_range", stable(&stderr(&out)));
+    let out = sim.cmd().args(cases[0]).output().unwrap();
+    insta::assert_snapshot!("error_bad_date", stable(&stderr(&out)));
 }
 
 #[test]
