@@ -395,6 +395,24 @@ fn failed_run_leaves_no_output_file() {
         assert!(matches!(code, Some(4 | 5)), "{code:?}: {}", stderr(&out));
         assert!(!fresh.exists(), "a failed run created {}", fresh.display());
     }
+    // Throttling too (no retry, to stay quick): exit 4, no file.
+    let throttled = start(small_fleet().faults(FaultConfig::new(1.0, [FaultKind::Throttle429])));
+    let fresh = dir.path().join("throttled.csv");
+    let out = throttled.run(
+        "users",
+        &[
+            "--format",
+            "csv",
+            "--retries",
+            "0",
+            "--output",
+            fresh.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains("APIG.0308"), "{}", stderr(&out));
+    assert!(!fresh.exists());
+
     let previous = dir.path().join("previous.json");
     std::fs::write(&previous, "[]\n").unwrap();
     let out = sim.run(
