@@ -293,3 +293,18 @@ async fn periods_come_out_in_time_order_and_windows_merge() {
     assert_eq!(a.active_days(), 61);
     assert_eq!(a.last_active_day(), Some(d("2024-03-01")));
 }
+
+#[tokio::test]
+async fn a_body_over_the_size_cap_is_refused() {
+    // 17 MiB of valid-looking JSON: refused without being decoded.
+    let filler = "x".repeat(17 * 1024 * 1024);
+    let server = serve(Arc::new(
+        move |_, _| json!({"desktop_used_info_list": [], "total_count": 0, "padding": filler}),
+    ))
+    .await;
+    let err = run_send(&server).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidResponse { status: 200, reason, .. } if reason.contains("cap")),
+        "{err:?}"
+    );
+}

@@ -435,3 +435,39 @@ fn the_typed_mocks_error_body_is_read() {
         .unwrap_err();
     assert_eq!(err.code(), Some("WKS.0001"));
 }
+
+#[test]
+fn the_operation_timeout_bounds_all_attempts_together() {
+    let server = MockServer::start();
+    server.mock(|when, then| {
+        when.method(POST);
+        then.status(200)
+            .delay(Duration::from_millis(300))
+            .body(r#"{"desktop_used_info_list":[],"total_count":0}"#);
+    });
+    let client = Client::builder()
+        .endpoint(server.base_url())
+        .project_id(PROJECT)
+        .credentials(ak_sk())
+        .attempt_timeout(Duration::from_millis(40))
+        .operation_timeout(Duration::from_millis(100))
+        .retry(
+            RetryConfig::default()
+                .with_max_attempts(50)
+                .with_base_delay(Duration::from_millis(1)),
+        )
+        .build()
+        .unwrap();
+    let err = runtime()
+        .block_on(client.desktop_usage().send())
+        .unwrap_err();
+    match err {
+        Error::Timeout {
+            scope, attempts, ..
+        } => {
+            assert_eq!(scope, huaweicloud_workspace::TimeoutScope::Operation);
+            assert!((1..50).contains(&attempts), "{attempts}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
