@@ -332,11 +332,13 @@ impl fmt::Display for Error {
                 scope,
                 after,
                 attempts,
-            } => write!(
-                f,
-                "timed out: the {scope} timeout of {} s was reached (after {attempts} attempts)",
-                after.as_secs_f64()
-            ),
+            } => {
+                write!(f, "timed out: the {scope} timeout")?;
+                if !after.is_zero() {
+                    write!(f, " of {} s", after.as_secs_f64())?;
+                }
+                write!(f, " was reached (after {attempts} attempts)")
+            }
             Error::Transport { message, attempts } => write!(
                 f,
                 "network error after {attempts} attempts: {}",

@@ -308,3 +308,60 @@ async fn a_body_over_the_size_cap_is_refused() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn each_attempt_is_signed_afresh_and_retry_after_is_honoured() {
+    use axum::http::HeaderMap;
+    let seen: Arc<std::sync::Mutex<Vec<(String, String)>>> = Arc::default();
+    let record = Arc::clone(&seen);
+    let app = Router::new().fallback(move |headers: HeaderMap| {
+        let record = Arc::clone(&record);
+        async move {
+            let text = |name: &str| {
+                headers
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let n = {
+                let mut seen = record.lock().unwrap();
+                seen.push((text("x-sdk-date"), text("authorization")));
+                seen.len()
+            };
+            if n == 1 {
+                // Busy: come back in one second.
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [("retry-after", "1")],
+                    String::new(),
+                )
+            } else {
+                (
+                    StatusCode::OK,
+                    [("content-type", "application/json")],
+                    r#"{"desktop_used_info_list":[],"total_count":0}"#.to_string(),
+                )
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let client = Client::builder()
+        .endpoint(format!("http://{addr}"))
+        .project_id("p1")
+        .credentials(Credentials::access_key("AK", "SK").unwrap())
+        .build()
+        .unwrap();
+    client.desktop_usage().send().await.unwrap();
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2);
+    // The retry waited the second asked for, so its X-Sdk-Date (whole
+    // seconds) and therefore its signature differ from the first attempt's.
+    assert!(!seen[0].0.is_empty() && !seen[1].0.is_empty());
+    assert_ne!(seen[0].0, seen[1].0);
+    assert_ne!(seen[0].1, seen[1].1);
+}
