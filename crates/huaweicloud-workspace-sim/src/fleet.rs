@@ -246,6 +246,40 @@ impl Fleet {
     }
 }
 
+/// The daily values of every desktop of a fleet, per date, computed once:
+/// pages then cost one lookup per desktop and day. Bounded in size.
+#[derive(Debug, Default)]
+pub(crate) struct DailyCache {
+    days: std::sync::RwLock<std::collections::HashMap<NaiveDate, std::sync::Arc<Vec<u16>>>>,
+}
+
+/// The most dates kept; beyond, the cache starts over.
+const CACHE_DAYS: usize = 1024;
+
+impl DailyCache {
+    /// `daily_hundredths(i, date)` for every desktop `i` of `fleet`.
+    pub(crate) fn day(&self, fleet: &Fleet, date: NaiveDate) -> std::sync::Arc<Vec<u16>> {
+        if let Ok(days) = self.days.read()
+            && let Some(v) = days.get(&date)
+        {
+            return v.clone();
+        }
+        // At most 24 x 100 hundredths a day: fits a u16.
+        let values: Vec<u16> = (0..fleet.desktops.len())
+            .map(|i| u16::try_from(fleet.daily_hundredths(i, date)).unwrap_or(u16::MAX))
+            .collect();
+        let values = std::sync::Arc::new(values);
+        let mut days = match self.days.write() {
+            Ok(d) => d,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if days.len() >= CACHE_DAYS {
+            days.clear();
+        }
+        days.entry(date).or_insert(values).clone()
+    }
+}
+
 /// What a desktop does on one day; hours are then cheap to derive.
 struct DayParams {
     key: u64,
@@ -294,14 +328,25 @@ impl DayParams {
         if !self.active {
             return 0;
         }
-        let h = mix(self.day_key ^ u64::from(hour).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ self.key);
-        let pct = h % 101; // 0..=100
-        let r = (h >> 8) % 100; // 0..99 as a probability
+        // Hours outside the profile's window are 0 without hashing: this is
+        // what keeps a page of 100 desktops x 31 days cheap.
+        let rand = || {
+            let h =
+                mix(self.day_key ^ u64::from(hour).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ self.key);
+            // 0..=100 (hundredths) and 0..99 (a percentage), by multiply-shift.
+            let pct = ((h & 0xFFFF_FFFF) * 101) >> 32;
+            let r = (((h >> 32) & 0xFFFF_FFFF) * 100) >> 32;
+            (pct, r)
+        };
         match self.profile {
             Profile::Idle => 0,
             Profile::Office { start } => {
                 let rel = (hour + 24 - start) % 24;
                 let len = if self.weekend { 3 } else { 9 };
+                if rel >= len + 3 {
+                    return 0;
+                }
+                let (pct, r) = rand();
                 if rel < len {
                     if rel == 4 && !self.weekend {
                         // Lunch: often away.
@@ -311,7 +356,7 @@ impl DayParams {
                     } else {
                         pct * 40 / 100
                     }
-                } else if rel < len + 3 && r < 15 {
+                } else if r < 15 {
                     // Some overtime.
                     pct
                 } else {
@@ -320,17 +365,21 @@ impl DayParams {
             }
             Profile::Shift { start } => {
                 let rel = (hour + 24 - start) % 24;
-                if rel < 8 {
-                    if r < 90 { 70 + pct * 30 / 100 } else { pct / 2 }
-                } else {
-                    0
+                if rel >= 8 {
+                    return 0;
                 }
+                let (pct, r) = rand();
+                if r < 90 { 70 + pct * 30 / 100 } else { pct / 2 }
             }
-            Profile::AlwaysOn => 90 + pct / 10,
+            Profile::AlwaysOn => 90 + rand().0 / 10,
             Profile::Occasional => {
                 let (first, len) = self.window;
                 let rel = (hour + 24 - first) % 24;
-                if rel < len { 20 + pct * 80 / 100 } else { 0 }
+                if rel < len {
+                    20 + rand().0 * 80 / 100
+                } else {
+                    0
+                }
             }
         }
     }

@@ -25,7 +25,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::fleet::{Fleet, hash, unit};
+use crate::fleet::{DailyCache, Fleet, hash, unit};
 use crate::{FaultKind, SimError, SimulatorBuilder, query};
 
 /// How many requests ended each way, since start. A snapshot.
@@ -112,6 +112,7 @@ struct Shared {
     ak: String,
     sk: Secret,
     fleet: Fleet,
+    daily: DailyCache,
     counters: Counters,
     seq: AtomicU64,
     buckets: Mutex<HashMap<String, Bucket>>,
@@ -277,6 +278,7 @@ pub(crate) async fn start(cfg: SimulatorBuilder) -> Result<RunningSimulator, Sim
         ak,
         sk,
         fleet,
+        daily: DailyCache::default(),
         counters: Counters::default(),
         seq: AtomicU64::new(0),
         buckets: Mutex::new(HashMap::new()),
@@ -592,7 +594,7 @@ async fn respond(sim: &Shared, conn: &ConnCtl, n: u64, req: Request) -> Response
             bump(&sim.counters.ok);
             json_response(
                 StatusCode::OK,
-                query::answer(&sim.fleet, &q, sim.cfg.string_hours),
+                query::answer(&sim.fleet, &sim.daily, &q, sim.cfg.string_hours),
             )
         }
         Err(msg) => {
