@@ -1,0 +1,276 @@
+//! Hostile or broken answers, end to end through the facade over HTTP: each
+//! one gives a typed error (or, for three decimals, the documented rounding),
+//! never a panic and never a plausible but wrong report.
+//!
+//! Covered elsewhere, not repeated here (counted in the issue's closing note):
+//! - `crates/huaweicloud-workspace/tests/hostile.rs`: a `total_count` larger
+//!   than the pages hold (never adds up), a list changing while paging, the
+//!   same desktop twice with different hours, a desktop not asked for, a
+//!   page over the limit, a period outside the window, a body over the
+//!   16 MiB cap ([`MAX_RESPONSE_BYTES`]);
+//! - `crates/huaweicloud-workspace/tests/wire.rs`: a 2xx body carrying
+//!   `error_code`, a 200 that is not JSON, HTML and empty error bodies;
+//! - `crates/huaweicloud-workspace-api/tests/hostile.rs`: the decoder alone
+//!   (truncations at every byte, nesting, proptests).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Router;
+use axum::http::StatusCode;
+use chrono::NaiveDate;
+use huaweicloud_workspace::{
+    Client, Credentials, Error, GroupBy, Hours, MAX_RESPONSE_BYTES, RetryConfig, UsageReport,
+};
+
+struct Server {
+    url: String,
+    calls: Arc<AtomicU64>,
+}
+
+/// Answers every request with `status` and `body`, and an `X-Request-Id`.
+async fn serve(status: u16, body: Vec<u8>) -> Server {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let calls = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&calls);
+    let body = Arc::new(body);
+    let app = Router::new().fallback(move || {
+        let n = counter.fetch_add(1, Ordering::SeqCst);
+        let body = Arc::clone(&body);
+        async move {
+            (
+                StatusCode::from_u16(status).unwrap(),
+                [
+                    ("content-type", "application/json".to_string()),
+                    ("x-request-id", format!("hostile-{n}")),
+                ],
+                body.as_ref().clone(),
+            )
+        }
+    });
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Server {
+        url: format!("http://{addr}"),
+        calls,
+    }
+}
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+async fn query(server: &Server, group_by: GroupBy) -> Result<UsageReport, Error> {
+    Client::builder()
+        .endpoint(&server.url)
+        .project_id("0123456789abcdef0123456789abcdef")
+        .credentials(Credentials::access_key("AKTEST", "SKTEST").unwrap())
+        .retry(RetryConfig::disabled())
+        .build()
+        .unwrap()
+        .desktop_usage()
+        .range(d("2024-01-01")..=d("2024-01-02"))
+        .group_by(group_by)
+        .concurrency(1)
+        .send()
+        .await
+}
+
+/// A page of one desktop with one period whose `use_time` is `raw` (JSON text).
+fn one_period(date: &str, raw: &str) -> Vec<u8> {
+    format!(
+        r#"{{"desktop_used_info_list":[{{"desktop_id":"d1","desktop_username":"u","used_info_list":[{{"date":"{date}","use_time":{raw}}}]}}],"total_count":1}}"#
+    )
+    .into_bytes()
+}
+
+fn valid_page() -> Vec<u8> {
+    one_period("2024-01-01", "1.5")
+}
+
+/// The hostile bodies that must each be an `InvalidResponse` (exit class 4),
+/// with the status and request id kept and a reason containing `reason`.
+fn hostile_cases() -> Vec<(&'static str, Vec<u8>, &'static str)> {
+    let deep = format!(
+        r#"{{"desktop_used_info_list":{}{}, "total_count": 1}}"#,
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let valid = valid_page();
+    vec![
+        ("negative use_time", one_period("2024-01-01", "-1.5"), "negative"),
+        ("negative use_time as text", one_period("2024-01-01", "\"-0.01\""), "negative"),
+        ("NaN use_time (not JSON)", one_period("2024-01-01", "NaN"), "JSON"),
+        ("\"NaN\" use_time", one_period("2024-01-01", "\"NaN\""), "NaN"),
+        ("\"inf\" use_time", one_period("2024-01-01", "\"inf\""), "inf"),
+        ("1e308 use_time", one_period("2024-01-01", "1e308"), "at most"),
+        ("\"1e308\" use_time", one_period("2024-01-01", "\"1e308\""), "1e308"),
+        ("boolean use_time", one_period("2024-01-01", "true"), "JSON"),
+        ("empty use_time", one_period("2024-01-01", "\"\""), "decimal"),
+        ("truncated JSON", valid[..valid.len() / 2].to_vec(), "JSON"),
+        ("truncated by one byte", valid[..valid.len() - 1].to_vec(), "JSON"),
+        ("deeply nested JSON", deep.into_bytes(), "JSON"),
+        ("an empty 200 body", Vec::new(), "JSON"),
+        ("an HTML 200 body", b"<html><body>maintenance</body></html>".to_vec(), "JSON"),
+        ("a JSON array instead of an object", b"[]".to_vec(), "JSON"),
+        ("a desktop without an id", br#"{"desktop_used_info_list":[{"used_info_list":[]}],"total_count":1}"#.to_vec(), "JSON"),
+        ("a negative total_count", br#"{"desktop_used_info_list":[],"total_count":-5}"#.to_vec(), "total_count"),
+        ("a total_count over i32", br#"{"desktop_used_info_list":[],"total_count":99999999999}"#.to_vec(), "JSON"),
+        ("use_time with a sign", one_period("2024-01-01", "\"+1.5\""), "decimal"),
+        ("used_info_list that is not a list", br#"{"desktop_used_info_list":[{"desktop_id":"a","used_info_list":"all"}],"total_count":1}"#.to_vec(), "expected a sequence"),
+        ("a null desktop id", br#"{"desktop_used_info_list":[{"desktop_id":null,"used_info_list":[]}],"total_count":1}"#.to_vec(), "expected a string"),
+        ("an empty desktop id", br#"{"desktop_used_info_list":[{"desktop_id":" ","used_info_list":[]}],"total_count":1}"#.to_vec(), "empty desktop_id"),
+        ("invalid UTF-8", b"{\"desktop_used_info_list\":[{\"desktop_id\":\"\xff\xfe\",\"used_info_list\":[]}],\"total_count\":1}".to_vec(), "JSON"),
+    ]
+}
+
+#[tokio::test]
+async fn every_hostile_body_is_a_typed_error_with_its_request_id() {
+    let cases = hostile_cases();
+    assert!(cases.len() >= 20);
+    let mut wrong = Vec::new();
+    for (name, body, reason_part) in cases {
+        let server = serve(200, body).await;
+        let result = query(&server, GroupBy::Day).await;
+        let err = match result {
+            Ok(report) => {
+                wrong.push(format!(
+                    "{name}: a report came out of a hostile body: {report:?}"
+                ));
+                continue;
+            }
+            Err(e) => e,
+        };
+        match &err {
+            Error::InvalidResponse {
+                status,
+                reason,
+                request_id,
+                ..
+            } => {
+                assert_eq!(*status, 200, "{name}");
+                if !reason.to_lowercase().contains(&reason_part.to_lowercase()) {
+                    wrong.push(format!(
+                        "{name}: the reason does not say {reason_part:?}: {reason}"
+                    ));
+                }
+                let id = request_id.as_deref().unwrap_or_default();
+                if !id.starts_with("hostile-") {
+                    wrong.push(format!("{name}: no request id: {err:?}"));
+                    continue;
+                }
+            }
+            other => {
+                wrong.push(format!("{name}: expected InvalidResponse, got {other:?}"));
+                continue;
+            }
+        }
+        assert_eq!(err.exit_class(), 4, "{name}");
+        let text = err.to_string();
+        assert_eq!(text.lines().count(), 1, "{name}: {text}");
+        assert!(text.contains("request id hostile-"), "{name}: {text}");
+        assert!(
+            text.len() < 2048,
+            "{name}: the message holds the whole body"
+        );
+        assert!(server.calls.load(Ordering::SeqCst) >= 1);
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[tokio::test]
+async fn a_total_count_smaller_than_the_page_holds_is_an_error() {
+    let body = br#"{"desktop_used_info_list":[{"desktop_id":"a","used_info_list":[]},{"desktop_id":"b","used_info_list":[]},{"desktop_id":"c","used_info_list":[]}],"total_count":1}"#;
+    let server = serve(200, body.to_vec()).await;
+    let err = query(&server, GroupBy::Day).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidResponse { status: 200, reason, .. } if reason.contains("total_count (1)")),
+        "{err:?}"
+    );
+    assert_eq!(err.exit_class(), 4);
+    // Paged again (bounded), then given up.
+    let calls = server.calls.load(Ordering::SeqCst);
+    assert!((2..=8).contains(&calls), "{calls}");
+}
+
+/// Periods whose label does not match the query's grouping are kept as
+/// `Period::Other` (or an hour in a daily report) and their hours summed: a
+/// silently wrong total. Reported to the facade's owner; un-ignore once
+/// `convert` in crates/huaweicloud-workspace/src/query.rs refuses them.
+#[tokio::test]
+#[ignore = "facade bug, reported: a malformed period label is kept and summed instead of refused"]
+async fn a_period_label_that_is_not_the_groupings_format_is_an_error() {
+    for (label, group_by) in [
+        ("2024-02-30", GroupBy::Day),
+        ("01/01/2024", GroupBy::Day),
+        ("2024-01-01 10:00", GroupBy::Day),
+        ("2024-01-01", GroupBy::Hour),
+    ] {
+        let server = serve(200, one_period(label, "1")).await;
+        let result = query(&server, group_by).await;
+        assert!(
+            matches!(&result, Err(Error::InvalidResponse { .. })),
+            "{label} ({group_by:?}): {result:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn three_decimals_are_rounded_to_hundredths_as_documented() {
+    for (raw, want) in [
+        ("1.005", "1.01"),
+        ("\"1.005\"", "1.01"),
+        ("2.344", "2.34"),
+        ("\"2.345\"", "2.35"),
+        ("0.004", "0.00"),
+        ("23.999", "24.00"),
+    ] {
+        let server = serve(200, one_period("2024-01-01", raw)).await;
+        let report = query(&server, GroupBy::Day).await.unwrap();
+        assert_eq!(report.desktops.len(), 1, "{raw}");
+        assert_eq!(report.total_hours().to_string(), want, "{raw}");
+    }
+}
+
+#[tokio::test]
+async fn the_largest_accepted_use_time_is_exact_and_one_hundredth_more_is_refused() {
+    // Hours::MAX_DECODED (1,000,000 h): far above any real period, far below overflow.
+    let max = Hours::MAX_DECODED;
+    let server = serve(200, one_period("2024-01-01", &max.to_string())).await;
+    let report = query(&server, GroupBy::Day).await.unwrap();
+    assert_eq!(report.total_hours(), Hours::from_hundredths(max * 100));
+
+    let server = serve(200, one_period("2024-01-01", &format!("{max}.01"))).await;
+    let err = query(&server, GroupBy::Day).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidResponse { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_body_just_over_the_cap_is_refused_and_just_under_is_read() {
+    // The cap is MAX_RESPONSE_BYTES (16 MiB), documented on the constant.
+    let page = valid_page();
+    let pad = |total: usize| {
+        let mut body = page[..page.len() - 1].to_vec();
+        body.extend_from_slice(br#","padding":""#);
+        let fill = total - body.len() - 2;
+        body.extend(std::iter::repeat_n(b'x', fill));
+        body.extend_from_slice(b"\"}");
+        assert_eq!(body.len(), total);
+        body
+    };
+    let server = serve(200, pad(MAX_RESPONSE_BYTES)).await;
+    let report = query(&server, GroupBy::Day).await.unwrap();
+    assert_eq!(report.total_hours().to_string(), "1.50");
+
+    let server = serve(200, pad(MAX_RESPONSE_BYTES + 1)).await;
+    let err = query(&server, GroupBy::Day).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidResponse { reason, .. } if reason.contains("cap")),
+        "{err:?}"
+    );
+    assert_eq!(err.exit_class(), 4);
+}
