@@ -37,6 +37,11 @@
 //! - Injected 500s carry `{"error_code":"WKS.9999",...}`.
 //! - Every response carries `X-Request-Id`.
 //!
+//! # Cost
+//! Cheap to start (no I/O beyond the socket) and fast: daily values are
+//! cached per date, and `cargo bench -p huaweicloud-workspace-sim` measures
+//! several thousand pages of 100 desktops x 31 days per second on loopback.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), huaweicloud_workspace_sim::SimError> {
 //! use huaweicloud_workspace_sim::Simulator;
