@@ -128,6 +128,8 @@ pub fn run(quick: bool) -> Result<ExitCode> {
         &out_dir,
     )?);
     md.sections.push(memory_scenario(&settings, &bins)?);
+    md.sections
+        .push(concurrency_sweep(&settings, &bins, &root)?);
 
     let load_after = load_average();
     let text = md.render(&settings, load_before, load_after, started.elapsed());
@@ -478,6 +480,14 @@ impl Contender {
     }
 }
 
+/// What every contender run needs.
+#[derive(Clone, Copy)]
+struct Tools<'a> {
+    bins: &'a Bins,
+    python: Option<&'a Path>,
+    root: &'a Path,
+}
+
 /// What one run saw.
 #[derive(Debug, Clone, Default)]
 struct Outcome {
@@ -498,16 +508,19 @@ struct Outcome {
 /// Runs one contender once against a fresh simulator.
 fn run_once(
     contender: Contender,
-    bins: &Bins,
-    python: Option<&Path>,
-    root: &Path,
+    tools: &Tools,
     sim: Sim,
     range: (&str, &str),
     verify: bool,
+    concurrency: Option<u64>,
 ) -> Result<Outcome> {
+    let Tools { bins, python, root } = *tools;
     let mut cmd = match contender {
         Contender::Cli => {
             let mut c = Command::new(&bins.cli);
+            if let Some(n) = concurrency {
+                c.args(["--concurrency", &n.to_string()]);
+            }
             c.args(["--quiet", "--endpoint", &sim.url, "report"])
                 .args(["--from", range.0, "--to", range.1, "--format", "ndjson"]);
             c
@@ -515,6 +528,9 @@ fn run_once(
         Contender::Facade => {
             let mut c = Command::new(&bins.facade);
             c.args(["--endpoint", &sim.url, "--from", range.0, "--to", range.1]);
+            if let Some(n) = concurrency {
+                c.args(["--concurrency", &n.to_string()]);
+            }
             c
         }
         Contender::Official => {
@@ -800,13 +816,11 @@ fn agreement(series: &[Series]) -> Result<String> {
 /// Runs the contenders `runs` times in turn (plus one untimed verification
 /// run of the CLI that reads its rows).
 fn series(
-    s: &Settings,
+    tools: &Tools,
     contenders: &[Contender],
-    bins: &Bins,
-    python: Option<&Path>,
-    root: &Path,
     sim: &dyn Fn() -> Result<Sim>,
     range: (&str, &str),
+    runs: usize,
 ) -> Result<(Vec<Series>, String)> {
     let mut all: Vec<Series> = contenders
         .iter()
@@ -821,28 +835,22 @@ fn series(
     };
     if contenders.contains(&Contender::Cli) {
         eprintln!("xtask bench:   verification run of the CLI");
-        verified.runs.push(run_once(
-            Contender::Cli,
-            bins,
-            python,
-            root,
-            sim()?,
-            range,
-            true,
-        )?);
+        verified
+            .runs
+            .push(run_once(Contender::Cli, tools, sim()?, range, true, None)?);
     }
-    for i in 0..s.runs {
+    for i in 0..runs {
         for series in &mut all {
-            if series.contender == Contender::Official && python.is_none() {
+            if series.contender == Contender::Official && tools.python.is_none() {
                 continue;
             }
             eprintln!(
                 "xtask bench:   run {}/{}: {}",
                 i + 1,
-                s.runs,
+                runs,
                 series.contender.label()
             );
-            let o = run_once(series.contender, bins, python, root, sim()?, range, false)?;
+            let o = run_once(series.contender, tools, sim()?, range, false, None)?;
             if let Some(e) = &o.error {
                 eprintln!("xtask bench:     failed: {e}");
             }
@@ -880,7 +888,8 @@ fn latency_scenario(
     let fleet = s.fleet;
     let sim = || Sim::start(&bins.sim, fleet, LATENCY_MS, None);
     let contenders = [Contender::Cli, Contender::Facade, Contender::Official];
-    let (all, check) = series(s, &contenders, bins, python, root, &sim, range)?;
+    let tools = Tools { bins, python, root };
+    let (all, check) = series(&tools, &contenders, &sim, range, s.runs)?;
     let concurrency =
         facade_concurrency(&all).context("the facade example reported no concurrency")?;
     let windows = days.div_ceil(31);
@@ -969,6 +978,96 @@ fn latency_scenario(
     })
 }
 
+/// The CLI over one year at several concurrencies, latency-bound: the
+/// measurements the default concurrency is chosen from.
+fn concurrency_sweep(s: &Settings, bins: &Bins, root: &Path) -> Result<Section> {
+    let title = "6. Concurrency (the default's choice)";
+    eprintln!("xtask bench: {title}");
+    let fleet = s.fleet;
+    let levels: &[u64] = if s.quick {
+        &[2, 8, 32]
+    } else {
+        &[1, 2, 4, 8, 16, 32, 64]
+    };
+    let windows = YEAR_DAYS.div_ceil(31);
+    let pages = windows * fleet.div_ceil(PAGE_SIZE);
+    let latency = LATENCY_MS as f64 / 1000.0;
+    let mut table = String::from(
+        "| `--concurrency` | median | requests sent | floor at this concurrency | vs floor | CPU time (user + sys) |\n|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for &c in levels {
+        let mut times = Vec::new();
+        let mut requests = Vec::new();
+        let mut cpu = Vec::new();
+        for _ in 0..s.runs.min(3) {
+            let sim = Sim::start(&bins.sim, fleet, LATENCY_MS, None)?;
+            let before = children_cpu_seconds();
+            let tools = Tools {
+                bins,
+                python: None,
+                root,
+            };
+            let o = run_once(Contender::Cli, &tools, sim, YEAR, false, Some(c))?;
+            let after = children_cpu_seconds();
+            if let Some(e) = o.error {
+                bail!("desktop-usage --concurrency {c} failed: {e}");
+            }
+            times.push(o.seconds);
+            requests.push(o.requests as f64);
+            cpu.push(after - before);
+        }
+        let med = median(&times);
+        let floor = latency * (1 + (pages - 1).div_ceil(c)) as f64;
+        let _ = writeln!(
+            table,
+            "| {c} | {} | {:.0} | {} | {} | {} |",
+            secs(med),
+            median(&requests),
+            secs(floor),
+            ratio(med / floor),
+            secs(median(&cpu)),
+        );
+    }
+    Ok(Section {
+        title: title.to_string(),
+        setup: format!(
+            "The CLI (`report --format ndjson > /dev/null`) over one year ({} to {}) of {fleet} desktops, \
+             {LATENCY_MS} ms injected latency, at each `--concurrency`; median of {} run(s). CPU time is the \
+             CLI's and the simulator's together (both are children of the bench), so it shows when the \
+             machine rather than the latency becomes the limit.",
+            YEAR.0,
+            YEAR.1,
+            s.runs.min(3)
+        ),
+        table,
+        findings: Vec::new(),
+    })
+}
+
+/// User + system CPU seconds of the reaped children so far, from /proc/self/stat.
+fn children_cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return f64::NAN;
+    };
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return f64::NAN;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // cutime and cstime are fields 16 and 17 (1-based) of the whole line: 14 and 15 after ')'.
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok());
+    match (ticks(13), ticks(14)) {
+        (Some(u), Some(s)) => (u + s) / clock_ticks_per_second(),
+        _ => f64::NAN,
+    }
+}
+
+fn clock_ticks_per_second() -> f64 {
+    command_line_output("getconf", &["CLK_TCK"])
+        .parse()
+        .unwrap_or(100.0)
+}
+
 fn throttled_scenario(
     s: &Settings,
     bins: &Bins,
@@ -980,7 +1079,10 @@ fn throttled_scenario(
     let fleet = s.fleet;
     let sim = || Sim::start(&bins.sim, fleet, 0, Some(RATE_LIMIT));
     let contenders = [Contender::Cli, Contender::Facade, Contender::Official];
-    let (all, check) = series(s, &contenders, bins, python, root, &sim, YEAR)?;
+    // Each run takes pages ÷ limit at best: fewer runs keep the bench short.
+    let runs = s.runs.min(3);
+    let tools = Tools { bins, python, root };
+    let (all, check) = series(&tools, &contenders, &sim, YEAR, runs)?;
     let windows = YEAR_DAYS.div_ceil(31);
     let pages = windows * fleet.div_ceil(PAGE_SIZE);
     let floor = pages as f64 / RATE_LIMIT;
