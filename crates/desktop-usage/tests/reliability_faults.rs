@@ -1,0 +1,219 @@
+//! Faults, end to end through the binary: nothing lost, nothing duplicated;
+//! when retries run out, a loud failure with the request id and no output
+//! file; a server that never answers ends in a timeout, not a hang.
+//!
+//! Every command runs with a cleared environment and a harness time limit
+//! (`assert_cmd`'s `timeout`), so a hang fails the test instead of blocking it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
+
+use std::path::Path;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use chrono::NaiveDate;
+use huaweicloud_workspace_sim::{
+    FaultConfig, FaultKind, RunningSimulator, Simulator, SimulatorBuilder,
+};
+
+/// A simulator on its own runtime while the blocking command runs.
+struct Sim {
+    sim: RunningSimulator,
+    _rt: tokio::runtime::Runtime,
+    home: tempfile::TempDir,
+}
+
+fn start(builder: SimulatorBuilder) -> Sim {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sim = rt.block_on(builder.start()).unwrap();
+    Sim {
+        sim,
+        _rt: rt,
+        home: tempfile::tempdir().unwrap(),
+    }
+}
+
+/// The binary with an empty environment and a harness time limit.
+fn bare(home: &Path) -> Command {
+    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("desktop-usage");
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .timeout(Duration::from_secs(120));
+    cmd
+}
+
+impl Sim {
+    fn cmd(&self) -> Command {
+        let creds = self.sim.credentials();
+        let mut cmd = bare(self.home.path());
+        cmd.env("HUAWEICLOUD_SDK_AK", creds.access_key())
+            .env("HUAWEICLOUD_SDK_SK", creds.secret_key().expose())
+            .args(["--endpoint", &self.sim.base_url()])
+            .args(["--project-id", self.sim.project_id()]);
+        cmd
+    }
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn fleet(desktops: usize) -> SimulatorBuilder {
+    Simulator::builder()
+        .desktops(desktops)
+        .seed(11)
+        .today(NaiveDate::from_ymd_opt(2024, 6, 30).unwrap())
+}
+
+/// 90 days (3 windows of at most 31 days) over 500 desktops (5 pages each).
+const FROM: &str = "2024-01-01";
+const TO: &str = "2024-03-30";
+
+#[test]
+fn thirty_percent_faults_give_byte_identical_output() {
+    let clean = start(fleet(500));
+    let faulty = start(
+        fleet(500)
+            .faults(FaultConfig::new(0.3, FaultKind::ALL).with_slow(Duration::from_millis(50))),
+    );
+    // csv: every desktop, day and hour value, one row each.
+    let run = |sim: &Sim| {
+        sim.cmd()
+            // 11 attempts per request: 0.3^11 makes running out negligible.
+            .args(["--retries", "10", "--timeout", "10", "-q"])
+            .args(["report", "--from", FROM, "--to", TO, "--format", "csv"])
+            .output()
+            .unwrap()
+    };
+    let want = run(&clean);
+    assert_eq!(want.status.code(), Some(0), "{}", stderr(&want));
+    let rows = String::from_utf8(want.stdout.clone())
+        .unwrap()
+        .lines()
+        .count();
+    assert_eq!(rows, 1 + 500 * 90, "header + one row per desktop and day");
+    let got = run(&faulty);
+    assert_eq!(got.status.code(), Some(0), "{}", stderr(&got));
+    assert!(
+        got.stdout == want.stdout,
+        "the output under faults differs from the fault-free run"
+    );
+    let stats = faulty.sim.stats();
+    // Faults were met (about 30 % of the requests), and every page was still answered.
+    assert!(stats.faults_injected >= 6, "{stats:?}");
+    assert_eq!(stats.ok, clean.sim.stats().ok, "{stats:?}");
+}
+
+/// Each kind of fault, on every attempt: the exit code, the message (with the
+/// request id whenever the service answered), and no output file.
+#[test]
+fn when_retries_run_out_the_failure_is_loud_and_leaves_no_file() {
+    let cases: [(FaultKind, i32, &str, bool); 6] = [
+        (FaultKind::Throttle429, 4, "APIG.0308", true),
+        (FaultKind::Internal500, 4, "WKS.9999", true),
+        (FaultKind::BadGateway502Html, 4, "HTTP 502", true),
+        (FaultKind::Unavailable503Empty, 4, "HTTP 503", true),
+        // No answer: no request id to quote.
+        (FaultKind::ResetConnection, 5, "network error", false),
+        (FaultKind::SlowResponse, 5, "timed out", false),
+    ];
+    for (kind, code, says, has_request_id) in cases {
+        let sim = start(
+            fleet(12).faults(FaultConfig::new(1.0, [kind]).with_slow(Duration::from_secs(30))),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("report.csv");
+        let out = sim
+            .cmd()
+            .args(["--retries", "1", "--timeout", "1"])
+            .args([
+                "report",
+                "--from",
+                FROM,
+                "--to",
+                "2024-01-05",
+                "--format",
+                "csv",
+            ])
+            .args(["--output", file.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(code), "{kind:?}: {err}");
+        let last = err.lines().last().unwrap_or_default();
+        assert!(
+            last.starts_with("desktop-usage: error: "),
+            "{kind:?}: {err}"
+        );
+        assert!(last.contains(says), "{kind:?}: {last}");
+        assert!(last.contains("2 attempts") || code == 4, "{kind:?}: {last}");
+        if has_request_id {
+            let id = last
+                .split("request id ")
+                .nth(1)
+                .map(|rest| rest.trim_end_matches(')'))
+                .unwrap_or_default();
+            assert!(
+                id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{kind:?}: no request id in {last}"
+            );
+        }
+        assert!(out.stdout.is_empty(), "{kind:?}");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "{kind:?}: a failed run left a file behind"
+        );
+        // Two attempts of the one request, both faulted.
+        assert_eq!(sim.sim.stats().faults_injected, 2, "{kind:?}");
+    }
+}
+
+/// A TCP server that accepts connections and then never says a word.
+fn silent_server() -> (String, std::thread::JoinHandle<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    listener.set_nonblocking(true).unwrap();
+    let handle = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        // Bounded: 60 s at most, then the connections are dropped.
+        for _ in 0..1200 {
+            match listener.accept() {
+                Ok((stream, _)) => held.push(stream),
+                Err(_) => std::thread::sleep(Duration::from_millis(50)),
+            }
+        }
+    });
+    (url, handle)
+}
+
+#[test]
+fn a_server_that_never_answers_fails_with_a_timeout_not_a_hang() {
+    let (url, _server) = silent_server();
+    let home = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("out.json");
+    for retries in ["0", "1"] {
+        let out = bare(home.path())
+            .env("HUAWEICLOUD_SDK_AK", "AKTEST")
+            .env("HUAWEICLOUD_SDK_SK", "SKTEST")
+            .args(["--endpoint", &url, "--project-id", "p1"])
+            .args(["--timeout", "1", "--retries", retries])
+            .args(["report", "--from", FROM, "--to", TO, "--format", "json"])
+            .args(["--output", file.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(5), "--retries {retries}: {err}");
+        assert!(
+            err.contains("timed out") && err.contains("1 s"),
+            "--retries {retries}: {err}"
+        );
+        assert!(!file.exists());
+    }
+}
