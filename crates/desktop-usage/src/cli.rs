@@ -146,7 +146,8 @@ pub enum Command {
         #[command(flatten)]
         query: QueryArgs,
         /// Largest total, in hours, that still counts as idle (e.g. 0, 1.5)
-        #[arg(long, value_name = "HOURS", default_value = "0", value_parser = parse_hours)]
+        #[arg(long, value_name = "HOURS", default_value = "0", value_parser = parse_hours,
+              allow_negative_numbers = true)]
         threshold: Hours,
         /// Output.
         #[command(flatten)]
@@ -204,7 +205,8 @@ pub struct QueryArgs {
     pub to: Option<NaiveDate>,
 
     /// The N days ending today (UTC), e.g. 45d [default: the latest 15 days, as the API]
-    #[arg(long, value_name = "Nd", value_parser = parse_days, conflicts_with = "to")]
+    #[arg(long, value_name = "Nd", value_parser = parse_days, conflicts_with = "to",
+          allow_hyphen_values = true)]
     pub last: Option<u32>,
 
     /// Only this desktop id (repeatable)

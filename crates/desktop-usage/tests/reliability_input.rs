@@ -421,13 +421,12 @@ fn a_missing_project_id_and_an_unknown_region_send_nothing_either() {
     assert_eq!(sim.stats().total, 0);
 }
 
-/// `--threshold -1` and `--last -3d` (with a space) are taken by the parser
-/// as unknown flags: exit 2, but the message names neither the option nor
-/// the rule (`unexpected argument '-1' found`). Reported to the CLI's owner
-/// (fix: `allow_negative_numbers`/`allow_hyphen_values` on those options);
-/// un-ignore once fixed. The `--threshold=-1` forms are in the table above.
+/// `--threshold -1` and `--last -3d` (with a space) were taken by the parser
+/// as unknown flags: exit 2, but the message named neither the option nor
+/// the rule (`unexpected argument '-1' found`). Fixed in the CLI with
+/// `allow_negative_numbers`/`allow_hyphen_values` on those options.
+/// The `--threshold=-1` forms are in the table above.
 #[test]
-#[ignore = "CLI issue, reported: a negative value after a space is not attributed to its option"]
 fn a_negative_value_after_a_space_names_its_option() {
     let (sim, _rt) = start();
     let home = tempfile::tempdir().unwrap();
