@@ -64,7 +64,7 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
             println!("    {}: FAILED after {runs} executions", outcome.target);
             for crash in &outcome.crashes {
                 println!(
-                    "      crash input: {} (reproduce: RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir fuzz {} {})",
+                    "      crash input: {} (reproduce: RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir fuzz -a {} {})",
                     crash.display(),
                     outcome.target,
                     crash.display()
