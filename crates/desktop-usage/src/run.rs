@@ -39,9 +39,6 @@ impl Failure {
     pub fn exit_code(&self) -> u8 {
         match self {
             Failure::Usage(_) => 2,
-            // Missing or malformed credentials are a setup problem found
-            // before anything was sent; 3 is for refusals by the service.
-            Failure::Api(e) if matches!(**e, ApiError::Credentials(_)) => 2,
             Failure::Api(e) => e.exit_class(),
             Failure::Output(OutputError::Create { .. }) => 2,
             Failure::Output(_) => 1,

@@ -21,8 +21,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 ///   from zero: `1.005` and `"1.005"` both become `1.01`, `2.344` becomes `2.34`.
 ///   A number is rounded from its shortest decimal form, so a JSON number and
 ///   the same digits in a string always agree.
-/// - Negative values, NaN, infinities, values above [`Hours::MAX_DECODED`],
-///   exponents and anything that is not a plain decimal are decode errors.
+/// - Negative values, NaN, infinities and values above [`Hours::MAX_DECODED`]
+///   are decode errors. A JSON number is read by its value, whatever its
+///   notation (`1e2` is 100 hours); a string must be a plain decimal
+///   (`"1e2"`, `"+1"`, `"1,5"` are decode errors).
 ///
 /// It serializes as a JSON number (`12.62`) and displays with two decimals (`12.60`).
 ///

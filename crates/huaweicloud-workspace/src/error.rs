@@ -134,10 +134,12 @@ impl fmt::Display for TimeoutScope {
 /// Broad classes of [`Error`], for exit codes and simple handling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorClass {
-    /// Bad input or settings: fix the call ([`Error::InvalidInput`], [`Error::Signing`]).
+    /// Bad input or settings, found before anything was sent: fix the call
+    /// ([`Error::InvalidInput`], [`Error::Signing`], and missing or malformed
+    /// credentials, [`Error::Credentials`]).
     InvalidInput,
-    /// Credentials, permissions or clock ([`Error::Authentication`],
-    /// [`Error::ClockSkew`], [`Error::Credentials`]).
+    /// The service refused the credentials or permissions, or the clock is
+    /// off ([`Error::Authentication`], [`Error::ClockSkew`]).
     Authentication,
     /// The service answered with an error or something unreadable
     /// ([`Error::Api`], [`Error::Throttled`], [`Error::InvalidResponse`]).
@@ -169,10 +171,12 @@ impl Error {
     /// The class of the error (see [`ErrorClass::exit_code`]).
     pub fn class(&self) -> ErrorClass {
         match self {
-            Error::InvalidInput { .. } | Error::Signing { .. } => ErrorClass::InvalidInput,
-            Error::Authentication { .. } | Error::ClockSkew { .. } | Error::Credentials(_) => {
-                ErrorClass::Authentication
+            // Missing or malformed credentials are caught before anything is
+            // sent: bad input, not a refusal by the service.
+            Error::InvalidInput { .. } | Error::Signing { .. } | Error::Credentials(_) => {
+                ErrorClass::InvalidInput
             }
+            Error::Authentication { .. } | Error::ClockSkew { .. } => ErrorClass::Authentication,
             Error::Api { .. } | Error::Throttled { .. } | Error::InvalidResponse { .. } => {
                 ErrorClass::Api
             }

@@ -230,7 +230,7 @@ impl DesktopUsageQuery {
             if self.username.is_none() {
                 return Err(Error::invalid(
                     "user_domain",
-                    "qualifies a user name: set username too",
+                    "qualifies a user name, so a user name is required too",
                 ));
             }
         }

@@ -179,7 +179,8 @@ fn missing_or_half_credentials_are_clear_errors() {
         .build()
         .unwrap_err();
     assert!(err.to_string().contains("HUAWEICLOUD_SDK_SK"), "{err}");
-    assert_eq!(err.exit_class(), 3);
+    // Found before anything was sent: bad input, like the CLI's exit 2.
+    assert_eq!(err.exit_class(), 2);
 }
 
 #[test]
