@@ -19,8 +19,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// - `12.62`, `"12.62"`, `12.6`, `"12"` and `0` are accepted.
 /// - More than two decimals are rounded to the nearest hundredth, halves away
 ///   from zero: `1.005` and `"1.005"` both become `1.01`, `2.344` becomes `2.34`.
-///   A number is rounded from its shortest decimal form, so a JSON number and
-///   the same digits in a string always agree.
+///   A number is rounded from the shortest decimal form of the `f64` it
+///   parses to, so a JSON number and the same digits in a string agree for
+///   every number of up to 15 significant digits (anything the service sends).
 /// - Negative values, NaN, infinities and values above [`Hours::MAX_DECODED`]
 ///   are decode errors. A JSON number is read by its value, whatever its
 ///   notation (`1e2` is 100 hours); a string must be a plain decimal

@@ -1,6 +1,9 @@
 //! The exact requests the generated client sends, and how it reads answers,
 //! checked against an httpmock server through the typed helpers.
 
+// Helpers of a test panic on purpose: a panic is how a test reports failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::{Arc, Mutex};
 
 use httpmock::MockServer;
