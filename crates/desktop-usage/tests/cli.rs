@@ -7,22 +7,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::time::Duration;
 
-use assert_cmd::Command;
 use chrono::NaiveDate;
-use huaweicloud_workspace_sim::{
-    FaultConfig, FaultKind, RunningSimulator, Simulator, SimulatorBuilder,
-};
-use serde_json::Value;
+mod common;
 
-/// A simulator running on its own runtime while the blocking command runs.
-struct Sim {
-    sim: RunningSimulator,
-    _rt: tokio::runtime::Runtime,
-    home: tempfile::TempDir,
-}
+use common::{Sim, bare, start, stderr, stdout};
+use huaweicloud_workspace_sim::{FaultConfig, FaultKind, Simulator, SimulatorBuilder};
+use serde_json::Value;
 
 const FROM: &str = "2024-01-01";
 const TO: &str = "2024-01-07";
@@ -34,48 +26,13 @@ fn small_fleet() -> SimulatorBuilder {
         .today(NaiveDate::from_ymd_opt(2024, 1, 31).unwrap())
 }
 
-fn start(builder: SimulatorBuilder) -> Sim {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let sim = rt.block_on(builder.start()).unwrap();
-    Sim {
-        sim,
-        _rt: rt,
-        home: tempfile::tempdir().unwrap(),
-    }
-}
-
-/// The binary with an empty environment: no credentials, no region, no profile.
-fn bare(home: &Path) -> Command {
-    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("desktop-usage");
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .timeout(Duration::from_secs(60));
-    cmd
-}
-
-impl Sim {
-    /// The binary pointed at this simulator, AK/SK in the environment.
-    fn cmd(&self) -> Command {
-        self.cmd_for_project(self.sim.project_id())
-    }
-
-    /// Same, with another project id.
-    fn cmd_for_project(&self, project: &str) -> Command {
-        let creds = self.sim.credentials();
-        let mut cmd = bare(self.home.path());
-        cmd.env("HUAWEICLOUD_SDK_AK", creds.access_key())
-            .env("HUAWEICLOUD_SDK_SK", creds.secret_key().expose())
-            .args(["--endpoint", &self.sim.base_url()])
-            .args(["--project-id", project]);
-        cmd
-    }
-
+/// Runs the binary against this test's simulator.
+trait RunExt {
     /// `cmd()` running `command` over the fixed test week.
+    fn run(&self, command: &str, extra: &[&str]) -> std::process::Output;
+}
+
+impl RunExt for Sim {
     fn run(&self, command: &str, extra: &[&str]) -> std::process::Output {
         self.cmd()
             .args([command, "--from", FROM, "--to", TO])
@@ -83,14 +40,6 @@ impl Sim {
             .output()
             .unwrap()
     }
-}
-
-fn stdout(out: &std::process::Output) -> String {
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8(out.stderr.clone()).unwrap()
 }
 
 /// Ports and request ids change from run to run.

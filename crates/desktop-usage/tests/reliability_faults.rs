@@ -7,61 +7,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
-use std::path::Path;
 use std::time::Duration;
 
-use assert_cmd::Command;
 use chrono::NaiveDate;
-use huaweicloud_workspace_sim::{
-    FaultConfig, FaultKind, RunningSimulator, Simulator, SimulatorBuilder,
-};
+mod common;
 
-/// A simulator on its own runtime while the blocking command runs.
-struct Sim {
-    sim: RunningSimulator,
-    _rt: tokio::runtime::Runtime,
-    home: tempfile::TempDir,
-}
-
-fn start(builder: SimulatorBuilder) -> Sim {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let sim = rt.block_on(builder.start()).unwrap();
-    Sim {
-        sim,
-        _rt: rt,
-        home: tempfile::tempdir().unwrap(),
-    }
-}
-
-/// The binary with an empty environment and a harness time limit.
-fn bare(home: &Path) -> Command {
-    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("desktop-usage");
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .timeout(Duration::from_secs(120));
-    cmd
-}
-
-impl Sim {
-    fn cmd(&self) -> Command {
-        let creds = self.sim.credentials();
-        let mut cmd = bare(self.home.path());
-        cmd.env("HUAWEICLOUD_SDK_AK", creds.access_key())
-            .env("HUAWEICLOUD_SDK_SK", creds.secret_key().expose())
-            .args(["--endpoint", &self.sim.base_url()])
-            .args(["--project-id", self.sim.project_id()]);
-        cmd
-    }
-}
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use common::{Sim, bare, start, stderr};
+use huaweicloud_workspace_sim::{FaultConfig, FaultKind, Simulator, SimulatorBuilder};
 
 fn fleet(desktops: usize) -> SimulatorBuilder {
     Simulator::builder()
