@@ -16,6 +16,8 @@ use tokio::sync::Semaphore;
 use tracing::Instrument;
 
 use crate::client::WireResponse;
+
+mod merge;
 use crate::windows::{self, Window};
 use crate::{
     Client, DesktopUsage, Error, GroupBy, Page, Period, PeriodUsage, Progress, UsageReport,
@@ -349,16 +351,40 @@ impl DesktopUsageQuery {
     /// Runs the query as a stream of desktops, with bounded memory.
     ///
     /// Pages are fetched concurrently (up to the concurrency limit) and
-    /// desktops come out in a stable order, each exactly once:
-    /// - with desktop ids, or with a range longer than 31 days: sorted by id.
-    ///   Without ids over several windows, the ids are first learnt by paging
-    ///   through every window (ids only are kept), then fetched in batches;
-    /// - without ids over one window: in the service's order (by id in the
-    ///   simulator), each page sorted by id. If the service's `total_count`
-    ///   changes while paging, desktops found on the re-check come last.
+    /// desktops come out in a stable order, each exactly once, with their
+    /// periods in time order:
+    /// - with desktop ids: sorted by id. The ids are fetched in batches of
+    ///   `page_size` over every window; memory holds about `concurrency`
+    ///   batches;
+    /// - without ids over several windows (a range longer than 31 days):
+    ///   sorted by id, as a merge of the windows. The first page of every
+    ///   window is fetched; when each is sorted by desktop id (the simulator
+    ///   sorts; the real service's order is not documented), every window is
+    ///   paged once, in offset order, a few pages ahead, and the smallest id
+    ///   among the windows is emitted with the periods of every window that
+    ///   holds it. That is the same requests as [`send`](Self::send), windows
+    ///   × pages, overlapped up to the concurrency limit. Memory holds at most
+    ///   about `concurrency + 3 × windows` pages, plus the ids already emitted
+    ///   (no periods). If a later page breaks the id order, the stream ends
+    ///   with [`Error::InvalidResponse`] saying the service stopped returning
+    ///   desktops in id order (never a silently wrong report). If a window's
+    ///   `total_count` changes, a warning is logged and that window is paged
+    ///   again from the start, skipping the desktops already emitted; a
+    ///   desktop that appears behind the stream's position ends the stream
+    ///   with [`Error::InvalidResponse`] naming it, since its usage for that
+    ///   window can no longer be emitted in order.
     ///
-    /// Memory holds at most `concurrency` pages (plus the set of ids seen).
-    /// Input errors arrive as the first item.
+    ///   If a first page is not sorted, nothing has been emitted yet and the
+    ///   stream falls back (logged at info level) to learning the ids by
+    ///   paging through every window (ids only are kept), then fetching them
+    ///   in batches: about twice the requests;
+    /// - without ids over one window (or the service's default range): in
+    ///   the service's order (by id in the simulator), each page sorted by
+    ///   id. If the service's `total_count` changes while paging, desktops
+    ///   found on the re-check come last. Memory holds at most
+    ///   `concurrency` pages, plus the set of ids seen.
+    ///
+    /// Input errors arrive as the first item; an error ends the stream.
     pub fn into_stream(self) -> impl Stream<Item = Result<DesktopUsage, Error>> + Send + 'static {
         let plan = self.plan();
         let ctx = self.context();
@@ -373,6 +399,9 @@ impl DesktopUsageQuery {
                         window_stream(Arc::clone(&ctx), windows[0], None)
                     }
                     None => {
+                        if merge::run(&ctx, &windows, &mut tx).await? == merge::Merged::Done {
+                            return Ok(());
+                        }
                         let ids = discover(&ctx, &windows).await?;
                         if ids.is_empty() {
                             return Ok(());
@@ -454,6 +483,15 @@ impl Ctx {
         self.planned.fetch_add(requests, Ordering::Relaxed);
     }
 
+    /// Takes back requests planned but cancelled before they were done.
+    fn unplan(&self, requests: u64) {
+        let _ = self
+            .planned
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |p| {
+                Some(p.saturating_sub(requests))
+            });
+    }
+
     fn page_done(&self) {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         if let Some(progress) = &self.progress {
@@ -515,6 +553,9 @@ fn convert(
     let total_count = match wire.body.total_count {
         Some(n) if n < 0 => return Err(bad(format!("total_count is negative ({n})"))),
         Some(n) => Some(n as u64),
+        // The documented response always carries it; without it, paging
+        // cannot tell a complete list from a truncated one.
+        None if strict => return Err(bad("the page has no total_count".to_string())),
         None => None,
     };
     let list = wire.body.desktop_used_info_list;
@@ -742,27 +783,21 @@ async fn page_window(
     let step = u64::from(limit);
     let mut seen: HashSet<String> = HashSet::new();
     let mut last_total = None;
+    let mut last_request_id: Option<String> = None;
     for pass in 0..=MAX_REFETCH_PASSES {
         if pass > 0 {
             ctx.plan_more(1);
         }
         let first = ctx.fetch(window, ids, 0, limit, true).await?;
+        last_request_id.clone_from(&first.request_id);
+        // A strict page always carries total_count (convert checks it).
         let Some(total) = first.total_count else {
-            // No total: one page after the other until a short one.
-            let mut page = first;
-            let mut offset = 0u64;
-            loop {
-                let n = page.desktops.len() as u64;
-                if !emit(page.desktops, &mut seen, None, tx).await {
-                    return Ok(());
-                }
-                if n < step {
-                    return Ok(());
-                }
-                offset += n;
-                ctx.plan_more(1);
-                page = ctx.fetch(window, ids, offset, limit, true).await?;
-            }
+            return Err(Error::InvalidResponse {
+                status: 200,
+                reason: "the page has no total_count".to_string(),
+                body_prefix: String::new(),
+                request_id: first.request_id,
+            });
         };
         last_total = Some(total);
         let pages = total.div_ceil(step).max(1);
@@ -777,6 +812,7 @@ async fn page_window(
             .buffered(ctx.concurrency);
         while let Some(page) = rest.next().await {
             let page = page?;
+            last_request_id.clone_from(&page.request_id);
             if page.total_count != Some(total) {
                 tracing::warn!(
                     first = total,
@@ -808,7 +844,7 @@ async fn page_window(
             last_total.map_or_else(|| "absent".to_string(), |t| t.to_string())
         ),
         body_prefix: String::new(),
-        request_id: None,
+        request_id: last_request_id,
     })
 }
 

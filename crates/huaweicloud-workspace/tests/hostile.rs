@@ -167,7 +167,7 @@ async fn a_total_count_that_never_adds_up_is_an_error() {
     let server = serve(Arc::new(move |_, req| page_of(&list, req, Some(150)))).await;
     let err = run_send(&server).await.unwrap_err();
     assert!(
-        matches!(&err, Error::InvalidResponse { status: 200, reason, .. } if reason.contains("kept changing")),
+        matches!(&err, Error::InvalidResponse { status: 200, reason, request_id: Some(id), .. } if reason.contains("kept changing") && id == "req-7"),
         "{err:?}"
     );
     // Four passes of two pages, then it gives up.
@@ -175,12 +175,46 @@ async fn a_total_count_that_never_adds_up_is_an_error() {
 }
 
 #[tokio::test]
-async fn without_total_count_pages_run_until_a_short_one() {
+async fn a_page_without_total_count_is_an_error() {
     let list = ids(250);
-    let server = serve(Arc::new(move |_, req| page_of(&list, req, None))).await;
-    let got = run_send(&server).await.unwrap();
-    assert_eq!(sorted_ids(&got), ids(250));
-    assert_eq!(server.calls.load(Ordering::SeqCst), 3);
+    let bodies = [
+        page_of(&list, &json!({"offset": 0, "limit": 100}), None),
+        json!({}),
+        json!({"desktop_used_info_list": []}),
+    ];
+    for body in bodies {
+        let answer = body.clone();
+        let server = serve(Arc::new(move |_, _| answer.clone())).await;
+        let err = run_send(&server).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidResponse { status: 200, reason, request_id: Some(_), .. } if reason.contains("the page has no total_count")),
+            "{body}: {err:?}"
+        );
+        // One request: nothing is read as "the end of the list".
+        assert_eq!(server.calls.load(Ordering::SeqCst), 1, "{body}");
+
+        // The stream over several windows too.
+        let first = client(&server)
+            .desktop_usage()
+            .range(d("2024-01-01")..=d("2024-03-31"))
+            .into_stream()
+            .try_collect::<Vec<_>>()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&first, Error::InvalidResponse { reason, .. } if reason.contains("no total_count")),
+            "{body}: {first:?}"
+        );
+
+        // The raw wire view stays lenient.
+        let page = client(&server)
+            .desktop_usage()
+            .range(d("2024-01-01")..=d("2024-01-01"))
+            .page(0, 100)
+            .await
+            .unwrap();
+        assert_eq!(page.total_count, None, "{body}");
+    }
 }
 
 #[tokio::test]

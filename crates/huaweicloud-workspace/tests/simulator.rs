@@ -499,6 +499,51 @@ async fn streams_match_send_in_every_mode() {
 }
 
 #[tokio::test]
+async fn the_stream_over_four_windows_costs_what_send_costs() {
+    let sim = Simulator::builder()
+        .desktops(250)
+        .seed(11)
+        .start()
+        .await
+        .unwrap();
+    let (start, end) = (d("2024-01-01"), d("2024-04-04")); // 95 days: 4 windows
+    let all: Vec<usize> = (0..250).collect();
+    let want = expected(sim.fleet(), &all, start, end, GroupBy::Day);
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<Progress>::new()));
+    let sink = Arc::clone(&seen);
+    let streamed: Vec<DesktopUsage> = client(&sim)
+        .desktop_usage()
+        .range(start..=end)
+        .concurrency(5)
+        .on_progress(move |p| sink.lock().unwrap().push(p))
+        .into_stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(streamed, want);
+    // 4 windows × 3 pages of 100, each requested once.
+    assert_eq!(sim.stats().total, 12);
+    let last = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .copied()
+        .max_by_key(|p| p.requests_done)
+        .unwrap();
+    assert_eq!((last.requests_done, last.requests_planned), (12, Some(12)));
+
+    let report = client(&sim)
+        .desktop_usage()
+        .range(start..=end)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(report.desktops, streamed);
+    assert_eq!(sim.stats().total, 24);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_raw_page() {
     let sim = Simulator::builder()
         .desktops(25)
