@@ -388,10 +388,13 @@ fn check_project_id(id: &str) -> Result<(), Error> {
 /// with `X-Project-Id` as the official SDKs send it.
 ///
 /// Throttling: besides retrying 429s with backoff, all clones of a client
-/// share an adaptive (AIMD) rate limiter: after a 429 it caps the request
-/// rate at half the rate measured, then raises it 3 % per success, so a
-/// throttled client settles just under the service's limit and sees few
-/// 429s. [`RetryConfig::with_adaptive`] turns it off.
+/// share an adaptive rate limiter (CUBIC, as the AWS SDKs' "adaptive" retry
+/// mode): after a 429 it caps the request rate at 70 % of the rate it was
+/// sending at, with no saved-up burst, then grows it back along a cubic
+/// curve of the time since (back near the old rate in about 2.5 s at 20
+/// requests per second), so a throttled client settles just under the
+/// service's limit and sees few 429s (`cargo xtask bench`, scenario 3).
+/// [`RetryConfig::with_adaptive`] turns it off.
 ///
 /// ```no_run
 /// use huaweicloud_workspace::{Client, Credentials, Region};

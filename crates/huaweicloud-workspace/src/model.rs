@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::ops::RangeInclusive;
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use crate::Hours;
 
@@ -78,18 +78,24 @@ impl Period {
     /// Reads a period label: `yyyy-MM-dd` is a day, `yyyy-MM-dd HH:00` an
     /// hour; anything else is kept as [`Period::Other`].
     pub fn parse(text: &str) -> Period {
-        if text.len() == 10
-            && let Ok(date) = NaiveDate::parse_from_str(text, DAY_FORMAT)
-            && date.format(DAY_FORMAT).to_string() == text
-        {
-            return Period::Day(date);
-        }
-        if text.len() == 16
-            && let Ok(at) = NaiveDateTime::parse_from_str(text, HOUR_FORMAT)
-            && at.minute() == 0
-            && at.format(HOUR_FORMAT).to_string() == text
-        {
-            return Period::Hour(at);
+        // By hand rather than with chrono's format strings: this runs for
+        // every period of every page, and chrono's parse-then-format check
+        // cost more than decoding the JSON around it.
+        let b = text.as_bytes();
+        match b.len() {
+            10 => {
+                if let Some(date) = parse_day(b) {
+                    return Period::Day(date);
+                }
+            }
+            16 if b[10] == b' ' && &b[13..] == b":00" => {
+                if let (Some(date), Some(hour)) = (parse_day(&b[..10]), digits(&b[11..13]))
+                    && let Some(at) = date.and_hms_opt(hour, 0, 0)
+                {
+                    return Period::Hour(at);
+                }
+            }
+            _ => {}
         }
         Period::Other(text.to_string())
     }
@@ -132,6 +138,25 @@ impl fmt::Display for Period {
             Period::Other(t) => f.write_str(t),
         }
     }
+}
+
+/// `yyyy-MM-dd` exactly (four-digit year, two-digit month and day), a real date.
+fn parse_day(b: &[u8]) -> Option<NaiveDate> {
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let year = i32::try_from(digits(&b[..4])?).ok()?;
+    NaiveDate::from_ymd_opt(year, digits(&b[5..7])?, digits(&b[8..10])?)
+}
+
+/// A run of ASCII digits as a number (`None` for anything else, or an empty run).
+fn digits(b: &[u8]) -> Option<u32> {
+    if b.is_empty() {
+        return None;
+    }
+    b.iter().try_fold(0u32, |n, &c| {
+        c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+    })
 }
 
 /// The hours of use of one desktop in one period.
@@ -283,6 +308,74 @@ pub struct Progress {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Timelike;
+
+    /// The rule `Period::parse` implements by hand, written with chrono.
+    fn parse_with_chrono(text: &str) -> Period {
+        if text.len() == 10
+            && let Ok(date) = NaiveDate::parse_from_str(text, DAY_FORMAT)
+            && date.format(DAY_FORMAT).to_string() == text
+        {
+            return Period::Day(date);
+        }
+        if text.len() == 16
+            && let Ok(at) = NaiveDateTime::parse_from_str(text, HOUR_FORMAT)
+            && at.minute() == 0
+            && at.format(HOUR_FORMAT).to_string() == text
+        {
+            return Period::Hour(at);
+        }
+        Period::Other(text.to_string())
+    }
+
+    #[test]
+    fn period_parse_agrees_with_chrono() {
+        let mut cases: Vec<String> = [
+            "2024-01-01",
+            "2024-02-29",
+            "2023-02-29",
+            "2024-13-01",
+            "2024-00-10",
+            "2024-01-00",
+            "2024-01-32",
+            "0000-01-01",
+            "9999-12-31",
+            "2024-1-01",
+            "2024-01-1",
+            "+024-01-01",
+            "-024-01-01",
+            "2024/01/01",
+            "2024-01-01 ",
+            " 2024-01-01",
+            "2024-01-0a",
+            "２０２４-01-01",
+            "2024-01-01 00:00",
+            "2024-01-01 23:00",
+            "2024-01-01 24:00",
+            "2024-01-01 23:30",
+            "2024-01-01 7:00 ",
+            "2024-01-01T07:00",
+            "2024-01-01 07:0a",
+            "2024-02-30 01:00",
+            "2024-01-01 +1:00",
+            "",
+            "week 1",
+            "2024-01-01 07:00:00",
+            "2024-01-01 -1:00",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let start = d("2023-12-25");
+        for i in 0..800u64 {
+            let day = start + chrono::Days::new(i);
+            cases.push(day.format(DAY_FORMAT).to_string());
+            cases.push(format!("{} {:02}:00", day.format(DAY_FORMAT), i % 26));
+        }
+        for case in &cases {
+            assert_eq!(Period::parse(case), parse_with_chrono(case), "{case:?}");
+        }
+    }
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, DAY_FORMAT).unwrap()

@@ -39,7 +39,7 @@ pub struct RetryConfig {
     /// Upper bound of any single wait (default 20 s).
     pub max_delay: Duration,
     /// Whether throttling also slows every later request of the client down
-    /// (an AIMD rate limiter shared by all clones of the client, like the AWS
+    /// (a CUBIC rate limiter shared by all clones of the client, like the AWS
     /// SDKs' "adaptive" retry mode; see [`Client`](crate::Client)): default on.
     pub adaptive: bool,
 }
@@ -135,21 +135,27 @@ pub(crate) fn random_unit() -> f64 {
 
 /// The slowest rate the adaptive limiter goes down to, in requests per second.
 const MIN_RATE: f64 = 0.5;
-/// How much of the rate is kept after a 429.
-const DECREASE: f64 = 0.5;
-/// How much the rate grows after each success while limiting.
-const INCREASE: f64 = 1.03;
+/// How much of the rate is kept after a 429 (the AWS SDKs' β).
+const BETA: f64 = 0.7;
+/// Scale of the cubic growth after a 429 (the AWS SDKs' C), in requests per
+/// second per second³.
+const SCALE: f64 = 0.4;
 
-/// A client-wide AIMD rate limiter in the spirit of the AWS SDKs' "adaptive"
-/// retry mode.
+/// A client-wide rate limiter after the AWS SDKs' "adaptive" retry mode
+/// (CUBIC: multiplicative decrease, cubic increase).
 ///
-/// It does nothing until the service throttles. On a 429 it starts (or
-/// tightens) a token bucket at half the rate requests were being sent at;
-/// each success then raises the rate by 3 %, so it probes back up to the
-/// service's limit and settles just under it. Once the allowed rate is twice
-/// the rate actually measured, limiting stops. All clones of a `Client`
-/// share one limiter, so concurrent pages slow down together and only a few
-/// 429s are ever seen.
+/// It does nothing until the service throttles. On a 429 it remembers the
+/// rate it was sending at (`max`), lowers the allowed rate to 70 % of it and
+/// empties its token bucket, so no saved-up burst follows the 429. Only one
+/// decrease per wave: a 429 for a request sent before the last decrease says
+/// nothing new (it left at the old rate) and is ignored, so eight concurrent
+/// 429s lower the rate once. Then the allowed rate grows with the time `t`
+/// since that 429 as `0.4 (t − K)³ + max`, where `K = ∛(max × 0.3 / 0.4)`:
+/// quickly back to just under `max` (about 2.5 s for 20 requests per
+/// second), flat around it, then probing above; the next 429 starts over.
+/// The allowed rate never exceeds twice the rate measured; once the curve
+/// passes that, limiting stops. All clones of a `Client` share one limiter,
+/// so concurrent pages slow down together and only a few 429s are seen.
 #[derive(Debug)]
 pub(crate) struct AdaptiveLimiter {
     state: Mutex<LimiterState>,
@@ -168,6 +174,8 @@ struct LimiterState {
     window_count: u64,
     /// When the rate was last lowered.
     last_decrease: Option<Instant>,
+    /// The rate requests were sent at when the service last throttled.
+    last_max: f64,
 }
 
 impl AdaptiveLimiter {
@@ -182,6 +190,7 @@ impl AdaptiveLimiter {
                 window_start: now,
                 window_count: 0,
                 last_decrease: None,
+                last_max: 0.0,
             }),
         }
     }
@@ -218,9 +227,7 @@ impl AdaptiveLimiter {
     }
 
     /// The service throttled a request sent at `sent_at`: slow down, once per
-    /// wave. Requests already in flight when the rate was last lowered were
-    /// sent at the old rate; their 429s say nothing new and are ignored, so
-    /// eight concurrent 429s halve the rate once, not eight times.
+    /// wave (see the type's documentation).
     pub(crate) fn on_throttle(&self, sent_at: Instant) {
         let Ok(mut s) = self.state.lock() else {
             return;
@@ -228,35 +235,45 @@ impl AdaptiveLimiter {
         if s.last_decrease.is_some_and(|t| sent_at < t) {
             return;
         }
-        s.last_decrease = Some(Instant::now());
-        let current = s
-            .rate
-            .unwrap_or_else(|| s.measured.max(s.window_rate(Instant::now())));
-        let new_rate = (current * DECREASE).max(MIN_RATE);
+        let now = Instant::now();
+        let measured = s.measured.max(s.window_rate(now));
+        let sending = match s.rate {
+            Some(rate) if measured > 0.0 => rate.min(measured),
+            Some(rate) => rate,
+            None => measured,
+        };
+        let max = sending.max(MIN_RATE);
+        let new_rate = (max * BETA).max(MIN_RATE);
         tracing::debug!(
             rate = new_rate,
+            was = max,
             "throttled: lowering the client-side request rate"
         );
-        if s.rate.is_none() {
-            s.tokens = 0.0;
-            s.last_refill = Instant::now();
-        }
+        s.last_decrease = Some(now);
+        s.last_max = max;
+        // No saved-up burst after a 429: the next request waits its turn.
+        s.tokens = s.tokens.min(0.0);
+        s.last_refill = now;
         s.rate = Some(new_rate);
     }
 
-    /// A request succeeded: speed up a little while limiting.
+    /// A request succeeded: follow the growth curve while limiting.
     pub(crate) fn on_success(&self) {
         let Ok(mut s) = self.state.lock() else {
             return;
         };
-        if let Some(rate) = s.rate {
-            let grown = rate * INCREASE;
-            let measured = s.measured.max(s.window_rate(Instant::now()));
-            if measured > 0.0 && grown > 2.0 * measured && grown > 8.0 {
-                s.rate = None;
-            } else {
-                s.rate = Some(grown);
-            }
+        let (Some(_), Some(since)) = (s.rate, s.last_decrease) else {
+            return;
+        };
+        let now = Instant::now();
+        let t = now.duration_since(since).as_secs_f64();
+        let k = (s.last_max * (1.0 - BETA) / SCALE).cbrt();
+        let curve = (SCALE * (t - k).powi(3) + s.last_max).max(MIN_RATE);
+        let measured = s.measured.max(s.window_rate(now));
+        if measured > 0.0 && curve > 2.0 * measured && curve > 8.0 {
+            s.rate = None;
+        } else {
+            s.rate = Some(curve);
         }
     }
 
@@ -324,21 +341,56 @@ mod tests {
         assert!(xs.iter().any(|x| *x > 0.8));
     }
 
-    #[test]
-    fn limiter_halves_on_throttle_and_grows_on_success() {
+    fn limiter_sending_at(rate: f64) -> AdaptiveLimiter {
         let l = AdaptiveLimiter::new();
+        if let Ok(mut s) = l.state.lock() {
+            s.measured = rate;
+        }
+        l
+    }
+
+    #[test]
+    fn limiter_lowers_once_per_wave_and_empties_its_bucket() {
+        let l = limiter_sending_at(20.0);
         assert_eq!(l.rate(), None);
         let before = Instant::now();
-        l.on_throttle(before);
+        l.on_throttle(Instant::now());
         let r1 = l.rate().unwrap();
-        assert!(r1 >= MIN_RATE);
+        assert!((r1 - 14.0).abs() < 1e-9, "{r1}");
         // A request sent before the decrease does not lower the rate again.
         l.on_throttle(before);
         assert_eq!(l.rate(), Some(r1));
+        // No burst is left to fire right after a 429.
+        assert!(l.state.lock().unwrap().tokens <= 0.0);
+        // A request sent after the decrease and throttled too lowers it again.
         l.on_throttle(Instant::now());
         let r2 = l.rate().unwrap();
-        assert!(r2 <= r1);
+        assert!((r2 - 14.0 * BETA).abs() < 1e-9, "{r2}");
+        assert!(l.rate().unwrap() >= MIN_RATE);
+    }
+
+    #[test]
+    fn limiter_grows_back_along_the_cubic() {
+        let l = limiter_sending_at(20.0);
+        l.on_throttle(Instant::now());
+        let k = (20.0 * (1.0 - BETA) / SCALE).cbrt();
+        let at = |secs: f64| {
+            let mut s = l.state.lock().unwrap();
+            s.last_decrease = Instant::now().checked_sub(Duration::from_secs_f64(secs));
+        };
+        at(0.0);
         l.on_success();
-        assert!(l.rate().unwrap() > r2);
+        assert!((l.rate().unwrap() - 14.0).abs() < 0.05);
+        at(1.0);
+        l.on_success();
+        let one = l.rate().unwrap();
+        assert!(one > 14.0 && one < 20.0, "{one}");
+        at(k);
+        l.on_success();
+        assert!((l.rate().unwrap() - 20.0).abs() < 0.05);
+        // Far above what is being sent: limiting stops.
+        at(k + 10.0);
+        l.on_success();
+        assert_eq!(l.rate(), None);
     }
 }
