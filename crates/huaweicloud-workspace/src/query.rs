@@ -232,7 +232,7 @@ impl DesktopUsageQuery {
             if self.username.is_none() {
                 return Err(Error::invalid(
                     "user_domain",
-                    "qualifies a user name, so a user name is required too",
+                    "qualifies a user name, so username is required too",
                 ));
             }
         }
