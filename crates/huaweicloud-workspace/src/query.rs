@@ -589,11 +589,12 @@ fn convert(
                 )));
             }
             periods.sort_by(|a, b| a.period.cmp(&b.period));
-            let mut deduped: Vec<PeriodUsage> = Vec::with_capacity(periods.len());
-            for p in periods {
-                if let Some(last) = deduped.last()
-                    && last.period == p.period
-                {
+            // Deduplicated in place (kept periods compacted to the front):
+            // this runs for every desktop of every page.
+            let mut kept = 0;
+            for i in 0..periods.len() {
+                if kept > 0 && periods[kept - 1].period == periods[i].period {
+                    let (last, p) = (&periods[kept - 1], &periods[i]);
                     if last.hours != p.hours {
                         return Err(bad(format!(
                             "desktop {} has period {} twice, with {} and {} hours",
@@ -602,6 +603,7 @@ fn convert(
                     }
                     continue;
                 }
+                let p = &periods[i];
                 if let (Some((start, end)), Some(day)) = (window, p.period.day())
                     && (day < start || day > end)
                 {
@@ -610,9 +612,10 @@ fn convert(
                         item.desktop_id, p.period
                     )));
                 }
-                deduped.push(p);
+                periods.swap(kept, i);
+                kept += 1;
             }
-            periods = deduped;
+            periods.truncate(kept);
         }
         let desktop = DesktopUsage {
             desktop_id: item.desktop_id,

@@ -1,0 +1,99 @@
+//! The checks a page goes through once decoded (the path the decode
+//! benchmark times): periods sorted and deduplicated, contradictions and
+//! periods outside the window refused, an `error_code` in a 200 refused.
+
+#![allow(clippy::unwrap_used, clippy::panic)] // test helpers outside #[test] fns
+
+use chrono::NaiveDate;
+use huaweicloud_workspace::{Error, Period, decode_page_for_bench};
+
+fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn january() -> Option<(NaiveDate, NaiveDate)> {
+    Some((day("2024-01-01"), day("2024-01-31")))
+}
+
+fn page(periods: &str) -> Vec<u8> {
+    format!(
+        r#"{{"desktop_used_info_list":[{{"desktop_id":"d1","desktop_username":"ann","used_info_list":[{periods}]}}],"total_count":1}}"#
+    )
+    .into_bytes()
+}
+
+fn reason(result: Result<huaweicloud_workspace::Page, Error>) -> String {
+    match result {
+        Err(Error::InvalidResponse { status, reason, .. }) => {
+            assert_eq!(status, 200);
+            reason
+        }
+        other => panic!("expected InvalidResponse, got {other:?}"),
+    }
+}
+
+#[test]
+fn periods_come_out_sorted_with_equal_repeats_dropped() {
+    let body = page(
+        r#"{"date":"2024-01-03","use_time":1.5},{"date":"2024-01-01","use_time":2},
+           {"date":"2024-01-03","use_time":"1.50"},{"date":"2024-01-02","use_time":0}"#,
+    );
+    let page = decode_page_for_bench(&body, january(), 100).unwrap();
+    assert_eq!(page.total_count, Some(1));
+    let d = &page.desktops[0];
+    assert_eq!(d.desktop_id, "d1");
+    assert_eq!(d.username.as_deref(), Some("ann"));
+    let got: Vec<(String, u64)> = d
+        .periods
+        .iter()
+        .map(|p| (p.period.to_string(), p.hours.hundredths()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("2024-01-01".to_string(), 200),
+            ("2024-01-02".to_string(), 0),
+            ("2024-01-03".to_string(), 150)
+        ]
+    );
+    assert_eq!(d.periods[0].period, Period::Day(day("2024-01-01")));
+}
+
+#[test]
+fn a_period_twice_with_different_hours_is_refused() {
+    let body = page(
+        r#"{"date":"2024-01-02","use_time":1},{"date":"2024-01-01","use_time":2},{"date":"2024-01-02","use_time":3}"#,
+    );
+    let r = reason(decode_page_for_bench(&body, january(), 100));
+    assert!(
+        r.contains("d1 has period 2024-01-02 twice, with 1.00 and 3.00 hours")
+            || r.contains("d1 has period 2024-01-02 twice, with 3.00 and 1.00 hours"),
+        "{r}"
+    );
+}
+
+#[test]
+fn a_period_outside_the_window_is_refused() {
+    let body = page(r#"{"date":"2024-01-31","use_time":1},{"date":"2024-02-01","use_time":2}"#);
+    let r = reason(decode_page_for_bench(&body, january(), 100));
+    assert!(
+        r.contains("d1 has period 2024-02-01 outside the requested 2024-01-01..=2024-01-31"),
+        "{r}"
+    );
+    // Without a window (the service's default range) any day is taken.
+    let page = decode_page_for_bench(&body, None, 100).unwrap();
+    assert_eq!(page.desktops[0].periods.len(), 2);
+}
+
+#[test]
+fn an_error_code_in_a_200_is_refused() {
+    let body = br#"{"error_code":"WKS.0001","error_msg":"bad"}"#;
+    let r = reason(decode_page_for_bench(body, january(), 100));
+    assert!(r.contains("error_code"), "{r}");
+}
+
+#[test]
+fn more_desktops_than_the_limit_is_refused() {
+    let r = reason(decode_page_for_bench(&page(""), january(), 0));
+    assert!(r.contains("more than the limit of 0"), "{r}");
+}
