@@ -147,9 +147,9 @@ const SCALE: f64 = 0.4;
 /// It does nothing until the service throttles. On a 429 it remembers the
 /// rate it was sending at (`max`), lowers the allowed rate to 70 % of it and
 /// empties its token bucket, so no saved-up burst follows the 429. Only one
-/// decrease per wave: a 429 for a request sent before the last decrease says
-/// nothing new (it left at the old rate) and is ignored, so eight concurrent
-/// 429s lower the rate once. Then the allowed rate grows with the time `t`
+/// decrease per wave: a 429 for a request admitted before the last decrease
+/// (even if it then waited past it) says nothing new, as it was paced by the
+/// old rate, and is ignored; so sixteen concurrent 429s lower the rate once. Then the allowed rate grows with the time `t`
 /// since that 429 as `0.4 (t − K)³ + max`, where `K = ∛(max × 0.3 / 0.4)`:
 /// quickly back to just under `max` (about 2.5 s for 20 requests per
 /// second), flat around it, then probing above; the next 429 starts over.
@@ -195,14 +195,18 @@ impl AdaptiveLimiter {
         }
     }
 
-    /// Waits until a request may be sent; returns when it was let through,
-    /// to hand back to [`on_throttle`](Self::on_throttle).
+    /// Waits until a request may be sent. Returns when its turn was given
+    /// (its token taken, before any wait), to hand back to
+    /// [`on_throttle`](Self::on_throttle): a request admitted before the
+    /// last decrease was paced by the old rate, even if it waited past the
+    /// decrease, so its 429 must not lower the rate again.
     pub(crate) async fn acquire(&self) -> Instant {
+        let admitted = Instant::now();
         let wait = {
             let Ok(mut s) = self.state.lock() else {
-                return Instant::now();
+                return admitted;
             };
-            let now = Instant::now();
+            let now = admitted;
             s.count_send(now);
             match s.rate {
                 None => Duration::ZERO,
@@ -223,7 +227,7 @@ impl AdaptiveLimiter {
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
         }
-        Instant::now()
+        admitted
     }
 
     /// The service throttled a request sent at `sent_at`: slow down, once per
@@ -367,6 +371,25 @@ mod tests {
         let r2 = l.rate().unwrap();
         assert!((r2 - 14.0 * BETA).abs() < 1e-9, "{r2}");
         assert!(l.rate().unwrap() >= MIN_RATE);
+    }
+
+    #[tokio::test]
+    async fn a_request_admitted_before_a_decrease_does_not_lower_the_rate_again() {
+        let l = std::sync::Arc::new(limiter_sending_at(20.0));
+        l.on_throttle(Instant::now());
+        // The bucket is empty: this request is admitted now and waits its turn.
+        let waiting = {
+            let l = std::sync::Arc::clone(&l);
+            tokio::spawn(async move { l.acquire().await })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        // Meanwhile another wave of 429s lowers the rate.
+        l.on_throttle(Instant::now());
+        let lowered = l.rate().unwrap();
+        let admitted = waiting.await.unwrap();
+        // Its own 429 says nothing new: it was paced by the old rate.
+        l.on_throttle(admitted);
+        assert_eq!(l.rate(), Some(lowered));
     }
 
     #[test]
