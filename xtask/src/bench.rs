@@ -593,9 +593,14 @@ fn run_once(
         ..Outcome::default()
     };
     if !status.success() {
-        let tail: Vec<&str> = stderr_text.lines().rev().take(3).collect();
-        let tail: Vec<&str> = tail.into_iter().rev().collect();
-        outcome.error = Some(format!("{status}: {}", tail.join(" / ")));
+        let last = stderr_text
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .trim();
+        let last: String = last.chars().take(300).collect();
+        outcome.error = Some(format!("{status}: {last}"));
         return Ok(outcome);
     }
     if let Some(rows) = stdout_rows {
@@ -678,6 +683,9 @@ fn median(xs: &[f64]) -> f64 {
 }
 
 fn min_max(xs: &[f64]) -> (f64, f64) {
+    if xs.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
     xs.iter()
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
             (lo.min(x), hi.max(x))
@@ -1007,8 +1015,13 @@ fn concurrency_sweep(s: &Settings, bins: &Bins, root: &Path) -> Result<Section> 
     let pages = windows * fleet.div_ceil(PAGE_SIZE);
     let latency = LATENCY_MS as f64 / 1000.0;
     let mut table = String::from(
-        "| `--concurrency` | median | requests sent | floor at this concurrency | vs floor | CPU time (user + sys) |\n|---:|---:|---:|---:|---:|---:|\n",
+        "| `--concurrency` | latency-bound: median | floor at this concurrency | vs floor | CPU time (user + sys) | throttled: median | vs pages ÷ limit | requests sent | answered 429 |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
+    let tools = Tools {
+        bins,
+        python: None,
+        root,
+    };
     for &c in levels {
         let mut times = Vec::new();
         let mut requests = Vec::new();
@@ -1016,11 +1029,6 @@ fn concurrency_sweep(s: &Settings, bins: &Bins, root: &Path) -> Result<Section> 
         for _ in 0..s.runs.min(3) {
             let sim = Sim::start(&bins.sim, fleet, LATENCY_MS, None)?;
             let before = children_cpu_seconds();
-            let tools = Tools {
-                bins,
-                python: None,
-                root,
-            };
             let o = run_once(Contender::Cli, &tools, sim, YEAR, false, Some(c))?;
             let after = children_cpu_seconds();
             if let Some(e) = o.error {
@@ -1032,23 +1040,41 @@ fn concurrency_sweep(s: &Settings, bins: &Bins, root: &Path) -> Result<Section> 
         }
         let med = median(&times);
         let floor = latency * (1 + (pages - 1).div_ceil(c)) as f64;
+        // The same at this concurrency against the throttled simulator (one run).
+        let sim = Sim::start(&bins.sim, fleet, 0, Some(RATE_LIMIT))?;
+        let t = run_once(Contender::Cli, &tools, sim, YEAR, false, Some(c))?;
+        let throttled_time = if t.error.is_some() {
+            f64::NAN
+        } else {
+            t.seconds
+        };
         let _ = writeln!(
             table,
-            "| {c} | {} | {:.0} | {} | {} | {} |",
+            "| {c} | {} | {} | {} | {} | {} | {} | {} | {} ({:.1} %) |",
             secs(med),
-            median(&requests),
             secs(floor),
             ratio(med / floor),
             secs(median(&cpu)),
+            secs(throttled_time),
+            ratio(throttled_time / (pages as f64 / RATE_LIMIT)),
+            t.requests,
+            t.throttled,
+            100.0 * t.throttled as f64 / t.requests.max(1) as f64,
         );
+        if requests.iter().any(|&r| r != pages as f64) {
+            eprintln!(
+                "xtask bench:     --concurrency {c}: requests {requests:?}, expected {pages}"
+            );
+        }
     }
     Ok(Section {
         title: title.to_string(),
         setup: format!(
-            "The CLI (`report --format ndjson > /dev/null`) over one year ({} to {}) of {fleet} desktops, \
-             {LATENCY_MS} ms injected latency, at each `--concurrency`; median of {} run(s). CPU time is the \
-             CLI's and the simulator's together (both are children of the bench), so it shows when the \
-             machine rather than the latency becomes the limit.",
+            "The CLI (`report --format ndjson > /dev/null`) over one year ({} to {}) of {fleet} desktops at \
+             each `--concurrency`: latency-bound ({LATENCY_MS} ms injected latency, median of {} run(s); CPU \
+             time is the CLI's and the simulator's together, both children of the bench, so it shows when \
+             the machine rather than the latency becomes the limit) and throttled ({RATE_LIMIT} requests \
+             per second, no latency, one run; requests and 429s as the simulator counts them).",
             YEAR.0,
             YEAR.1,
             s.runs.min(3)
@@ -1162,7 +1188,8 @@ fn throttled_scenario(
         setup: format!(
             "Simulator: {fleet} desktops, no injected latency, a token bucket of {RATE_LIMIT} requests per second \
              per access key (burst {RATE_LIMIT}), answering 429 `APIG.0308` beyond it; range {} to {} (365 days). \
-             Requests and 429s are the simulator's own counts. The official SDK retries nothing by default.",
+             Requests and 429s are the simulator's own counts. The bucket starts full, so the true minimum \
+             is (pages − {RATE_LIMIT}) ÷ limit, just under pages ÷ limit. The official SDK retries nothing by default.",
             YEAR.0, YEAR.1
         ),
         table,
