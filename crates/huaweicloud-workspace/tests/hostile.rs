@@ -4,97 +4,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
+mod common;
+
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::http::StatusCode;
-use chrono::NaiveDate;
+use common::{Server, client, d, desktop, ids, page_of, serve, sorted_ids, spawn};
 use futures::TryStreamExt;
-use huaweicloud_workspace::{Client, Credentials, DesktopUsage, Error, RetryConfig};
+use huaweicloud_workspace::{Client, Credentials, DesktopUsage, Error};
 use serde_json::{Value, json};
-
-type Script = Arc<dyn Fn(u64, &Value) -> Value + Send + Sync>;
-
-struct Server {
-    base_url: String,
-    calls: Arc<AtomicU64>,
-}
-
-/// Serves `script(call number, request body)` as a 200 JSON answer.
-async fn serve(script: Script) -> Server {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let calls = Arc::new(AtomicU64::new(0));
-    let counter = Arc::clone(&calls);
-    let app = Router::new().fallback(move |body: Bytes| {
-        let script = Arc::clone(&script);
-        let counter = Arc::clone(&counter);
-        async move {
-            let n = counter.fetch_add(1, Ordering::SeqCst);
-            let request: Value = serde_json::from_slice(&body).unwrap();
-            let answer = script(n, &request);
-            (
-                StatusCode::OK,
-                [
-                    ("content-type", "application/json".to_string()),
-                    ("x-request-id", format!("req-{n}")),
-                ],
-                answer.to_string(),
-            )
-        }
-    });
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    Server {
-        base_url: format!("http://{addr}"),
-        calls,
-    }
-}
-
-fn client(server: &Server) -> Client {
-    Client::builder()
-        .endpoint(&server.base_url)
-        .project_id("p1")
-        .credentials(Credentials::access_key("AK", "SK").unwrap())
-        .retry(RetryConfig::disabled())
-        .build()
-        .unwrap()
-}
-
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
-
-fn ids(n: usize) -> Vec<String> {
-    (0..n).map(|i| format!("d{i:03}")).collect()
-}
-
-fn desktop(id: &str) -> Value {
-    json!({"desktop_id": id, "used_info_list": [{"date": "2024-01-01", "use_time": 1}]})
-}
-
-/// A page of `list` as the service would cut it, with `total` as told.
-fn page_of(list: &[String], request: &Value, total: Option<u64>) -> Value {
-    let offset = request["offset"].as_u64().unwrap() as usize;
-    let limit = request["limit"].as_u64().unwrap() as usize;
-    let items: Vec<Value> = list
-        .iter()
-        .skip(offset)
-        .take(limit)
-        .map(|id| desktop(id))
-        .collect();
-    match total {
-        Some(t) => json!({"desktop_used_info_list": items, "total_count": t}),
-        None => json!({"desktop_used_info_list": items}),
-    }
-}
-
-fn sorted_ids(desktops: &[DesktopUsage]) -> Vec<String> {
-    desktops.iter().map(|x| x.desktop_id.clone()).collect()
-}
 
 async fn run_send(server: &Server) -> Result<Vec<DesktopUsage>, Error> {
     client(server)
@@ -302,8 +222,8 @@ async fn a_page_over_the_limit_is_an_error() {
 async fn periods_come_out_in_time_order_and_windows_merge() {
     // Each window's periods arrive reversed; two windows for one desktop.
     let server = serve(Arc::new(|_, req| {
-        let start = NaiveDate::parse_from_str(req["start_time"].as_str().unwrap(), "%Y-%m-%d").unwrap();
-        let end = NaiveDate::parse_from_str(req["end_time"].as_str().unwrap(), "%Y-%m-%d").unwrap();
+        let start = d(req["start_time"].as_str().unwrap());
+        let end = d(req["end_time"].as_str().unwrap());
         let mut periods: Vec<Value> = start
             .iter_days()
             .take_while(|x| *x <= end)
@@ -379,13 +299,9 @@ async fn each_attempt_is_signed_afresh_and_retry_after_is_honoured() {
             }
         }
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let base_url = spawn(app).await;
     let client = Client::builder()
-        .endpoint(format!("http://{addr}"))
+        .endpoint(base_url)
         .project_id("p1")
         .credentials(Credentials::access_key("AK", "SK").unwrap())
         .build()

@@ -6,81 +6,21 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
+mod common;
+
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::http::StatusCode;
-use chrono::NaiveDate;
+use common::{ProgressLog, Server, client, d, ids, serve};
 use futures::TryStreamExt;
-use huaweicloud_workspace::{
-    Client, Credentials, DesktopUsage, Error, Hours, Period, PeriodUsage, Progress, RetryConfig,
-};
+use huaweicloud_workspace::{DesktopUsage, Error, Hours, Period, PeriodUsage};
 use serde_json::{Value, json};
-
-type Script = Arc<dyn Fn(&Value) -> Value + Send + Sync>;
-
-struct Server {
-    base_url: String,
-    calls: Arc<AtomicU64>,
-}
-
-/// Serves `script(request body)` as a 200 JSON answer.
-async fn serve(script: Script) -> Server {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let calls = Arc::new(AtomicU64::new(0));
-    let counter = Arc::clone(&calls);
-    let app = Router::new().fallback(move |body: Bytes| {
-        let script = Arc::clone(&script);
-        let counter = Arc::clone(&counter);
-        async move {
-            let n = counter.fetch_add(1, Ordering::SeqCst);
-            let request: Value = serde_json::from_slice(&body).unwrap();
-            let answer = script(&request);
-            (
-                StatusCode::OK,
-                [
-                    ("content-type", "application/json".to_string()),
-                    ("x-request-id", format!("req-{n}")),
-                ],
-                answer.to_string(),
-            )
-        }
-    });
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    Server {
-        base_url: format!("http://{addr}"),
-        calls,
-    }
-}
-
-fn client(server: &Server) -> Client {
-    Client::builder()
-        .endpoint(&server.base_url)
-        .project_id("p1")
-        .credentials(Credentials::access_key("AK", "SK").unwrap())
-        .retry(RetryConfig::disabled())
-        .build()
-        .unwrap()
-}
-
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
 
 /// 91 days: three windows, starting 2024-01-01, 2024-02-01 and 2024-03-03.
 const START: &str = "2024-01-01";
 const END: &str = "2024-03-31";
 const WINDOW_STARTS: [&str; 3] = ["2024-01-01", "2024-02-01", "2024-03-03"];
-
-fn ids(n: usize) -> Vec<String> {
-    (0..n).map(|i| format!("d{i:03}")).collect()
-}
 
 /// The hundredths a desktop used on the first day of a window (never 0).
 fn hundredths(id: &str, window_start: &str) -> u64 {
@@ -140,7 +80,7 @@ fn window_index(request: &Value) -> usize {
 /// A server whose window `w` holds `lists[w]`, in that order (only the
 /// desktop ids asked for, when there are some).
 async fn static_server(lists: Vec<Vec<String>>) -> Server {
-    serve(Arc::new(move |req| {
+    serve(Arc::new(move |_, req| {
         let list = &lists[window_index(req)];
         let asked: Vec<&str> = req["desktop_ids"]
             .as_array()
@@ -179,14 +119,13 @@ async fn stream(
 async fn sorted_windows_are_merged_with_one_request_per_page() {
     let lists = vec![ids(45), ids(45), ids(45)];
     let server = static_server(lists.clone()).await;
-    let seen = Arc::new(Mutex::new(Vec::<Progress>::new()));
-    let sink = Arc::clone(&seen);
+    let progress = ProgressLog::default();
     let streamed: Vec<DesktopUsage> = client(&server)
         .desktop_usage()
         .range(d(START)..=d(END))
         .page_size(10)
         .concurrency(4)
-        .on_progress(move |p| sink.lock().unwrap().push(p))
+        .on_progress(progress.sink())
         .into_stream()
         .try_collect()
         .await
@@ -194,8 +133,7 @@ async fn sorted_windows_are_merged_with_one_request_per_page() {
     assert_eq!(streamed, expected(&lists));
     // 3 windows × 5 pages, each once.
     assert_eq!(server.calls.load(Ordering::SeqCst), 15);
-    let seen = seen.lock().unwrap().clone();
-    let last = seen.iter().max_by_key(|p| p.requests_done).unwrap();
+    let last = progress.last();
     assert_eq!((last.requests_done, last.requests_planned), (15, Some(15)));
 
     // send() agrees.
@@ -278,7 +216,7 @@ async fn changing_server(before: Vec<String>, after: Vec<String>) -> (Server, Ve
     let changed = Arc::new(AtomicBool::new(false));
     let lists = vec![ids(60), before.clone(), ids(60)];
     let served = lists.clone();
-    let server = serve(Arc::new(move |req| {
+    let server = serve(Arc::new(move |_, req| {
         let w = window_index(req);
         if w == 1 {
             if req["offset"].as_u64() == Some(50) {
@@ -340,7 +278,7 @@ async fn a_desktop_added_ahead_of_the_position_is_emitted() {
 #[tokio::test]
 async fn a_window_that_keeps_changing_is_an_error_with_the_request_id() {
     let n = Arc::new(AtomicU64::new(0));
-    let server = serve(Arc::new(move |req| {
+    let server = serve(Arc::new(move |_, req| {
         let w = window_index(req);
         if w == 2 && req["offset"].as_u64() == Some(10) {
             // Every second page of window 3 tells a new total.

@@ -3,30 +3,47 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{Days, NaiveDate, NaiveTime};
+use common::{ProgressLog, d};
 use futures::TryStreamExt;
 use huaweicloud_workspace::{
-    Client, Credentials, DesktopUsage, Error, GroupBy, Hours, Period, PeriodUsage, Progress,
-    RetryConfig,
+    Client, Credentials, DesktopUsage, Error, GroupBy, Hours, Period, PeriodUsage, RetryConfig,
 };
 use huaweicloud_workspace_sim::{FaultConfig, FaultKind, Fleet, RunningSimulator, Simulator};
 
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+/// A simulator of `desktops` desktops generated from `seed`, nothing else set.
+async fn simulator(desktops: usize, seed: u64) -> RunningSimulator {
+    Simulator::builder()
+        .desktops(desktops)
+        .seed(seed)
+        .start()
+        .await
+        .unwrap()
 }
 
-fn client(sim: &RunningSimulator) -> Client {
+/// A client of `sim` with its own project and AK/SK, retrying per `retry`.
+fn client_with(sim: &RunningSimulator, retry: RetryConfig) -> Client {
     Client::builder()
         .endpoint(sim.base_url())
         .project_id(sim.project_id())
         .credentials(Credentials::AccessKey(sim.credentials()))
-        .retry(RetryConfig::default().with_base_delay(Duration::from_millis(5)))
+        .retry(retry)
         .build()
         .unwrap()
+}
+
+/// A client of `sim` with the default retries, 5 ms apart at first.
+fn client(sim: &RunningSimulator) -> Client {
+    client_with(
+        sim,
+        RetryConfig::default().with_base_delay(Duration::from_millis(5)),
+    )
 }
 
 fn days(start: NaiveDate, end: NaiveDate) -> Vec<NaiveDate> {
@@ -75,12 +92,7 @@ fn expected(
 
 #[tokio::test]
 async fn a_45_day_range_over_250_desktops_is_exactly_the_formula() {
-    let sim = Simulator::builder()
-        .desktops(250)
-        .seed(7)
-        .start()
-        .await
-        .unwrap();
+    let sim = simulator(250, 7).await;
     let (start, end) = (d("2024-01-01"), d("2024-02-14"));
     let report = client(&sim)
         .desktop_usage()
@@ -108,12 +120,7 @@ async fn a_45_day_range_over_250_desktops_is_exactly_the_formula() {
 
 #[tokio::test]
 async fn hour_grouping_over_two_windows() {
-    let sim = Simulator::builder()
-        .desktops(12)
-        .seed(3)
-        .start()
-        .await
-        .unwrap();
+    let sim = simulator(12, 3).await;
     let (start, end) = (d("2024-03-30"), d("2024-05-01")); // 33 days
     let report = client(&sim)
         .desktop_usage()
@@ -134,12 +141,7 @@ async fn hour_grouping_over_two_windows() {
 
 #[tokio::test]
 async fn username_filter_returns_that_users_desktops() {
-    let sim = Simulator::builder()
-        .desktops(120)
-        .seed(11)
-        .start()
-        .await
-        .unwrap();
+    let sim = simulator(120, 11).await;
     let fleet = sim.fleet();
     // A user with more than one desktop, in the main domain.
     let user = fleet
@@ -193,12 +195,7 @@ async fn username_filter_returns_that_users_desktops() {
 
 #[tokio::test]
 async fn twenty_five_hundred_ids_in_batches() {
-    let sim = Simulator::builder()
-        .desktops(2500)
-        .seed(5)
-        .start()
-        .await
-        .unwrap();
+    let sim = simulator(2500, 5).await;
     let fleet = sim.fleet();
     // Every id once in reverse order, plus duplicates: sent once each.
     let mut ids: Vec<String> = fleet
@@ -228,12 +225,7 @@ async fn twenty_five_hundred_ids_in_batches() {
 
 #[tokio::test]
 async fn unknown_ids_simply_do_not_appear() {
-    let sim = Simulator::builder()
-        .desktops(10)
-        .seed(5)
-        .start()
-        .await
-        .unwrap();
+    let sim = simulator(10, 5).await;
     let known = sim.fleet().desktops()[3].id.clone();
     let report = client(&sim)
         .desktop_usage()
@@ -250,12 +242,7 @@ async fn unknown_ids_simply_do_not_appear() {
 #[tokio::test]
 async fn a_fault_rate_of_30_percent_still_gives_the_identical_report() {
     let (start, end) = (d("2023-12-20"), d("2024-02-05")); // 48 days, 2 windows
-    let clean = Simulator::builder()
-        .desktops(230)
-        .seed(9)
-        .start()
-        .await
-        .unwrap();
+    let clean = simulator(230, 9).await;
     let faulty = Simulator::builder()
         .desktops(230)
         .seed(9)
@@ -269,19 +256,14 @@ async fn a_fault_rate_of_30_percent_still_gives_the_identical_report() {
         .send()
         .await
         .unwrap();
-    let robust = Client::builder()
-        .endpoint(faulty.base_url())
-        .project_id(faulty.project_id())
-        .credentials(Credentials::AccessKey(faulty.credentials()))
-        .retry(
-            RetryConfig::default()
-                .with_max_attempts(12)
-                .with_base_delay(Duration::from_millis(2))
-                .with_throttle_base_delay(Duration::from_millis(2))
-                .with_max_delay(Duration::from_millis(20)),
-        )
-        .build()
-        .unwrap();
+    let robust = client_with(
+        &faulty,
+        RetryConfig::default()
+            .with_max_attempts(12)
+            .with_base_delay(Duration::from_millis(2))
+            .with_throttle_base_delay(Duration::from_millis(2))
+            .with_max_delay(Duration::from_millis(20)),
+    );
     let got = robust
         .desktop_usage()
         .range(start..=end)
@@ -453,12 +435,7 @@ async fn the_default_range_is_the_services_latest_15_days() {
 
 #[tokio::test]
 async fn streams_match_send_in_every_mode() {
-    let sim = Simulator::builder()
-        .desktops(260)
-        .seed(4)
-        .start()
-        .await
-        .unwrap();
+    let sim = simulator(260, 4).await;
     let c = client(&sim);
     let one_window = || {
         c.desktop_usage()
@@ -500,22 +477,16 @@ async fn streams_match_send_in_every_mode() {
 
 #[tokio::test]
 async fn the_stream_over_four_windows_costs_what_send_costs() {
-    let sim = Simulator::builder()
-        .desktops(250)
-        .seed(11)
-        .start()
-        .await
-        .unwrap();
+    let sim = simulator(250, 11).await;
     let (start, end) = (d("2024-01-01"), d("2024-04-04")); // 95 days: 4 windows
     let all: Vec<usize> = (0..250).collect();
     let want = expected(sim.fleet(), &all, start, end, GroupBy::Day);
-    let seen = Arc::new(std::sync::Mutex::new(Vec::<Progress>::new()));
-    let sink = Arc::clone(&seen);
+    let progress = ProgressLog::default();
     let streamed: Vec<DesktopUsage> = client(&sim)
         .desktop_usage()
         .range(start..=end)
         .concurrency(5)
-        .on_progress(move |p| sink.lock().unwrap().push(p))
+        .on_progress(progress.sink())
         .into_stream()
         .try_collect()
         .await
@@ -523,13 +494,7 @@ async fn the_stream_over_four_windows_costs_what_send_costs() {
     assert_eq!(streamed, want);
     // 4 windows × 3 pages of 100, each requested once.
     assert_eq!(sim.stats().total, 12);
-    let last = seen
-        .lock()
-        .unwrap()
-        .iter()
-        .copied()
-        .max_by_key(|p| p.requests_done)
-        .unwrap();
+    let last = progress.last();
     assert_eq!((last.requests_done, last.requests_planned), (12, Some(12)));
 
     let report = client(&sim)
@@ -545,12 +510,7 @@ async fn the_stream_over_four_windows_costs_what_send_costs() {
 
 #[tokio::test]
 async fn a_raw_page() {
-    let sim = Simulator::builder()
-        .desktops(25)
-        .seed(8)
-        .start()
-        .await
-        .unwrap();
+    let sim = simulator(25, 8).await;
     let page = client(&sim)
         .desktop_usage()
         .range(d("2024-01-01")..=d("2024-01-02"))
@@ -566,24 +526,17 @@ async fn a_raw_page() {
 
 #[tokio::test]
 async fn progress_reaches_the_plan() {
-    let sim = Simulator::builder()
-        .desktops(150)
-        .seed(1)
-        .start()
-        .await
-        .unwrap();
-    let seen = Arc::new(std::sync::Mutex::new(Vec::<Progress>::new()));
-    let sink = Arc::clone(&seen);
+    let sim = simulator(150, 1).await;
+    let progress = ProgressLog::default();
     client(&sim)
         .desktop_usage()
         .range(d("2024-01-01")..=d("2024-02-10"))
-        .on_progress(move |p| sink.lock().unwrap().push(p))
+        .on_progress(progress.sink())
         .send()
         .await
         .unwrap();
-    let seen: Vec<Progress> = seen.lock().unwrap().clone();
-    assert_eq!(seen.len(), 4); // 2 windows × 2 pages
-    let last = seen.iter().max_by_key(|p| p.requests_done).unwrap();
+    assert_eq!(progress.all().len(), 4); // 2 windows × 2 pages
+    let last = progress.last();
     assert_eq!(last.requests_done, 4);
     assert_eq!(last.requests_planned, Some(4));
     sim.shutdown().await;
@@ -636,17 +589,12 @@ async fn throttling_by_the_service_is_absorbed() {
         .start()
         .await
         .unwrap();
-    let c = Client::builder()
-        .endpoint(sim.base_url())
-        .project_id(sim.project_id())
-        .credentials(Credentials::AccessKey(sim.credentials()))
-        .retry(
-            RetryConfig::default()
-                .with_max_attempts(8)
-                .with_throttle_base_delay(Duration::from_millis(100)),
-        )
-        .build()
-        .unwrap();
+    let c = client_with(
+        &sim,
+        RetryConfig::default()
+            .with_max_attempts(8)
+            .with_throttle_base_delay(Duration::from_millis(100)),
+    );
     let pages = Arc::new(AtomicU64::new(0));
     let counter = Arc::clone(&pages);
     let report = c
