@@ -1046,13 +1046,9 @@ impl Executor for SigningExecutor {
 
 /// Whether a body holds the key `"error_code"` (then a 2xx is read as an error).
 pub(crate) fn mentions_error_code(body: &[u8]) -> bool {
-    const NEEDLE: &str = "\"error_code\"";
-    // `str::contains` searches with SIMD; comparing 12 bytes at every offset
-    // of a 100-desktop page cost a tenth of decoding it.
-    match std::str::from_utf8(body) {
-        Ok(text) => text.contains(NEEDLE),
-        Err(_) => body.windows(NEEDLE.len()).any(|w| w == NEEDLE.as_bytes()),
-    }
+    // memchr's SIMD search: comparing 12 bytes at every offset of a
+    // 100-desktop page cost a tenth of decoding it.
+    memchr::memmem::find(body, b"\"error_code\"").is_some()
 }
 
 #[cfg(test)]

@@ -566,7 +566,6 @@ fn convert(
         )));
     }
     let mut desktops: Vec<DesktopUsage> = Vec::with_capacity(list.len());
-    let mut index: HashMap<String, usize> = HashMap::with_capacity(list.len());
     for item in list {
         let mut periods: Vec<PeriodUsage> = item
             .used_info_list
@@ -617,25 +616,38 @@ fn convert(
             }
             periods.truncate(kept);
         }
-        let desktop = DesktopUsage {
+        desktops.push(DesktopUsage {
             desktop_id: item.desktop_id,
             username: item.desktop_username,
             periods,
-        };
-        if let Some(&i) = index.get(&desktop.desktop_id) {
-            if desktops[i] == desktop {
-                tracing::warn!(desktop_id = %desktop.desktop_id, "the same desktop came twice in one page; keeping one");
-                continue;
+        });
+    }
+    // A desktop twice in one page is rare: look for it in a sorted list of
+    // borrowed ids (cheap), and only then apply the rule desktop by desktop.
+    let mut sorted: Vec<&str> = desktops.iter().map(|d| d.desktop_id.as_str()).collect();
+    sorted.sort_unstable();
+    let twice = sorted.windows(2).any(|w| w[0] == w[1]);
+    drop(sorted);
+    if twice {
+        let mut index: HashMap<String, usize> = HashMap::with_capacity(desktops.len());
+        let mut kept: Vec<DesktopUsage> = Vec::with_capacity(desktops.len());
+        for desktop in desktops {
+            if let Some(&i) = index.get(&desktop.desktop_id) {
+                if kept[i] == desktop {
+                    tracing::warn!(desktop_id = %desktop.desktop_id, "the same desktop came twice in one page; keeping one");
+                    continue;
+                }
+                if strict {
+                    return Err(bad(format!(
+                        "desktop {} appears twice in one page with different data",
+                        desktop.desktop_id
+                    )));
+                }
             }
-            if strict {
-                return Err(bad(format!(
-                    "desktop {} appears twice in one page with different data",
-                    desktop.desktop_id
-                )));
-            }
+            index.insert(desktop.desktop_id.clone(), kept.len());
+            kept.push(desktop);
         }
-        index.insert(desktop.desktop_id.clone(), desktops.len());
-        desktops.push(desktop);
+        desktops = kept;
     }
     Ok(Page {
         desktops,

@@ -97,3 +97,33 @@ fn more_desktops_than_the_limit_is_refused() {
     let r = reason(decode_page_for_bench(&page(""), january(), 0));
     assert!(r.contains("more than the limit of 0"), "{r}");
 }
+
+#[test]
+fn a_desktop_twice_in_a_page_is_kept_once_or_refused_when_the_copies_differ() {
+    let one = r#"{"desktop_id":"d1","used_info_list":[{"date":"2024-01-01","use_time":1}]}"#;
+    let two = r#"{"desktop_id":"d2","used_info_list":[{"date":"2024-01-01","use_time":2}]}"#;
+    let other = r#"{"desktop_id":"d1","used_info_list":[{"date":"2024-01-01","use_time":3}]}"#;
+    let body = |items: &[&str]| {
+        format!(
+            r#"{{"desktop_used_info_list":[{}],"total_count":2}}"#,
+            items.join(",")
+        )
+        .into_bytes()
+    };
+    let page = decode_page_for_bench(&body(&[one, two, one]), january(), 100).unwrap();
+    let ids: Vec<&str> = page
+        .desktops
+        .iter()
+        .map(|d| d.desktop_id.as_str())
+        .collect();
+    assert_eq!(ids, ["d1", "d2"]);
+    let r = reason(decode_page_for_bench(
+        &body(&[one, two, other]),
+        january(),
+        100,
+    ));
+    assert!(
+        r.contains("desktop d1 appears twice in one page with different data"),
+        "{r}"
+    );
+}
