@@ -24,9 +24,9 @@ use crate::{DesktopUsageQuery, Error, Region, RetryConfig};
 /// of 2,000 desktops behind 50 ms of latency takes within 1.1× of its floor
 /// (one round trip per 8 pages), and against a 20 requests/s limit the
 /// adaptive limiter keeps the 429s to about 2 % of the requests. At 16 the
-/// latency-bound year is about 1.5× faster, but some 6 % of the requests are
+/// latency-bound year is about 1.6× faster, but 6 to 7 % of the requests are
 /// throttled (each wave of 429s is as large as the number of requests in
-/// flight); at 32, 18 % for little more speed; at 64 the throttled year fails
+/// flight); at 32, about 20 % for little more speed; at 64 the throttled year fails
 /// (three attempts are too few for a wave of 64 429s) and the latency-bound
 /// one is no faster. Raise it with [`ClientBuilder::concurrency`] when the
 /// account's limit is known to be high.
