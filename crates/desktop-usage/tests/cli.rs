@@ -96,34 +96,32 @@ fn help_of_each_command() {
 
 // ---------------------------------------------------------------- formats
 
-#[test]
-fn report_in_every_format() {
+/// Runs `command` in every output format against a small fleet and
+/// compares each output with its reviewed snapshot `{command}_{format}`.
+fn every_format(command: &str, extra: &[&str]) {
     let sim = start(small_fleet());
     for format in ["table", "csv", "json", "ndjson"] {
-        let out = sim.run("report", &["--format", format]);
+        let mut args = vec!["--format", format];
+        args.extend_from_slice(extra);
+        let out = sim.run(command, &args);
         assert_eq!(out.status.code(), Some(0), "{format}: {}", stderr(&out));
-        insta::assert_snapshot!(format!("report_{format}"), stdout(&out));
+        insta::assert_snapshot!(format!("{command}_{format}"), stdout(&out));
     }
+}
+
+#[test]
+fn report_in_every_format() {
+    every_format("report", &[]);
 }
 
 #[test]
 fn idle_in_every_format() {
-    let sim = start(small_fleet());
-    for format in ["table", "csv", "json", "ndjson"] {
-        let out = sim.run("idle", &["--format", format, "--threshold", "20"]);
-        assert_eq!(out.status.code(), Some(0), "{format}: {}", stderr(&out));
-        insta::assert_snapshot!(format!("idle_{format}"), stdout(&out));
-    }
+    every_format("idle", &["--threshold", "20"]);
 }
 
 #[test]
 fn users_in_every_format() {
-    let sim = start(small_fleet());
-    for format in ["table", "csv", "json", "ndjson"] {
-        let out = sim.run("users", &["--format", format]);
-        assert_eq!(out.status.code(), Some(0), "{format}: {}", stderr(&out));
-        insta::assert_snapshot!(format!("users_{format}"), stdout(&out));
-    }
+    every_format("users", &[]);
 }
 
 #[test]

@@ -33,24 +33,10 @@ async fn good_signature_is_accepted_with_given_keys() {
 
 #[tokio::test]
 async fn default_keys_come_from_the_seed() {
-    let a = Simulator::builder()
-        .seed(8)
-        .desktops(1)
-        .start()
-        .await
-        .unwrap();
-    let b = Simulator::builder()
-        .seed(8)
-        .desktops(1)
-        .start()
-        .await
-        .unwrap();
-    let c = Simulator::builder()
-        .seed(9)
-        .desktops(1)
-        .start()
-        .await
-        .unwrap();
+    let one_desktop = |seed| Simulator::builder().seed(seed).desktops(1).start();
+    let a = one_desktop(8).await.unwrap();
+    let b = one_desktop(8).await.unwrap();
+    let c = one_desktop(9).await.unwrap();
     assert_eq!(a.credentials().access_key(), b.credentials().access_key());
     assert_ne!(a.credentials().access_key(), c.credentials().access_key());
     assert!(a.credentials().access_key().starts_with("SIMAK"));
