@@ -13,7 +13,9 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use futures::TryStreamExt;
-use huaweicloud_workspace::{Client, ClientBuilder, Credentials, Error, Region, RetryConfig};
+use huaweicloud_workspace::{
+    Client, ClientBuilder, Credentials, Error, ErrorClass, Region, RetryConfig,
+};
 use huaweicloud_workspace_sim::{RunningSimulator, Simulator};
 
 fn d(s: &str) -> NaiveDate {
@@ -37,8 +39,8 @@ fn check(name: &str, err: &Error, field: &str, rule: &str, wrong: &mut Vec<Strin
         ));
         return;
     }
-    if err.exit_class() != 2 {
-        wrong.push(format!("{name}: exit class {}", err.exit_class()));
+    if err.class() != ErrorClass::InvalidInput {
+        wrong.push(format!("{name}: class {:?}", err.class()));
     }
     if !text.contains(field) || !text.to_lowercase().contains(&rule.to_lowercase()) {
         wrong.push(format!(

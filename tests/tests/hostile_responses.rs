@@ -22,7 +22,8 @@ use axum::Router;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use huaweicloud_workspace::{
-    Client, Credentials, Error, GroupBy, Hours, MAX_RESPONSE_BYTES, RetryConfig, UsageReport,
+    Client, Credentials, Error, ErrorClass, GroupBy, Hours, MAX_RESPONSE_BYTES, RetryConfig,
+    UsageReport,
 };
 
 struct Server {
@@ -169,7 +170,7 @@ async fn every_hostile_body_is_a_typed_error_with_its_request_id() {
                 continue;
             }
         }
-        assert_eq!(err.exit_class(), 4, "{name}");
+        assert_eq!(err.class(), ErrorClass::Api, "{name}");
         let text = err.to_string();
         assert_eq!(text.lines().count(), 1, "{name}: {text}");
         assert!(text.contains("request id hostile-"), "{name}: {text}");
@@ -191,7 +192,7 @@ async fn a_total_count_smaller_than_the_page_holds_is_an_error() {
         matches!(&err, Error::InvalidResponse { status: 200, reason, .. } if reason.contains("total_count (1)")),
         "{err:?}"
     );
-    assert_eq!(err.exit_class(), 4);
+    assert_eq!(err.class(), ErrorClass::Api);
     // Paged again (bounded), then given up.
     let calls = server.calls.load(Ordering::SeqCst);
     assert!((2..=8).contains(&calls), "{calls}");
@@ -203,38 +204,64 @@ async fn a_total_count_smaller_than_the_page_holds_is_an_error() {
 /// hours still count. A label in the other grouping's format is read as
 /// that format.
 #[tokio::test]
-async fn a_period_label_in_an_unknown_format_is_kept_as_text() {
-    use huaweicloud_workspace::Period;
-    for (label, group_by, want) in [
-        (
-            "2024-02-30",
-            GroupBy::Day,
-            Period::Other("2024-02-30".into()),
-        ),
-        (
-            "01/01/2024",
-            GroupBy::Day,
-            Period::Other("01/01/2024".into()),
-        ),
-        (
-            "2024-01-01T10",
-            GroupBy::Hour,
-            Period::Other("2024-01-01T10".into()),
-        ),
-        (
-            "2024-01-01 10:00",
-            GroupBy::Day,
-            Period::Hour(d("2024-01-01").and_hms_opt(10, 0, 0).unwrap()),
-        ),
-        ("2024-01-01", GroupBy::Hour, Period::Day(d("2024-01-01"))),
+async fn a_period_that_is_not_a_real_day_or_hour_of_the_window_is_refused() {
+    // Each would have had its hours counted while no day showed them.
+    for (label, group_by) in [
+        ("", GroupBy::Day),
+        ("9999-99-99", GroupBy::Day),
+        ("2024-13-01", GroupBy::Day),
+        ("2024-02-30", GroupBy::Day),
+        ("2024/01/01", GroupBy::Day),
+        ("01/01/2024", GroupBy::Day),
+        ("2024-01-01T00:00:00+08:00", GroupBy::Day),
+        ("2024-01-01 10:00", GroupBy::Day),
+        ("2024-01-01", GroupBy::Hour),
+        ("2024-01-01T10", GroupBy::Hour),
+        ("2024-01-01 24:00", GroupBy::Hour),
+        ("2024-01-01 10:30", GroupBy::Hour),
+        // Real days, outside the asked 2024-01-01..=2024-01-02.
+        ("2023-12-31", GroupBy::Day),
+        ("2024-01-03 00:00", GroupBy::Hour),
     ] {
-        let server = serve(200, one_period(label, "1.25")).await;
+        let server = serve(200, one_period(label, "0.25")).await;
+        let err = query(&server, group_by).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidResponse { status: 200, reason, request_id: Some(_), .. }
+                if reason.contains("period") && reason.contains(label)),
+            "{label:?} by {group_by}: {err:?}"
+        );
+        assert_eq!(err.class(), ErrorClass::Api, "{label:?}");
+    }
+    // Their neighbours that are real are read.
+    for (label, group_by) in [
+        ("2024-01-02", GroupBy::Day),
+        ("2024-01-01 00:00", GroupBy::Hour),
+        ("2024-01-02 23:00", GroupBy::Hour),
+    ] {
+        let server = serve(200, one_period(label, "0.25")).await;
         let report = query(&server, group_by).await.unwrap();
-        let periods = &report.desktops[0].periods;
-        assert_eq!(periods.len(), 1, "{label}");
-        assert_eq!(periods[0].period, want, "{label}");
-        assert_eq!(periods[0].period.to_string(), label);
-        assert_eq!(report.total_hours().to_string(), "1.25", "{label}");
+        assert_eq!(report.desktops[0].periods[0].period.to_string(), label);
+        assert_eq!(report.total_hours().to_string(), "0.25", "{label}");
+    }
+}
+
+#[tokio::test]
+async fn a_period_never_holds_more_hours_than_it_lasts() {
+    for (label, group_by, most) in [
+        ("2024-01-01", GroupBy::Day, "24.00"),
+        ("2024-01-01 10:00", GroupBy::Hour, "1.00"),
+    ] {
+        let server = serve(200, one_period(label, most)).await;
+        let report = query(&server, group_by).await.unwrap();
+        assert_eq!(report.total_hours().to_string(), most);
+
+        let more = format!("{}1", &most[..most.len() - 1]);
+        let server = serve(200, one_period(label, &more)).await;
+        let err = query(&server, group_by).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidResponse { reason, .. } if reason.contains("more than the")),
+            "{label} with {more} h: {err:?}"
+        );
     }
 }
 
@@ -256,16 +283,22 @@ async fn three_decimals_are_rounded_to_hundredths_as_documented() {
 }
 
 #[tokio::test]
-async fn the_largest_accepted_use_time_is_exact_and_one_hundredth_more_is_refused() {
-    // Hours::MAX_DECODED (1,000,000 h): far above any real period, far below overflow.
+async fn a_use_time_past_what_hours_decode_is_refused_as_unreadable() {
+    // Hours::MAX_DECODED (1,000,000 h) decodes, then fails the period rule;
+    // one hundredth more does not even decode.
     let max = Hours::MAX_DECODED;
     let server = serve(200, one_period("2024-01-01", &max.to_string())).await;
-    let report = query(&server, GroupBy::Day).await.unwrap();
-    assert_eq!(report.total_hours(), Hours::from_hundredths(max * 100));
-
+    let err = query(&server, GroupBy::Day).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidResponse { reason, .. } if reason.contains("more than the 24.00")),
+        "{err:?}"
+    );
     let server = serve(200, one_period("2024-01-01", &format!("{max}.01"))).await;
     let err = query(&server, GroupBy::Day).await.unwrap_err();
-    assert!(matches!(err, Error::InvalidResponse { .. }), "{err:?}");
+    assert!(
+        matches!(&err, Error::InvalidResponse { reason, .. } if reason.contains("not the documented JSON")),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -291,5 +324,5 @@ async fn a_body_just_over_the_cap_is_refused_and_just_under_is_read() {
         matches!(&err, Error::InvalidResponse { reason, .. } if reason.contains("cap")),
         "{err:?}"
     );
-    assert_eq!(err.exit_class(), 4);
+    assert_eq!(err.class(), ErrorClass::Api);
 }

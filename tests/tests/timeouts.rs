@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use huaweicloud_workspace::{Client, Credentials, Error, RetryConfig, TimeoutScope};
+use huaweicloud_workspace::{Client, Credentials, Error, ErrorClass, RetryConfig, TimeoutScope};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -93,7 +93,7 @@ async fn each_attempt_times_out_and_is_retried_then_reported() {
             ),
             "{err:?}"
         );
-        assert_eq!(err.exit_class(), 5);
+        assert_eq!(err.class(), ErrorClass::Network);
         assert!(
             err.to_string().contains("attempt timeout of 0.3 s"),
             "{err}"
@@ -124,5 +124,5 @@ async fn the_operation_timeout_bounds_every_attempt_and_wait_together() {
         ),
         "{err:?}"
     );
-    assert_eq!(err.exit_class(), 5);
+    assert_eq!(err.class(), ErrorClass::Network);
 }

@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use huaweicloud_workspace::{Client, ClientBuilder, Credentials, Error, RetryConfig};
+use huaweicloud_workspace::{Client, ClientBuilder, Credentials, Error, ErrorClass, RetryConfig};
 use huaweicloud_workspace_sim::{RunningSimulator, Simulator};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
@@ -102,7 +102,7 @@ async fn report(client: &Client) -> Result<huaweicloud_workspace::UsageReport, E
 /// The refusal is a network error that says what was wrong with the certificate.
 fn assert_refused(err: &Error, why: &str) {
     assert!(matches!(err, Error::Transport { .. }), "{why}: {err:?}");
-    assert_eq!(err.exit_class(), 5, "{why}");
+    assert_eq!(err.class(), ErrorClass::Network, "{why}");
     let text = err.to_string().to_lowercase();
     assert!(text.contains("certificate"), "{why}: {text}");
 }

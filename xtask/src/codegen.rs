@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
+use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
 
 use crate::workspace_root;
 
@@ -96,12 +96,7 @@ fn generate() -> Result<Vec<Output>> {
         .with_derive("schemars::JsonSchema")
         // Hours travel as a string or a number; a hand-written exact type takes
         // the place of the untagged enum the generator would make.
-        .with_replacement("UseTime", "crate::Hours", [TypeImpl::Display].into_iter())
-        // The facade signs, records statuses and caps bodies through this
-        // inner value; see `hooks.rs` in the api crate.
-        .with_inner_type(quote_path("crate::hooks::Hooks")?)
-        .with_pre_hook_async(quote_path("crate::hooks::pre_hook")?)
-        .with_hooks(HooksMode::Expected);
+        .with_replacement("UseTime", "crate::Hours", [TypeImpl::Display].into_iter());
 
     let mut generator = Generator::new(&settings);
     let client = generator
@@ -115,7 +110,7 @@ fn generate() -> Result<Vec<Output>> {
     Ok(vec![
         Output {
             path: crate_dir.join("src/generated.rs"),
-            contents: render(client, "the client and its types")?,
+            contents: render_client(client)?,
         },
         Output {
             path: crate_dir.join("src/generated_httpmock.rs"),
@@ -124,14 +119,27 @@ fn generate() -> Result<Vec<Output>> {
     ])
 }
 
-fn quote_path(path: &str) -> Result<proc_macro2::TokenStream> {
-    path.parse()
-        .map_err(|err| anyhow::anyhow!("bad path {path}: {err}"))
+/// The client, with a `build_request` beside every builder's `send`.
+fn render_client(tokens: proc_macro2::TokenStream) -> Result<String> {
+    let mut file: syn::File = syn::parse2(tokens).context("parsing the generated client")?;
+    let mut pass = BuildRequest::default();
+    syn::visit_mut::VisitMut::visit_file_mut(&mut pass, &mut file);
+    if let Some(problem) = pass.problem {
+        bail!("adding build_request to the generated builders: {problem}");
+    }
+    if pass.added == 0 {
+        bail!("adding build_request: the generated client has no builder with a `send`");
+    }
+    render_file(file, "the client and its types")
 }
 
 fn render(tokens: proc_macro2::TokenStream, what: &str) -> Result<String> {
-    let mut file: syn::File =
+    let file: syn::File =
         syn::parse2(tokens).with_context(|| format!("parsing generated {what}"))?;
+    render_file(file, what)
+}
+
+fn render_file(mut file: syn::File, what: &str) -> Result<String> {
     syn::visit_mut::VisitMut::visit_file_mut(&mut LineDocs, &mut file);
     let body = prettyplease::unparse(&file);
     Ok(format!(
@@ -188,4 +196,96 @@ fn doc_text(attr: &syn::Attribute) -> Option<String> {
         }) => Some(s.value()),
         _ => None,
     }
+}
+
+/// Adds `pub fn build_request(self) -> Result<reqwest::Request, Error<E>>` to
+/// every generated builder: the statements of its `send` up to the one that
+/// builds the request (URL from the path template, query parameters, body),
+/// and none of what sends it.
+///
+/// Why: the facade sends every operation through its own transport (one
+/// signing, body cap, status and header handling for all), but paths,
+/// query strings and bodies must still come from the spec. progenitor's
+/// builders build the request and send it in one method; this cuts that
+/// method at the seam. The cut is checked: a `send` without the statement
+/// `let mut request = ... .build()?;` before any `.await` fails codegen.
+#[derive(Default)]
+struct BuildRequest {
+    added: usize,
+    problem: Option<String>,
+}
+
+impl syn::visit_mut::VisitMut for BuildRequest {
+    fn visit_item_impl_mut(&mut self, item: &mut syn::ItemImpl) {
+        let send = item.items.iter().find_map(|i| match i {
+            syn::ImplItem::Fn(f) if f.sig.ident == "send" => Some(f.clone()),
+            _ => None,
+        });
+        if let Some(send) = send {
+            match build_request_from(&send) {
+                Ok(f) => {
+                    item.items.push(syn::ImplItem::Fn(f));
+                    self.added += 1;
+                }
+                Err(problem) => {
+                    self.problem.get_or_insert(problem);
+                }
+            }
+        }
+        syn::visit_mut::visit_item_impl_mut(self, item);
+    }
+}
+
+fn build_request_from(send: &syn::ImplItemFn) -> Result<syn::ImplItemFn, String> {
+    let syn::ReturnType::Type(_, ty) = &send.sig.output else {
+        return Err("`send` returns nothing".to_string());
+    };
+    // `Result<ResponseValue<T>, Error<E>>` becomes `Result<reqwest::Request, Error<E>>`.
+    let mut ty = (**ty).clone();
+    let syn::Type::Path(path) = &mut ty else {
+        return Err("`send` does not return a Result".to_string());
+    };
+    let Some(last) = path.path.segments.last_mut() else {
+        return Err("`send` returns an empty path".to_string());
+    };
+    let syn::PathArguments::AngleBracketed(args) = &mut last.arguments else {
+        return Err("`send` does not return Result<T, E>".to_string());
+    };
+    let Some(syn::GenericArgument::Type(ok)) = args.args.first_mut() else {
+        return Err("`send` does not return Result<T, E>".to_string());
+    };
+    *ok = syn::parse_quote!(::reqwest::Request);
+
+    let mut stmts = Vec::new();
+    let mut built = false;
+    for stmt in &send.block.stmts {
+        let text = quote::ToTokens::to_token_stream(stmt).to_string();
+        if text.contains(". await") || text.contains(".await") {
+            return Err(format!(
+                "`{}` awaits before the request is built",
+                quote::ToTokens::to_token_stream(&send.sig.ident)
+            ));
+        }
+        stmts.push(stmt.clone());
+        if let syn::Stmt::Local(local) = stmt
+            && let syn::Pat::Ident(ident) = &local.pat
+            && ident.ident == "request"
+        {
+            built = true;
+            break;
+        }
+    }
+    if !built {
+        return Err("a `send` has no `let mut request = ...` statement".to_string());
+    }
+    let block: syn::Block = syn::parse_quote!({
+        #(#stmts)*
+        Ok(request)
+    });
+    Ok(syn::parse_quote! {
+        /// Builds the request `send` would send (URL, query, headers, body),
+        /// without sending it: for callers with their own transport.
+        #[allow(unused_mut)]
+        pub fn build_request(self) -> #ty #block
+    })
 }

@@ -9,7 +9,7 @@ use chrono::{NaiveDate, Utc};
 use futures::StreamExt;
 use huaweicloud_workspace::{
     Client, ClientBuilder, Credentials, DesktopUsage, DesktopUsageQuery, Error as ApiError,
-    GroupBy, Region, RetryConfig,
+    ErrorClass, GroupBy, Region, RetryConfig,
 };
 
 use crate::cli::{GlobalArgs, GroupByArg, OutputArgs, QueryArgs};
@@ -35,11 +35,26 @@ pub enum Failure {
 }
 
 impl Failure {
-    /// The process exit code.
+    /// The process exit code: the whole table the README documents.
+    ///
+    /// | code | meaning |
+    /// |---|---|
+    /// | 0 | success |
+    /// | 1 | the output could not be written, or `--demo` did not start |
+    /// | 2 | bad usage, input or credentials, found before anything was sent |
+    /// | 3 | the service refused the credentials or permission, or the clock is off |
+    /// | 4 | the service answered with an error or something unreadable |
+    /// | 5 | no answer: network failure or timeout |
+    /// | 130 | interrupted (Ctrl-C) |
     pub fn exit_code(&self) -> u8 {
         match self {
             Failure::Usage(_) => 2,
-            Failure::Api(e) => e.exit_class(),
+            Failure::Api(e) => match e.class() {
+                ErrorClass::InvalidInput => 2,
+                ErrorClass::Authentication => 3,
+                ErrorClass::Api => 4,
+                ErrorClass::Network => 5,
+            },
             Failure::Output(OutputError::Create { .. }) => 2,
             Failure::Output(_) => 1,
             Failure::Demo(_) => 1,

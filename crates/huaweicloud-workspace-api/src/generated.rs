@@ -812,7 +812,6 @@ pub mod types {
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::hooks::Hooks,
 }
 impl Client {
     /// Create a new client.
@@ -820,7 +819,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::hooks::Hooks) -> Self {
+    pub fn new(baseurl: &str) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -828,7 +827,7 @@ impl Client {
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap(), inner)
+        Self::new_with_client(baseurl, client.build().unwrap())
     }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
@@ -836,19 +835,14 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(
-        baseurl: &str,
-        client: reqwest::Client,
-        inner: crate::hooks::Hooks,
-    ) -> Self {
+    pub fn new_with_client(baseurl: &str, client: reqwest::Client) -> Self {
         Self {
             baseurl: baseurl.to_string(),
             client,
-            inner,
         }
     }
 }
-impl ClientInfo<crate::hooks::Hooks> for Client {
+impl ClientInfo<()> for Client {
     fn api_version() -> &'static str {
         "2"
     }
@@ -858,17 +852,11 @@ impl ClientInfo<crate::hooks::Hooks> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::hooks::Hooks {
-        &self.inner
+    fn inner(&self) -> &() {
+        &()
     }
 }
-const _: () = {
-    #[allow(dead_code)]
-    fn assert_client_hooks()
-    where
-        Client: ClientHooks<crate::hooks::Hooks>,
-    {}
-};
+impl ClientHooks<()> for &Client {}
 impl Client {
     /// Query how long each desktop was used
     ///
@@ -1017,10 +1005,6 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "list_used_desktop_info",
             };
-            match (crate::hooks::pre_hook)(&client.inner, &mut request).await {
-                Ok(_) => {}
-                Err(e) => return Err(Error::Custom(e.to_string())),
-            }
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
             client.post(&result, &info).await?;
@@ -1036,6 +1020,48 @@ pub mod builder {
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Builds the request `send` would send (URL, query, headers, body),
+        /// without sending it: for callers with their own transport.
+        #[allow(unused_mut)]
+        pub fn build_request(
+            self,
+        ) -> Result<::reqwest::Request, Error<types::ErrorResponse>> {
+            let Self { client, project_id, x_auth_token, body } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let x_auth_token = x_auth_token.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::ListUsedDesktopInfoReq::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/{}/desktops/statistics/used", client.baseurl, encode_path(&
+                project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_auth_token {
+                header_map.append("X-Auth-Token", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            Ok(request)
         }
     }
 }

@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex};
 
 use httpmock::MockServer;
 use httpmock::prelude::HttpMockRequest;
-use huaweicloud_workspace_api::hooks::{Executor, HookError, Hooks};
 use huaweicloud_workspace_api::mock::MockServerExt;
 use huaweicloud_workspace_api::types::{
     ErrorResponse, GroupByType, ListUsedDesktopInfoReq, ListUsedDesktopInfoResponse,
@@ -76,7 +75,7 @@ async fn a_fully_populated_query_goes_out_as_expected() {
         then.success(200, &ListUsedDesktopInfoResponse::default());
     });
 
-    let client = Client::new(&server.base_url(), Hooks::none());
+    let client = Client::new(&server.base_url());
     let page = client
         .list_used_desktop_info()
         .project_id(PROJECT)
@@ -104,7 +103,7 @@ async fn an_empty_query_sends_an_empty_object() {
             .is_true(capture(seen.clone()));
         then.success(200, &ListUsedDesktopInfoResponse::default());
     });
-    let client = Client::new(&server.base_url(), Hooks::none());
+    let client = Client::new(&server.base_url());
     client
         .list_used_desktop_info()
         .project_id(PROJECT)
@@ -129,7 +128,7 @@ async fn an_error_body_decodes_with_all_four_fields_and_keeps_the_status() {
         let _ = when;
         then.default_response(400, &error);
     });
-    let client = Client::new(&server.base_url(), Hooks::none());
+    let client = Client::new(&server.base_url());
     let err = client
         .list_used_desktop_info()
         .project_id(PROJECT)
@@ -159,58 +158,54 @@ async fn an_error_body_decodes_with_all_four_fields_and_keeps_the_status() {
     }
 }
 
-/// Adds a header, as the facade's signer does, and refuses when told to.
-#[derive(Debug)]
-struct Stamp {
-    refuse: bool,
-}
-
-impl Executor for Stamp {
-    fn prepare(&self, request: &mut reqwest::Request) -> Result<(), HookError> {
-        if self.refuse {
-            return Err(HookError("no credentials".into()));
-        }
-        request
-            .headers_mut()
-            .insert("x-stamp", reqwest::header::HeaderValue::from_static("yes"));
-        Ok(())
-    }
-}
-
 #[tokio::test]
-async fn the_executor_prepares_every_request_and_can_stop_it() {
+async fn build_request_builds_what_send_sends_and_sends_nothing() {
     let server = MockServer::start_async().await;
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let body = full_request();
     let mock = server.list_used_desktop_info(|when, then| {
-        let _ = when.into_inner().header("x-stamp", "yes");
+        let when = when.project_id(&PROJECT.parse().unwrap()).body(&body);
+        let _ = when.into_inner().is_true(capture(seen.clone()));
         then.success(200, &ListUsedDesktopInfoResponse::default());
     });
-    let stamped = Client::new(
-        &server.base_url(),
-        Hooks::with_executor(Arc::new(Stamp { refuse: false })),
-    );
-    stamped
+    let client = Client::new(&server.base_url());
+    let request = client
         .list_used_desktop_info()
         .project_id(PROJECT)
-        .body(ListUsedDesktopInfoReq::default())
-        .send()
-        .await
-        .unwrap();
-    mock.assert_calls_async(1).await;
+        .body(body.clone())
+        .build_request()
+        .expect("a complete builder builds");
+    assert_eq!(request.method(), reqwest::Method::POST);
+    assert_eq!(
+        request.url().path(),
+        format!("/v2/{PROJECT}/desktops/statistics/used")
+    );
+    assert_eq!(request.url().query(), None);
+    let bytes = request
+        .body()
+        .and_then(|b| b.as_bytes())
+        .expect("a buffered body");
+    let sent: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+    assert_eq!(sent, serde_json::to_value(&body).unwrap());
+    mock.assert_calls_async(0).await;
 
-    let refusing = Client::new(
-        &server.base_url(),
-        Hooks::with_executor(Arc::new(Stamp { refuse: true })),
-    );
-    let err = refusing
+    // The built request, sent as it is, is the one the operation expects.
+    let response = reqwest::Client::new().execute(request).await.unwrap();
+    assert_eq!(response.status(), 200);
+    mock.assert_calls_async(1).await;
+    assert_eq!(seen.lock().unwrap().len(), 1);
+}
+
+#[test]
+fn build_request_names_a_missing_path_parameter() {
+    let client = Client::new("http://127.0.0.1:9");
+    let err = client
         .list_used_desktop_info()
-        .project_id(PROJECT)
         .body(ListUsedDesktopInfoReq::default())
-        .send()
-        .await
-        .expect_err("the hook refused");
+        .build_request()
+        .expect_err("project_id is required");
     assert!(
-        matches!(err, Error::Custom(ref m) if m == "no credentials"),
+        matches!(err, Error::InvalidRequest(ref m) if m.contains("project_id")),
         "{err:?}"
     );
-    mock.assert_calls_async(1).await;
 }

@@ -2,9 +2,9 @@
 //! (`cargo bench -p huaweicloud-workspace --bench decode`; scenario 4 of
 //! `cargo xtask bench`).
 //!
-//! - `facade`: the facade's whole decode path for a page of a query (the
-//!   executor's checks, `serde_json` into the generated types, the strict
-//!   checks and the conversion into `DesktopUsage`).
+//! - `facade`: `decode::used_desktop_page`, the function a query runs on
+//!   every answer (the status and `error_code` checks, `serde_json` into the
+//!   generated types, the strict checks and the conversion into `DesktopUsage`).
 //! - `serde_json`: plain `serde_json::from_slice` into the generated
 //!   `ListUsedDesktopInfoResponse`, the floor the facade is held to.
 //!
@@ -19,6 +19,7 @@ use std::hint::black_box;
 
 use chrono::NaiveDate;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use huaweicloud_workspace::{Answer, GroupBy, decode};
 use huaweicloud_workspace_api::types::ListUsedDesktopInfoResponse;
 use huaweicloud_workspace_sim::Fleet;
 
@@ -90,7 +91,9 @@ fn decode(c: &mut Criterion) {
     }
     // Both paths must agree before either is timed.
     let window = Some((first_day(), last_day()));
-    let page = huaweicloud_workspace::decode_page_for_bench(&body, window, PAGE as u32)
+    // The answer as the transport hands it to the decoder a query runs.
+    let answer = Answer::ok(body.clone());
+    let page = decode::used_desktop_page(&answer, window, GroupBy::Day, PAGE as u32)
         .expect("the facade decodes the page");
     let plain: ListUsedDesktopInfoResponse =
         serde_json::from_slice(&body).expect("serde_json decodes the page");
@@ -116,7 +119,7 @@ fn decode(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(body.len() as u64));
     group.bench_function("facade", |b| {
         b.iter(|| {
-            huaweicloud_workspace::decode_page_for_bench(black_box(&body), window, PAGE as u32)
+            decode::used_desktop_page(black_box(&answer), window, GroupBy::Day, PAGE as u32)
                 .expect("decodes")
         });
     });

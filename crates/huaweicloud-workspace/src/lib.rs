@@ -54,31 +54,45 @@
 //!
 //! # Errors
 //!
-//! Every failure is an [`Error`]; [`Error::exit_class`] maps it to an exit
-//! code (2 input, 3 authentication, 4 API, 5 network) and
-//! [`Error::request_id`] gives the id to quote to support.
+//! Every failure is an [`Error`]; [`Error::class`] sorts it into what the
+//! caller can do about it ([`ErrorClass`]: fix the input, the credentials,
+//! ask the service, or retry later), [`Error::metadata`] gives what the
+//! service said and [`Error::request_id`] the id to quote to support.
 
+mod builder;
+mod classify;
 mod client;
 mod error;
 mod model;
-mod query;
+mod operation;
+mod ops;
 mod region;
 mod retry;
+mod transport;
+mod usage;
 mod windows;
 
-pub use client::{
-    Client, ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_OPERATION_TIMEOUT, DEFAULT_USER_AGENT, MAX_RESPONSE_BYTES,
+pub use builder::{
+    ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_OPERATION_TIMEOUT, DEFAULT_USER_AGENT,
 };
-pub use error::{BODY_PREFIX_BYTES, Error, ErrorClass, TimeoutScope};
+pub use client::Client;
+pub use error::{BODY_PREFIX_BYTES, Error, ErrorClass, ErrorMetadata, TimeoutScope};
 pub use huaweicloud_signer::{AccessKeyCredentials, Credentials, CredentialsError, Secret};
 pub use huaweicloud_workspace_api::Hours;
 pub use model::{
     DesktopUsage, GroupBy, Page, Period, PeriodUsage, Progress, UsageReport, UserTotals,
 };
-#[doc(hidden)]
-pub use query::decode_page_for_bench;
-pub use query::{DesktopUsageQuery, MAX_IDS_PER_REQUEST, MAX_PAGE_SIZE};
 pub use region::Region;
 pub use retry::RetryConfig;
+pub use transport::{Answer, MAX_RESPONSE_BYTES, RetryAfter};
+pub use usage::{DesktopUsageQuery, MAX_IDS_PER_REQUEST, MAX_PAGE_SIZE};
 pub use windows::MAX_WINDOW_DAYS;
+
+/// The decoders of every operation's answers: the very functions a query
+/// runs on each answer it receives (status and `error_code` checks, then
+/// the operation's own checks). For answers captured some other way, and
+/// for the fuzz targets and the decode benchmark.
+pub mod decode {
+    pub use crate::ops::used::used_desktop_page;
+}

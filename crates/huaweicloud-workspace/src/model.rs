@@ -45,8 +45,11 @@ impl fmt::Display for GroupBy {
 /// One period of a desktop's usage, as the service labels it.
 ///
 /// Days and hours in the documented formats are parsed; any other label is
-/// kept as text (never an error), so a change of format on the service side
-/// does not break a report.
+/// kept as text by [`Period::parse`]. A query refuses a page whose periods
+/// are not real days (or hours, with [`GroupBy::Hour`]) of the asked range
+/// ([`Error::InvalidResponse`](crate::Error::InvalidResponse)): hours that no
+/// day shows must never be counted. Only a raw
+/// [`page`](crate::DesktopUsageQuery::page) keeps [`Period::Other`] labels.
 ///
 /// `Display` gives the service's text back (`2024-01-02`, `2024-01-02 13:00`).
 /// The order is time order (a day sorts before the hours of that day); labels

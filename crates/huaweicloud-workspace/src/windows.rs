@@ -8,20 +8,45 @@ use chrono::{Days, NaiveDate};
 /// `end - start <= 30` days, so a window never holds more than 31 dates.
 pub const MAX_WINDOW_DAYS: u64 = 31;
 
-/// One request's dates: `None` asks for the service's default (latest 15 days).
-pub(crate) type Window = Option<(NaiveDate, NaiveDate)>;
+/// The dates of one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Window {
+    /// No dates sent: the service's own default, its latest 15 days.
+    ServiceDefault,
+    /// These days, both included (at most [`MAX_WINDOW_DAYS`]).
+    Days(NaiveDate, NaiveDate),
+}
+
+impl Window {
+    /// The first and last day, unless the service chooses them.
+    pub(crate) fn days(self) -> Option<(NaiveDate, NaiveDate)> {
+        match self {
+            Window::ServiceDefault => None,
+            Window::Days(start, end) => Some((start, end)),
+        }
+    }
+}
+
+impl std::fmt::Display for Window {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Window::ServiceDefault => f.write_str("the service's default range"),
+            Window::Days(start, end) => write!(f, "{start}..={end}"),
+        }
+    }
+}
 
 /// Splits `start..=end` into consecutive windows of at most
 /// [`MAX_WINDOW_DAYS`] days each, counting both ends, in time order.
 /// `start` must not be after `end` (checked by validation).
-pub(crate) fn split(start: NaiveDate, end: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
+pub(crate) fn split(start: NaiveDate, end: NaiveDate) -> Vec<Window> {
     let mut windows = Vec::new();
     let mut from = start;
     loop {
         let to = from
             .checked_add_days(Days::new(MAX_WINDOW_DAYS - 1))
             .map_or(end, |t| t.min(end));
-        windows.push((from, to));
+        windows.push(Window::Days(from, to));
         if to >= end {
             break;
         }
@@ -51,17 +76,17 @@ mod tests {
     fn single_day_and_exact_31() {
         assert_eq!(
             split(d("2024-01-01"), d("2024-01-01")),
-            vec![(d("2024-01-01"), d("2024-01-01"))]
+            vec![Window::Days(d("2024-01-01"), d("2024-01-01"))]
         );
         assert_eq!(
             split(d("2024-01-01"), d("2024-01-31")),
-            vec![(d("2024-01-01"), d("2024-01-31"))]
+            vec![Window::Days(d("2024-01-01"), d("2024-01-31"))]
         );
         assert_eq!(
             split(d("2024-01-01"), d("2024-02-01")),
             vec![
-                (d("2024-01-01"), d("2024-01-31")),
-                (d("2024-02-01"), d("2024-02-01"))
+                Window::Days(d("2024-01-01"), d("2024-01-31")),
+                Window::Days(d("2024-02-01"), d("2024-02-01"))
             ]
         );
     }
@@ -71,7 +96,10 @@ mod tests {
         let start = d("2023-11-17");
         for len in 1..=400u64 {
             let end = start + Days::new(len - 1);
-            let ws = split(start, end);
+            let ws: Vec<(NaiveDate, NaiveDate)> = split(start, end)
+                .into_iter()
+                .filter_map(Window::days)
+                .collect();
             assert_eq!(ws.first().unwrap().0, start);
             assert_eq!(ws.last().unwrap().1, end);
             let mut covered = 0;

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use huaweicloud_workspace::{Client, Credentials, Error, Region, RetryConfig};
+use huaweicloud_workspace::{Client, Credentials, Error, ErrorClass, Region, RetryConfig};
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 
@@ -180,7 +180,7 @@ fn missing_or_half_credentials_are_clear_errors() {
         .unwrap_err();
     assert!(err.to_string().contains("HUAWEICLOUD_SDK_SK"), "{err}");
     // Found before anything was sent: bad input, like the CLI's exit 2.
-    assert_eq!(err.exit_class(), 2);
+    assert_eq!(err.class(), ErrorClass::InvalidInput);
 }
 
 #[test]

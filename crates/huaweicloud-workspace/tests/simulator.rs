@@ -13,7 +13,8 @@ use chrono::{Days, NaiveDate, NaiveTime};
 use common::{ProgressLog, d};
 use futures::TryStreamExt;
 use huaweicloud_workspace::{
-    Client, Credentials, DesktopUsage, Error, GroupBy, Hours, Period, PeriodUsage, RetryConfig,
+    Client, Credentials, DesktopUsage, Error, ErrorClass, GroupBy, Hours, Period, PeriodUsage,
+    RetryConfig,
 };
 use huaweicloud_workspace_sim::{FaultConfig, FaultKind, Fleet, RunningSimulator, Simulator};
 
@@ -310,19 +311,14 @@ async fn authentication_failure_is_not_retried() {
         .await
         .unwrap_err();
     match &err {
-        Error::Authentication {
-            status,
-            code,
-            request_id,
-            ..
-        } => {
-            assert_eq!(*status, 401);
-            assert_eq!(code.as_deref(), Some("APIG.0301"));
-            assert!(request_id.is_some());
+        Error::Authentication(m) => {
+            assert_eq!(m.status(), 401);
+            assert_eq!(m.code(), Some("APIG.0301"));
+            assert!(m.request_id().is_some());
         }
         other => panic!("expected an authentication error, got {other:?}"),
     }
-    assert_eq!(err.exit_class(), 3);
+    assert_eq!(err.class(), ErrorClass::Authentication);
     let stats = sim.stats();
     assert_eq!((stats.total, stats.auth_failed), (1, 1), "{stats:?}");
     sim.shutdown().await;
@@ -360,7 +356,7 @@ async fn a_wrong_project_is_refused_without_retry() {
         .unwrap();
     let err = client.desktop_usage().send().await.unwrap_err();
     assert!(
-        matches!(err, Error::Authentication { status: 403, .. }),
+        matches!(&err, Error::Authentication(m) if m.status() == 403),
         "{err:?}"
     );
     assert_eq!(sim.stats().total, 1);
@@ -569,7 +565,7 @@ async fn invalid_input_sends_nothing() {
             matches!(&err, Error::InvalidInput { field: f, .. } if *f == field),
             "{field}: {err:?}"
         );
-        assert_eq!(err.exit_class(), 2);
+        assert_eq!(err.class(), ErrorClass::InvalidInput);
         let err = query.clone().send().await.unwrap_err();
         assert!(matches!(err, Error::InvalidInput { .. }));
         let first = Box::pin(query.into_stream()).try_next().await.unwrap_err();

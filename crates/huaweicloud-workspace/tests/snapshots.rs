@@ -7,7 +7,9 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use huaweicloud_workspace::{Client, Credentials, Error, TimeoutScope, UsageReport};
+use huaweicloud_workspace::{
+    Answer, Client, Credentials, Error, GroupBy, TimeoutScope, UsageReport, decode,
+};
 
 fn render(report: &UsageReport) -> String {
     let mut out = String::new();
@@ -84,13 +86,32 @@ async fn a_report() {
     insta::assert_snapshot!(render(&report));
 }
 
+/// An answer as the transport hands it over.
+fn answer(status: u16, body: &str, request_id: Option<&str>) -> Answer {
+    Answer {
+        status,
+        request_id: request_id.map(str::to_string),
+        ..Answer::ok(body.as_bytes().to_vec())
+    }
+}
+
+/// The error a query reports for this answer: the service's answers go
+/// through the very decode path a query runs, so the snapshots show what
+/// the code does.
+fn decoded(status: u16, body: &str, request_id: Option<&str>) -> Error {
+    decode::used_desktop_page(&answer(status, body, request_id), None, GroupBy::Day, 100)
+        .expect_err("an error answer")
+}
+
 #[test]
 fn every_error_display() {
-    let rid = || Some("0b6c2d1e-request".to_string());
+    let rid = Some("0b6c2d1e-request");
     let credentials_error = match Credentials::access_key("AK", " ") {
         Err(e) => e,
         Ok(_) => panic!("a blank SK must be refused"),
     };
+    let mut redirect = answer(307, "", rid);
+    redirect.location = Some("http://127.0.0.2:8443/v2/p/desktops/statistics/used".into());
     let cases: Vec<(&str, Error)> = vec![
         (
             "invalid_input",
@@ -101,53 +122,45 @@ fn every_error_display() {
         ),
         (
             "authentication",
-            Error::Authentication {
-                status: 401,
-                code: Some("APIG.0301".into()),
-                message: Some("Incorrect IAM authentication information: verify aksk signature fail".into()),
-                request_id: rid(),
-            },
+            decoded(
+                401,
+                r#"{"error_code":"APIG.0301","error_msg":"Incorrect IAM authentication information: verify aksk signature fail"}"#,
+                rid,
+            ),
         ),
         (
             "clock_skew",
-            Error::ClockSkew {
-                status: 401,
-                code: Some("APIG.0303".into()),
-                message: Some("Incorrect app authentication information: the request time is skewed".into()),
-                request_id: rid(),
-            },
+            decoded(
+                401,
+                r#"{"error_code":"APIG.0303","error_msg":"Incorrect app authentication information: the request time is skewed"}"#,
+                rid,
+            ),
         ),
         (
             "throttled",
-            Error::Throttled {
-                attempts: 3,
-                code: Some("APIG.0308".into()),
-                message: Some("The throttling threshold has been reached: policy user over ratelimit,limit:20,time:1 second".into()),
-                request_id: rid(),
-            },
+            decoded(
+                429,
+                r#"{"error_code":"APIG.0308","error_msg":"The throttling threshold has been reached: policy user over ratelimit,limit:20,time:1 second"}"#,
+                rid,
+            ),
         ),
         (
             "api",
-            Error::Api {
-                status: 400,
-                code: Some("WKS.0001".into()),
-                message: Some("The request is invalid: limit must be between 0 and 100.".into()),
-                detail: Some("limit=500".into()),
-                encoded_authorization_message: None,
-                request_id: rid(),
-            },
+            decoded(
+                400,
+                r#"{"error_code":"WKS.0001","error_msg":"The request is invalid: limit must be between 0 and 100.","error_detail":"limit=500"}"#,
+                rid,
+            ),
         ),
         (
             "api_denied_by_policy",
-            Error::Api {
-                status: 403,
-                code: Some("WKS.0403".into()),
-                message: Some("Policy doesn't allow workspace:desktops:list".into()),
-                detail: None,
-                encoded_authorization_message: Some("vbnpbGUiOm51bGx9".into()),
-                request_id: None,
-            },
+            decoded(
+                403,
+                r#"{"error_code":"WKS.0403","error_msg":"Policy doesn't allow workspace:desktops:list","encoded_authorization_message":"vbnpbGUiOm51bGx9"}"#,
+                None,
+            ),
         ),
+        ("redirect", decoded_answer(&redirect)),
         (
             "timeout",
             Error::Timeout {
@@ -165,21 +178,12 @@ fn every_error_display() {
         ),
         (
             "invalid_response_html",
-            Error::InvalidResponse {
-                status: 502,
-                reason: "the error body is not the documented JSON: expected value at line 1 column 1".into(),
-                body_prefix: "<html><body><h1>502 Bad Gateway</h1></body></html>\n".into(),
-                request_id: rid(),
-            },
+            decoded(502, "<html><body><h1>502 Bad Gateway</h1></body></html>\n", rid),
         ),
+        ("invalid_response_empty", decoded(503, "", None)),
         (
-            "invalid_response_empty",
-            Error::InvalidResponse {
-                status: 503,
-                reason: "the error body is not the documented JSON: EOF while parsing a value at line 1 column 0".into(),
-                body_prefix: String::new(),
-                request_id: None,
-            },
+            "invalid_response_data",
+            decoded(200, r#"{"desktop_used_info_list":[]}"#, rid),
         ),
         ("credentials", Error::Credentials(credentials_error)),
         (
@@ -192,6 +196,10 @@ fn every_error_display() {
     for (name, error) in cases {
         let text = error.to_string();
         assert!(!text.contains('\n'), "{name}: one line");
-        insta::assert_snapshot!(name, format!("[exit {}] {text}", error.exit_class()));
+        insta::assert_snapshot!(name, format!("[{:?}] {text}", error.class()));
     }
+}
+
+fn decoded_answer(answer: &Answer) -> Error {
+    decode::used_desktop_page(answer, None, GroupBy::Day, 100).expect_err("an error answer")
 }

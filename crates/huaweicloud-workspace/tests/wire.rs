@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use httpmock::prelude::*;
 use huaweicloud_signer::{Secret, VerifyOptions};
-use huaweicloud_workspace::{Client, Credentials, Error, RetryConfig};
+use huaweicloud_workspace::{Client, Credentials, Error, ErrorClass, RetryConfig};
 use huaweicloud_workspace_api::mock::MockServerExt;
 use huaweicloud_workspace_api::types::{
     DesktopUsedHoursInfo, DesktopUsedInfo, ErrorResponse, ListUsedDesktopInfoProjectId,
@@ -156,7 +156,7 @@ fn an_iam_token_is_sent_instead_of_a_signature() {
             .body(r#"{"group_by_type":"HOUR","limit":100,"offset":0}"#);
         then.into_inner()
             .status(200)
-            .body(r#"{"desktop_used_info_list":[{"desktop_id":"x","used_info_list":[{"date":"2024-01-02 13:00","use_time":"0.5"},{"date":"odd label","use_time":1}]}],"total_count":1}"#);
+            .body(r#"{"desktop_used_info_list":[{"desktop_id":"x","used_info_list":[{"date":"2024-01-02 13:00","use_time":"0.5"},{"date":"2024-01-02 14:00","use_time":1}]}],"total_count":1}"#);
     });
     let report = runtime()
         .block_on(
@@ -172,7 +172,7 @@ fn an_iam_token_is_sent_instead_of_a_signature() {
         .iter()
         .map(|p| format!("{}={}", p.period, p.hours))
         .collect();
-    assert_eq!(periods, ["2024-01-02 13:00=0.50", "odd label=1.00"]);
+    assert_eq!(periods, ["2024-01-02 13:00=0.50", "2024-01-02 14:00=1.00"]);
 }
 
 /// Runs one query against a server that always answers `status` with `body`.
@@ -210,7 +210,7 @@ fn a_502_html_page_keeps_its_status_and_is_retried() {
             ..
         } => {
             assert_eq!(*status, 502);
-            assert!(body_prefix.starts_with("<html>"));
+            assert!(body_prefix.as_deref().unwrap_or("").starts_with("<html>"));
             assert_eq!(request_id.as_deref(), Some("rid-42"));
         }
         other => panic!("{other:?}"),
@@ -223,7 +223,7 @@ fn a_503_with_an_empty_body_keeps_its_status() {
     let (err, hits) = failing(503, "", None);
     assert_eq!(hits, 3);
     assert!(
-        matches!(&err, Error::InvalidResponse { status: 503, body_prefix, .. } if body_prefix.is_empty()),
+        matches!(&err, Error::InvalidResponse { status: 503, body_prefix, .. } if body_prefix.as_deref() == Some("")),
         "{err:?}"
     );
 }
@@ -237,7 +237,7 @@ fn a_500_json_error_is_retried_then_reported() {
     );
     assert_eq!(hits, 3);
     assert!(
-        matches!(&err, Error::Api { status: 500, code: Some(c), .. } if c == "WKS.9999"),
+        matches!(&err, Error::Api(m) if m.status() == 500 && m.code() == Some("WKS.9999")),
         "{err:?}"
     );
     assert_eq!(err.request_id(), Some("rid-42"));
@@ -252,20 +252,13 @@ fn a_400_is_not_retried_and_keeps_every_field() {
     );
     assert_eq!(hits, 1);
     match err {
-        Error::Api {
-            status,
-            code,
-            message,
-            detail,
-            encoded_authorization_message,
-            request_id,
-        } => {
-            assert_eq!(status, 400);
-            assert_eq!(code.as_deref(), Some("WKS.0001"));
-            assert_eq!(message.as_deref(), Some("limit must be 0..100"));
-            assert_eq!(detail.as_deref(), Some("limit=500"));
-            assert_eq!(encoded_authorization_message.as_deref(), Some("enc"));
-            assert_eq!(request_id.as_deref(), Some("rid-42"));
+        Error::Api(m) => {
+            assert_eq!(m.status(), 400);
+            assert_eq!(m.code(), Some("WKS.0001"));
+            assert_eq!(m.message(), Some("limit must be 0..100"));
+            assert_eq!(m.detail(), Some("limit=500"));
+            assert_eq!(m.encoded_authorization_message(), Some("enc"));
+            assert_eq!(m.request_id(), Some("rid-42"));
         }
         other => panic!("{other:?}"),
     }
@@ -276,14 +269,7 @@ fn a_401_with_an_html_body_is_authentication_and_not_retried() {
     let (err, hits) = failing(401, "<html>denied</html>", Some("text/html"));
     assert_eq!(hits, 1);
     assert!(
-        matches!(
-            err,
-            Error::Authentication {
-                status: 401,
-                code: None,
-                ..
-            }
-        ),
+        matches!(&err, Error::Authentication(m) if m.status() == 401 && m.code().is_none()),
         "{err:?}"
     );
 }
@@ -297,7 +283,7 @@ fn a_403_json_is_authentication() {
     );
     assert_eq!(hits, 1);
     assert!(
-        matches!(err, Error::Authentication { status: 403, .. }),
+        matches!(&err, Error::Authentication(m) if m.status() == 403 && m.code() == Some("APIG.0302")),
         "{err:?}"
     );
 }
@@ -314,7 +300,7 @@ fn throttling_is_retried_then_reported_as_throttled() {
         matches!(err, Error::Throttled { attempts: 3, .. }),
         "{err:?}"
     );
-    assert_eq!(err.exit_class(), 4);
+    assert_eq!(err.class(), ErrorClass::Api);
 }
 
 #[test]
@@ -326,7 +312,7 @@ fn a_200_carrying_an_error_code_is_an_error() {
     );
     assert_eq!(hits, 1);
     assert!(
-        matches!(&err, Error::Api { status: 200, code: Some(c), .. } if c == "WKS.0002"),
+        matches!(&err, Error::Api(m) if m.status() == 200 && m.code() == Some("WKS.0002")),
         "{err:?}"
     );
 }
@@ -336,7 +322,7 @@ fn a_200_that_is_not_json_is_an_invalid_response() {
     let (err, hits) = failing(200, "surprise", Some("text/plain"));
     assert_eq!(hits, 1);
     assert!(
-        matches!(&err, Error::InvalidResponse { status: 200, body_prefix, .. } if body_prefix == "surprise"),
+        matches!(&err, Error::InvalidResponse { status: 200, body_prefix, .. } if body_prefix.as_deref() == Some("surprise")),
         "{err:?}"
     );
 }
@@ -349,7 +335,10 @@ fn a_404_is_an_api_error_not_retried() {
         Some("application/json"),
     );
     assert_eq!(hits, 1);
-    assert!(matches!(err, Error::Api { status: 404, .. }), "{err:?}");
+    assert!(
+        matches!(&err, Error::Api(m) if m.status() == 404),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -374,7 +363,7 @@ fn a_refused_connection_is_a_transport_error_after_retries() {
         matches!(err, Error::Transport { attempts: 3, .. }),
         "{err:?}"
     );
-    assert_eq!(err.exit_class(), 5);
+    assert_eq!(err.class(), ErrorClass::Network);
 }
 
 #[test]

@@ -23,7 +23,9 @@ use futures::channel::mpsc;
 use futures::future::{self, Either};
 use futures::stream::{FuturesUnordered, StreamExt};
 
-use super::{Ctx, MAX_REFETCH_PASSES};
+use super::MAX_REFETCH_PASSES;
+use super::paging::Ctx;
+use crate::ops::used::Checks;
 use crate::windows::Window;
 use crate::{DesktopUsage, Error, Page};
 
@@ -107,17 +109,14 @@ impl Cursor {
 
 /// The text of a window for messages.
 fn window_text(window: Window) -> String {
-    match window {
-        Some((start, end)) => format!("{start}..={end}"),
-        None => "(the service's default range)".to_string(),
-    }
+    window.to_string()
 }
 
 fn invalid(reason: String, request_id: Option<String>) -> Error {
     Error::InvalidResponse {
         status: 200,
         reason,
-        body_prefix: String::new(),
+        body_prefix: None,
         request_id,
     }
 }
@@ -131,7 +130,7 @@ fn ascending(page: &Page) -> bool {
 async fn fetch_page(ctx: &Ctx, cursor: usize, pass: u32, index: u64, window: Window) -> Arrival {
     let step = u64::from(ctx.page_size);
     let result = ctx
-        .fetch(window, None, index * step, ctx.page_size, true)
+        .fetch(window, None, index * step, ctx.page_size, Checks::Strict)
         .await;
     Arrival {
         cursor,

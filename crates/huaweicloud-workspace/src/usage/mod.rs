@@ -1,27 +1,26 @@
-//! The desktop-usage query: validation, windows, batches, paging, merging.
+//! The desktop-usage query: the builder users hold, its validation and
+//! plan. Paging lives in `paging.rs`, the merge of sorted windows in
+//! `merge.rs`; the operation itself (request and decode) in `ops/used.rs`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::future::Future;
 use std::ops::RangeInclusive;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 
 use chrono::NaiveDate;
-use futures::channel::mpsc;
-use futures::stream::{self, BoxStream, Stream, StreamExt, TryStreamExt};
-use futures::{SinkExt, future};
-use huaweicloud_workspace_api::types::ListUsedDesktopInfoReq;
+use futures::SinkExt;
+use futures::stream::{self, Stream, StreamExt, TryStreamExt};
 use tokio::sync::Semaphore;
 use tracing::Instrument;
 
-use crate::client::WireResponse;
-
 mod merge;
+mod paging;
+
+use crate::ops::used::Checks;
 use crate::windows::{self, Window};
-use crate::{
-    Client, DesktopUsage, Error, GroupBy, Page, Period, PeriodUsage, Progress, UsageReport,
-};
+use crate::{Client, DesktopUsage, Error, GroupBy, Page, Progress, UsageReport};
+use paging::{Ctx, batches, channel_stream, discover, merge_into, window_stream};
 
 /// The largest page the API serves (`limit` is 0..=100).
 pub const MAX_PAGE_SIZE: u32 = 100;
@@ -29,9 +28,9 @@ pub const MAX_PAGE_SIZE: u32 = 100;
 pub const MAX_IDS_PER_REQUEST: usize = 2000;
 /// How many times a window is paged again when `total_count` changes under
 /// our feet, before giving up with [`Error::InvalidResponse`].
-const MAX_REFETCH_PASSES: u32 = 3;
+pub(crate) const MAX_REFETCH_PASSES: u32 = 3;
 
-type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
+pub(crate) type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum RangeSpec {
@@ -282,11 +281,8 @@ impl DesktopUsageQuery {
             }
         };
         let (windows, range) = match dates {
-            None => (vec![None], None),
-            Some((start, end)) => (
-                windows::split(start, end).into_iter().map(Some).collect(),
-                Some(start..=end),
-            ),
+            None => (vec![Window::ServiceDefault], None),
+            Some((start, end)) => (windows::split(start, end), Some(start..=end)),
         };
         Ok(Plan {
             windows,
@@ -457,433 +453,18 @@ impl DesktopUsageQuery {
         }
         let ctx = self.context();
         ctx.plan_more(1);
-        let window = plan.windows.first().copied().flatten();
-        ctx.fetch(window, plan.ids.as_deref(), u64::from(offset), limit, false)
-            .await
+        let window = plan
+            .windows
+            .first()
+            .copied()
+            .unwrap_or(Window::ServiceDefault);
+        ctx.fetch(
+            window,
+            plan.ids.as_deref(),
+            u64::from(offset),
+            limit,
+            Checks::AsSent,
+        )
+        .await
     }
-}
-
-/// What every request of one query shares.
-struct Ctx {
-    client: Client,
-    group_by: GroupBy,
-    username: Option<String>,
-    user_domain: Option<String>,
-    page_size: u32,
-    concurrency: usize,
-    /// Requests in flight, at most `concurrency`.
-    permits: Semaphore,
-    progress: Option<ProgressFn>,
-    done: AtomicU64,
-    planned: AtomicU64,
-}
-
-impl Ctx {
-    fn plan_more(&self, requests: u64) {
-        self.planned.fetch_add(requests, Ordering::Relaxed);
-    }
-
-    /// Takes back requests planned but cancelled before they were done.
-    fn unplan(&self, requests: u64) {
-        let _ = self
-            .planned
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |p| {
-                Some(p.saturating_sub(requests))
-            });
-    }
-
-    fn page_done(&self) {
-        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        if let Some(progress) = &self.progress {
-            let planned = self.planned.load(Ordering::Relaxed);
-            progress(Progress {
-                requests_done: done,
-                requests_planned: (planned > 0).then(|| planned.max(done)),
-            });
-        }
-    }
-
-    /// One page: a request with retries, then checks and conversion.
-    async fn fetch(
-        &self,
-        window: Window,
-        ids: Option<&[String]>,
-        offset: u64,
-        limit: u32,
-        strict: bool,
-    ) -> Result<Page, Error> {
-        let offset = i32::try_from(offset).map_err(|_| {
-            Error::invalid("offset", format!("the API's offset ends at {}", i32::MAX))
-        })?;
-        let request = ListUsedDesktopInfoReq {
-            desktop_ids: ids.map(<[String]>::to_vec).unwrap_or_default(),
-            desktop_user_domain: self.user_domain.clone(),
-            desktop_username: self.username.clone(),
-            start_time: window.map(|w| w.0),
-            end_time: window.map(|w| w.1),
-            group_by_type: Some(self.group_by.to_wire()),
-            limit: Some(limit as i32),
-            offset: Some(offset),
-        };
-        let wire = {
-            let _permit = self.permits.acquire().await.ok();
-            self.client.list(&request).await?
-        };
-        let page = convert(wire, window, ids, limit, strict)?;
-        self.page_done();
-        Ok(page)
-    }
-}
-
-/// Checks a decoded page against what was asked and turns it into the model.
-fn convert(
-    wire: WireResponse,
-    window: Window,
-    ids: Option<&[String]>,
-    limit: u32,
-    strict: bool,
-) -> Result<Page, Error> {
-    let request_id = wire.request_id;
-    let bad = |reason: String| Error::InvalidResponse {
-        status: 200,
-        reason,
-        body_prefix: String::new(),
-        request_id: request_id.clone(),
-    };
-    let total_count = match wire.body.total_count {
-        Some(n) if n < 0 => return Err(bad(format!("total_count is negative ({n})"))),
-        Some(n) => Some(n as u64),
-        // The documented response always carries it; without it, paging
-        // cannot tell a complete list from a truncated one.
-        None if strict => return Err(bad("the page has no total_count".to_string())),
-        None => None,
-    };
-    let list = wire.body.desktop_used_info_list;
-    if strict && list.len() > limit as usize {
-        return Err(bad(format!(
-            "the page holds {} desktops, more than the limit of {limit}",
-            list.len()
-        )));
-    }
-    let mut desktops: Vec<DesktopUsage> = Vec::with_capacity(list.len());
-    for item in list {
-        let mut periods: Vec<PeriodUsage> = item
-            .used_info_list
-            .into_iter()
-            .map(|u| PeriodUsage {
-                period: Period::parse(&u.date),
-                hours: u.use_time,
-            })
-            .collect();
-        if strict {
-            if item.desktop_id.trim().is_empty() {
-                return Err(bad("a desktop has an empty desktop_id".to_string()));
-            }
-            if let Some(ids) = ids
-                && ids.binary_search(&item.desktop_id).is_err()
-            {
-                return Err(bad(format!(
-                    "desktop {} was not asked for",
-                    item.desktop_id
-                )));
-            }
-            periods.sort_by(|a, b| a.period.cmp(&b.period));
-            // Deduplicated in place (kept periods compacted to the front):
-            // this runs for every desktop of every page.
-            let mut kept = 0;
-            for i in 0..periods.len() {
-                if kept > 0 && periods[kept - 1].period == periods[i].period {
-                    let (last, p) = (&periods[kept - 1], &periods[i]);
-                    if last.hours != p.hours {
-                        return Err(bad(format!(
-                            "desktop {} has period {} twice, with {} and {} hours",
-                            item.desktop_id, p.period, last.hours, p.hours
-                        )));
-                    }
-                    continue;
-                }
-                let p = &periods[i];
-                if let (Some((start, end)), Some(day)) = (window, p.period.day())
-                    && (day < start || day > end)
-                {
-                    return Err(bad(format!(
-                        "desktop {} has period {} outside the requested {start}..={end}",
-                        item.desktop_id, p.period
-                    )));
-                }
-                periods.swap(kept, i);
-                kept += 1;
-            }
-            periods.truncate(kept);
-        }
-        desktops.push(DesktopUsage {
-            desktop_id: item.desktop_id,
-            username: item.desktop_username,
-            periods,
-        });
-    }
-    // A desktop twice in one page is rare: look for it in a sorted list of
-    // borrowed ids (cheap), and only then apply the rule desktop by desktop.
-    let mut sorted: Vec<&str> = desktops.iter().map(|d| d.desktop_id.as_str()).collect();
-    sorted.sort_unstable();
-    let twice = sorted.windows(2).any(|w| w[0] == w[1]);
-    drop(sorted);
-    if twice {
-        let mut index: HashMap<String, usize> = HashMap::with_capacity(desktops.len());
-        let mut kept: Vec<DesktopUsage> = Vec::with_capacity(desktops.len());
-        for desktop in desktops {
-            if let Some(&i) = index.get(&desktop.desktop_id) {
-                if kept[i] == desktop {
-                    tracing::warn!(desktop_id = %desktop.desktop_id, "the same desktop came twice in one page; keeping one");
-                    continue;
-                }
-                if strict {
-                    return Err(bad(format!(
-                        "desktop {} appears twice in one page with different data",
-                        desktop.desktop_id
-                    )));
-                }
-            }
-            index.insert(desktop.desktop_id.clone(), kept.len());
-            kept.push(desktop);
-        }
-        desktops = kept;
-    }
-    Ok(Page {
-        desktops,
-        total_count,
-        request_id,
-    })
-}
-
-/// Decodes one 200 body exactly as a page fetched by a query is decoded:
-/// the executor's body prefix and `error_code` check, `serde_json` into the
-/// generated types (as the generated client does), then the strict checks
-/// and conversion into the model for a request of `limit` desktops over
-/// `window` (both days included). For `cargo xtask bench`'s decode
-/// benchmark only: not part of the API, and it may change at any time.
-#[doc(hidden)]
-pub fn decode_page_for_bench(
-    body: &[u8],
-    window: Option<(NaiveDate, NaiveDate)>,
-    limit: u32,
-) -> Result<Page, Error> {
-    let invalid = |reason: String| Error::InvalidResponse {
-        status: 200,
-        reason,
-        body_prefix: crate::error::body_prefix(body),
-        request_id: None,
-    };
-    // The executor takes this prefix of every response it reads; keep its
-    // cost in what the benchmark measures.
-    let _prefix = crate::error::body_prefix(body);
-    if crate::client::mentions_error_code(body) {
-        return Err(invalid("the 200 body carries an error_code".to_string()));
-    }
-    let wire: huaweicloud_workspace_api::types::ListUsedDesktopInfoResponse =
-        serde_json::from_slice(body)
-            .map_err(|e| invalid(format!("the body is not the documented JSON page: {e}")))?;
-    convert(
-        WireResponse {
-            body: wire,
-            request_id: None,
-        },
-        window,
-        None,
-        limit,
-        true,
-    )
-}
-
-fn merge_into(merged: &mut BTreeMap<String, DesktopUsage>, list: Vec<DesktopUsage>) {
-    for desktop in list {
-        match merged.get_mut(&desktop.desktop_id) {
-            Some(existing) => existing.merge(desktop),
-            None => {
-                merged.insert(desktop.desktop_id.clone(), desktop);
-            }
-        }
-    }
-}
-
-/// A stream fed by a producer future through a rendezvous channel: the
-/// producer only runs while the consumer polls, so memory stays bounded,
-/// and dropping the stream drops the producer.
-fn channel_stream<T, F, Fut>(producer: F) -> BoxStream<'static, T>
-where
-    T: Send + 'static,
-    F: FnOnce(mpsc::Sender<T>) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let (tx, rx) = mpsc::channel(0);
-    let driver = stream::once(producer(tx)).filter_map(|()| future::ready(None::<T>));
-    stream::select(rx, driver).boxed()
-}
-
-/// Ids in batches of `page_size`, each batch fetched over every window and
-/// merged; batches come out in id order.
-fn batches(
-    ctx: Arc<Ctx>,
-    ids: Vec<String>,
-    windows: Arc<Vec<Window>>,
-) -> impl Stream<Item = Result<Vec<DesktopUsage>, Error>> + Send + 'static {
-    let size = (ctx.page_size as usize).min(MAX_IDS_PER_REQUEST);
-    let chunks: Vec<Arc<[String]>> = ids.chunks(size).map(Arc::from).collect();
-    ctx.plan_more((chunks.len() * windows.len()) as u64);
-    let concurrency = ctx.concurrency;
-    stream::iter(chunks)
-        .map(move |batch| fetch_batch(Arc::clone(&ctx), Arc::clone(&windows), batch))
-        .buffered(concurrency)
-}
-
-async fn fetch_batch(
-    ctx: Arc<Ctx>,
-    windows: Arc<Vec<Window>>,
-    batch: Arc<[String]>,
-) -> Result<Vec<DesktopUsage>, Error> {
-    let per_window = future::try_join_all(
-        windows
-            .iter()
-            .map(|w| window_stream(Arc::clone(&ctx), *w, Some(Arc::clone(&batch))).try_concat()),
-    )
-    .await?;
-    let mut merged = BTreeMap::new();
-    for list in per_window {
-        merge_into(&mut merged, list);
-    }
-    Ok(merged.into_values().collect())
-}
-
-/// The ids of every desktop in any of the windows, sorted.
-async fn discover(ctx: &Arc<Ctx>, windows: &[Window]) -> Result<Vec<String>, Error> {
-    ctx.plan_more(windows.len() as u64);
-    let mut ids = BTreeSet::new();
-    let mut all = stream::iter(windows.iter().copied())
-        .map(|w| window_stream(Arc::clone(ctx), w, None))
-        .flatten_unordered(ctx.concurrency);
-    while let Some(chunk) = all.next().await {
-        ids.extend(chunk?.into_iter().map(|d| d.desktop_id));
-    }
-    Ok(ids.into_iter().collect())
-}
-
-/// Every desktop of one window (optionally only `ids`), each once, in
-/// chunks of at most a page, each chunk sorted by id. The caller has
-/// planned the first request.
-fn window_stream(
-    ctx: Arc<Ctx>,
-    window: Window,
-    ids: Option<Arc<[String]>>,
-) -> BoxStream<'static, Result<Vec<DesktopUsage>, Error>> {
-    channel_stream(move |mut tx| async move {
-        if let Err(e) = page_window(&ctx, window, ids.as_deref(), &mut tx).await {
-            let _ = tx.send(Err(e)).await;
-        }
-    })
-}
-
-type ChunkSender = mpsc::Sender<Result<Vec<DesktopUsage>, Error>>;
-
-/// Pages through one window. The first page gives `total_count`; the rest
-/// are fetched concurrently. A pass is sound when every page reports the
-/// same `total_count` and the pass saw exactly that many distinct desktops;
-/// otherwise (the list changed while paging) a warning is logged and the
-/// window is paged again, emitting only desktops not seen yet, up to
-/// [`MAX_REFETCH_PASSES`] times.
-async fn page_window(
-    ctx: &Ctx,
-    window: Window,
-    ids: Option<&[String]>,
-    tx: &mut ChunkSender,
-) -> Result<(), Error> {
-    let limit = ctx.page_size;
-    let step = u64::from(limit);
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut last_total = None;
-    let mut last_request_id: Option<String> = None;
-    for pass in 0..=MAX_REFETCH_PASSES {
-        if pass > 0 {
-            ctx.plan_more(1);
-        }
-        let first = ctx.fetch(window, ids, 0, limit, true).await?;
-        last_request_id.clone_from(&first.request_id);
-        // A strict page always carries total_count (convert checks it).
-        let Some(total) = first.total_count else {
-            return Err(Error::InvalidResponse {
-                status: 200,
-                reason: "the page has no total_count".to_string(),
-                body_prefix: String::new(),
-                request_id: first.request_id,
-            });
-        };
-        last_total = Some(total);
-        let pages = total.div_ceil(step).max(1);
-        ctx.plan_more(pages - 1);
-        let mut sound = (first.desktops.len() as u64) == total.min(step);
-        let mut pass_ids: HashSet<String> = HashSet::new();
-        if !emit(first.desktops, &mut seen, Some(&mut pass_ids), tx).await {
-            return Ok(());
-        }
-        let mut rest = stream::iter(1..pages)
-            .map(|i| ctx.fetch(window, ids, i * step, limit, true))
-            .buffered(ctx.concurrency);
-        while let Some(page) = rest.next().await {
-            let page = page?;
-            last_request_id.clone_from(&page.request_id);
-            if page.total_count != Some(total) {
-                tracing::warn!(
-                    first = total,
-                    now = ?page.total_count,
-                    request_id = ?page.request_id,
-                    "total_count changed between pages"
-                );
-                sound = false;
-            }
-            if !emit(page.desktops, &mut seen, Some(&mut pass_ids), tx).await {
-                return Ok(());
-            }
-        }
-        if sound && pass_ids.len() as u64 == total {
-            return Ok(());
-        }
-        tracing::warn!(
-            pass,
-            total_count = total,
-            distinct_in_pass = pass_ids.len(),
-            "the desktop list changed while paging; paging the window again so that no desktop is lost or duplicated"
-        );
-    }
-    Err(Error::InvalidResponse {
-        status: 200,
-        reason: format!(
-            "the desktop list kept changing while paging: after {} passes, total_count ({}) and the pages still disagree",
-            MAX_REFETCH_PASSES + 1,
-            last_total.map_or_else(|| "absent".to_string(), |t| t.to_string())
-        ),
-        body_prefix: String::new(),
-        request_id: last_request_id,
-    })
-}
-
-/// Sends the desktops not seen yet, sorted by id; false when the consumer is gone.
-async fn emit(
-    desktops: Vec<DesktopUsage>,
-    seen: &mut HashSet<String>,
-    mut pass_ids: Option<&mut HashSet<String>>,
-    tx: &mut ChunkSender,
-) -> bool {
-    let mut fresh = Vec::with_capacity(desktops.len());
-    for desktop in desktops {
-        if let Some(pass) = pass_ids.as_deref_mut() {
-            pass.insert(desktop.desktop_id.clone());
-        }
-        if seen.insert(desktop.desktop_id.clone()) {
-            fresh.push(desktop);
-        }
-    }
-    if fresh.is_empty() {
-        return true;
-    }
-    fresh.sort_by(|a, b| a.desktop_id.cmp(&b.desktop_id));
-    tx.send(Ok(fresh)).await.is_ok()
 }

@@ -1,0 +1,418 @@
+//! Configuring a [`Client`]: region or endpoint, credentials, timeouts,
+//! TLS, retries and concurrency, all checked before anything is sent.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use huaweicloud_signer::Credentials;
+use reqwest::header::HeaderValue;
+
+use crate::client::{Client, Inner};
+use crate::retry::AdaptiveLimiter;
+use crate::transport::{Transport, error_chain};
+use crate::{Error, Region, RetryConfig};
+
+/// Pages fetched at the same time by default (see [`ClientBuilder::concurrency`]).
+///
+/// Chosen from `cargo xtask bench` (`BENCHMARKS.md`, section 6): at 8, a year
+/// of 2,000 desktops behind 50 ms of latency takes within 1.1× of its floor
+/// (one round trip per 8 pages), and against a 20 requests/s limit the
+/// adaptive limiter keeps the 429s to about 2 % of the requests. At 16 the
+/// latency-bound year is about 1.6× faster, but 6 to 7 % of the requests are
+/// throttled (each wave of 429s is as large as the number of requests in
+/// flight); at 32, about 20 % for little more speed; at 64 the throttled year fails
+/// (three attempts are too few for a wave of 64 429s) and the latency-bound
+/// one is no faster. Raise it with [`ClientBuilder::concurrency`] when the
+/// account's limit is known to be high.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+/// Default limit for establishing a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default limit for one attempt (request sent to body read).
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default limit for one API call, all attempts and waits included.
+pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(300);
+/// The default `User-Agent`.
+pub const DEFAULT_USER_AGENT: &str =
+    concat!("huaweicloud-workspace-rs/", env!("CARGO_PKG_VERSION"));
+
+type EnvGetter = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// Configures and builds a [`Client`]; see [`Client::builder`].
+pub struct ClientBuilder {
+    region: Option<Region>,
+    endpoint: Option<String>,
+    project_id: Option<String>,
+    credentials: Option<Credentials>,
+    connect_timeout: Option<Duration>,
+    attempt_timeout: Duration,
+    operation_timeout: Duration,
+    user_agent: Option<String>,
+    root_certificates: Vec<Vec<u8>>,
+    retry: RetryConfig,
+    concurrency: usize,
+    http_client: Option<reqwest::Client>,
+    env: EnvGetter,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .field("project_id", &self.project_id)
+            .field("credentials", &self.credentials)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("operation_timeout", &self.operation_timeout)
+            .field("user_agent", &self.user_agent)
+            .field("root_certificates", &self.root_certificates.len())
+            .field("retry", &self.retry)
+            .field("concurrency", &self.concurrency)
+            .field("http_client", &self.http_client.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            region: None,
+            endpoint: None,
+            project_id: None,
+            credentials: None,
+            connect_timeout: None,
+            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
+            operation_timeout: DEFAULT_OPERATION_TIMEOUT,
+            user_agent: None,
+            root_certificates: Vec::new(),
+            retry: RetryConfig::default(),
+            concurrency: DEFAULT_CONCURRENCY,
+            http_client: None,
+            env: Arc::new(|name| std::env::var(name).ok()),
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// The region, e.g. `Region::CN_NORTH_4` or `"cn-north-4"`. Its endpoint
+    /// is `https://workspace.{region}.myhuaweicloud.com`, unless the variable
+    /// `HUAWEICLOUD_SDK_REGION_WORKSPACE_{REGION}` (as in the official SDKs,
+    /// e.g. `..._CN_NORTH_4`) gives another URL.
+    pub fn region(mut self, region: impl Into<Region>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// The base URL of the service (`http` or `https`), overriding the region's.
+    pub fn endpoint(mut self, url: impl AsRef<str>) -> Self {
+        self.endpoint = Some(url.as_ref().to_string());
+        self
+    }
+
+    /// The project id (a region's tenant). Without it, the credential source's
+    /// project id is used (`HUAWEICLOUD_SDK_PROJECT_ID` or the profile's `project_id`).
+    pub fn project_id(mut self, project_id: impl Into<String>) -> Self {
+        self.project_id = Some(project_id.into());
+        self
+    }
+
+    /// Explicit credentials. Without them, the environment
+    /// (`HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK`, `HUAWEICLOUD_SDK_SECURITY_TOKEN`)
+    /// is tried, then the profile file (`HUAWEICLOUD_SDK_CREDENTIALS_FILE` or
+    /// `~/.huaweicloud/credentials`). An IAM token is sent as `X-Auth-Token`
+    /// instead of signing.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Limit for establishing a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Limit for one attempt, from sending to the whole body read (default 60 s).
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = timeout;
+        self
+    }
+
+    /// Limit for one API call (one page), all attempts and backoff waits
+    /// included (default 300 s).
+    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
+        self.operation_timeout = timeout;
+        self
+    }
+
+    /// The `User-Agent` sent (and signed); default `huaweicloud-workspace-rs/{version}`.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Trusts one more root certificate (PEM; a bundle of several is fine),
+    /// beside the built-in roots.
+    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
+        self.root_certificates.push(pem.to_vec());
+        self
+    }
+
+    /// The retry policy (default: [`RetryConfig::default`], 3 attempts).
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// How many requests a query keeps in flight by default (default
+    /// [`DEFAULT_CONCURRENCY`]); a query can override it.
+    pub fn concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency;
+        self
+    }
+
+    /// Sends through this `reqwest::Client` (its own TLS, proxy, pool settings).
+    /// Build it with `.redirect(reqwest::redirect::Policy::none())`: a 3xx
+    /// is then [`Error::Redirect`], as with the client this crate builds,
+    /// instead of the credentials following the redirect to another host.
+    /// Cannot be combined with [`connect_timeout`](Self::connect_timeout) or
+    /// [`add_root_certificate_pem`](Self::add_root_certificate_pem), which
+    /// configure a client this crate builds.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Reads environment variables through `get` instead of the process
+    /// environment (for the credential chain and the region override); for tests.
+    pub fn env(mut self, get: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
+        self.env = Arc::new(get);
+        self
+    }
+
+    /// Checks everything and builds the client.
+    ///
+    /// Fails with [`Error::InvalidInput`] naming the setting when one is
+    /// missing or malformed, or [`Error::Credentials`] when no credentials are found.
+    pub fn build(self) -> Result<Client, Error> {
+        if self.retry.max_attempts == 0 {
+            return Err(Error::invalid(
+                "retry.max_attempts",
+                "must be at least 1, got 0",
+            ));
+        }
+        if self.concurrency == 0 {
+            return Err(Error::invalid("concurrency", "must be at least 1, got 0"));
+        }
+        for (field, value) in [
+            ("attempt_timeout", Some(self.attempt_timeout)),
+            ("operation_timeout", Some(self.operation_timeout)),
+            ("connect_timeout", self.connect_timeout),
+        ] {
+            if value == Some(Duration::ZERO) {
+                return Err(Error::invalid(field, "must be longer than zero"));
+            }
+        }
+        let endpoint = self.resolve_endpoint()?;
+
+        let (credentials, source_project) = match self.credentials {
+            Some(c) => (c, None),
+            None => {
+                let env = Arc::clone(&self.env);
+                let resolved = huaweicloud_signer::chain_with(move |k| env(k))?;
+                (resolved.credentials, resolved.project_id)
+            }
+        };
+        let project_id = self.project_id.or(source_project).ok_or_else(|| {
+            Error::invalid(
+                "project_id",
+                "is required: set it on the builder, in HUAWEICLOUD_SDK_PROJECT_ID or in the profile's project_id",
+            )
+        })?;
+        check_project_id(&project_id)?;
+
+        let user_agent = self
+            .user_agent
+            .unwrap_or_else(|| DEFAULT_USER_AGENT.to_string());
+        let user_agent = HeaderValue::from_str(&user_agent).map_err(|_| {
+            Error::invalid(
+                "user_agent",
+                "must be visible ASCII text without line breaks",
+            )
+        })?;
+
+        let connect_timeout = match self.http_client {
+            Some(_) => None,
+            None => Some(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT)),
+        };
+        let http = match self.http_client {
+            Some(client) => {
+                if self.connect_timeout.is_some() || !self.root_certificates.is_empty() {
+                    return Err(Error::invalid(
+                        "http_client",
+                        "cannot be combined with connect_timeout or add_root_certificate_pem: configure the reqwest::Client itself",
+                    ));
+                }
+                client
+            }
+            None => {
+                let mut certs = Vec::new();
+                for (i, pem) in self.root_certificates.iter().enumerate() {
+                    let bundle = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+                        Error::invalid(
+                            "root_certificate",
+                            format!("PEM #{} is not valid: {e}", i + 1),
+                        )
+                    })?;
+                    if bundle.is_empty() {
+                        return Err(Error::invalid(
+                            "root_certificate",
+                            format!("PEM #{} holds no CERTIFICATE block", i + 1),
+                        ));
+                    }
+                    certs.extend(bundle);
+                }
+                // The API never redirects; following one would send the
+                // credentials to whatever host it names.
+                let mut builder = reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT));
+                if !certs.is_empty() {
+                    builder = builder.tls_certs_merge(certs);
+                }
+                builder.build().map_err(|e| {
+                    Error::invalid(
+                        "http_client",
+                        format!("could not build the HTTP client: {}", error_chain(&e)),
+                    )
+                })?
+            }
+        };
+
+        let api = huaweicloud_workspace_api::Client::new_with_client(&endpoint, http.clone());
+        Ok(Client {
+            inner: Arc::new(Inner {
+                api,
+                transport: Transport {
+                    http,
+                    credentials,
+                    user_agent,
+                    attempt_timeout: self.attempt_timeout,
+                    connect_timeout,
+                },
+                endpoint,
+                project_id,
+                retry: self.retry,
+                limiter: AdaptiveLimiter::new(),
+                operation_timeout: self.operation_timeout,
+                concurrency: self.concurrency,
+            }),
+        })
+    }
+
+    fn resolve_endpoint(&self) -> Result<String, Error> {
+        if let Some(url) = &self.endpoint {
+            return check_endpoint("endpoint", url);
+        }
+        let Some(region) = &self.region else {
+            return Err(Error::invalid(
+                "region",
+                "a region (e.g. cn-north-4) or an endpoint is required",
+            ));
+        };
+        region.check()?;
+        let var = region.override_variable();
+        match (self.env)(&var) {
+            Some(url) if !url.trim().is_empty() => {
+                // The field is named after the variable that was wrong.
+                check_endpoint(
+                    "region endpoint override (HUAWEICLOUD_SDK_REGION_WORKSPACE_*)",
+                    url.trim(),
+                )
+            }
+            _ => Ok(region.endpoint()),
+        }
+    }
+}
+
+fn check_endpoint(field: &'static str, text: &str) -> Result<String, Error> {
+    let url = url::Url::parse(text.trim())
+        .map_err(|e| Error::invalid(field, format!("not a URL ({e}): {text:?}")))?;
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return Err(Error::invalid(
+            field,
+            format!("the scheme must be http or https, got {:?}", url.scheme()),
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(Error::invalid(
+            field,
+            format!("the URL has no host: {text:?}"),
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::invalid(
+            field,
+            "must not have a query string or fragment",
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::invalid(
+            field,
+            "must not hold a user name or password",
+        ));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+fn check_project_id(id: &str) -> Result<(), Error> {
+    if id.trim().is_empty() {
+        return Err(Error::invalid("project_id", "must not be empty or blank"));
+    }
+    if !id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(Error::invalid(
+            "project_id",
+            format!(
+                "must be letters, digits, '-' or '_' (like 0123456789abcdef0123456789abcdef), got {id:?}"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_are_checked() {
+        assert_eq!(
+            check_endpoint("endpoint", "http://127.0.0.1:8080/").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        for bad in ["ftp://x", "not a url", "http://x/?a=1", "https://u:p@host"] {
+            let e = check_endpoint("endpoint", bad).unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    Error::InvalidInput {
+                        field: "endpoint",
+                        ..
+                    }
+                ),
+                "{bad}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn project_ids_are_checked() {
+        assert!(check_project_id("0123456789abcdef0123456789abcdef").is_ok());
+        assert!(check_project_id(" ").is_err());
+        assert!(check_project_id("a/b").is_err());
+    }
+}

@@ -1,0 +1,4 @@
+//! One module per API operation: its request (built by the generated
+//! client) and the only decoder of its answer.
+
+pub(crate) mod used;
