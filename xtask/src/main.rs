@@ -10,6 +10,7 @@ mod ci;
 mod codegen;
 mod fuzz;
 mod interop;
+mod profiles;
 mod python;
 mod vectors;
 
@@ -24,7 +25,8 @@ usage: cargo xtask <command>
 commands:
   codegen [--check]   regenerate the generated client from openapi/ (--check: fail on drift)
   vectors [--check]   sign the test cases with the official SDK into
-                      crates/huaweicloud-signer/tests/vectors.json (--check: fail on difference)
+                      crates/huaweicloud-signer/tests/vectors.json (--check: fail on difference,
+                      and compare profile-file reading with the official reader)
   interop             the official Python SDK against a running workspace-sim
   bench [--quick]     benchmarks against the official SDK and the floor; writes BENCHMARKS.md
                       (--quick: small fleet, one run, to target/bench/BENCHMARKS.quick.md)

@@ -5,6 +5,9 @@
 //! written, pretty-printed and in a stable order, to
 //! `crates/huaweicloud-signer/tests/vectors.json`, whose tests require the Rust
 //! `Authorization` to be byte-identical for every case.
+//!
+//! `--check` also reads the profile-file cases of [`crate::profiles`] with
+//! the official reader and ours, and fails on an undeclared difference.
 
 use std::fs;
 use std::io::Write;
@@ -312,16 +315,25 @@ pub fn write() -> Result<()> {
 pub fn check() -> Result<ExitCode> {
     let old = fs::read_to_string(output_path()).with_context(|| format!("reading {OUTPUT}"))?;
     let Some(python) = crate::python::venv()? else {
-        println!("vectors: no Python here; using the checked-in {OUTPUT} unverified");
+        println!(
+            "vectors: no Python here; using the checked-in {OUTPUT} unverified, profile files not compared"
+        );
         return Ok(ExitCode::SUCCESS);
     };
     let new = generate(&python)?;
+    // The profile-file reader is compared with the official one here too: it
+    // needs the same venv, and CI already runs this gate.
+    let profiles_agree = crate::profiles::check(&python)?;
     if old == new {
         println!(
             "vectors: {OUTPUT} matches the official signer ({} cases)",
             cases().len()
         );
-        return Ok(ExitCode::SUCCESS);
+        return Ok(if profiles_agree {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
     }
     let diff = similar::TextDiff::from_lines(&old, &new);
     print!(

@@ -88,11 +88,39 @@ pub enum CredentialsError {
         /// What went wrong (I/O error or parse position; never file content).
         message: String,
     },
+    /// The credentials file is larger than [`crate::MAX_PROFILE_BYTES`]: it
+    /// is not read (a mistyped path such as `/dev/zero` or a log file must
+    /// not be read to the end).
+    #[error(
+        "credentials file {path}: larger than the limit of {limit} bytes; is this the right file?"
+    )]
+    ProfileTooLarge {
+        /// The file.
+        path: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// A profile (section) was asked for by name and the file has no such section.
+    #[error(
+        "credentials file {path}: no [{section}] section (sections present: {})",
+        if present.is_empty() { "none".to_owned() } else { present.join(", ") }
+    )]
+    ProfileSectionMissing {
+        /// The file.
+        path: String,
+        /// The section asked for.
+        section: String,
+        /// The sections the file has, in file order (`DEFAULT` is not one).
+        present: Vec<String>,
+    },
     /// No source had credentials.
-    #[error("no Huawei Cloud credentials found; tried: {}", tried.join("; "))]
+    #[error(
+        "no Huawei Cloud credentials found; tried: {}",
+        crate::attempts::join(tried)
+    )]
     NotFound {
         /// Each source tried and why it had nothing.
-        tried: Vec<String>,
+        tried: Vec<crate::Attempt>,
     },
 }
 
@@ -112,19 +140,35 @@ fn check_access_key(ak: &str, field: &str) -> Result<(), CredentialsError> {
     Ok(())
 }
 
+/// Rules for a secret key: non-empty, and no control characters. A trailing
+/// newline or CR (a file saved on Windows, `echo` into a variable) would
+/// otherwise sign with the wrong key and fail at the server as a bad signature,
+/// which says nothing about the cause.
 fn check_secret(secret: &Secret, field: &str) -> Result<(), CredentialsError> {
     if secret.is_blank() {
         return Err(CredentialsError::Empty {
             field: field.to_owned(),
         });
     }
+    if secret.expose().chars().any(char::is_control) {
+        return Err(CredentialsError::Invalid {
+            field: field.to_owned(),
+            rule: CONTROL_RULE,
+        });
+    }
     Ok(())
 }
 
-/// A secret that is sent as a header value must be printable ASCII.
-fn check_header_secret(secret: &Secret, field: &str) -> Result<(), CredentialsError> {
-    check_secret(secret, field)?;
-    if !secret.expose().bytes().all(|b| b.is_ascii_graphic()) {
+/// The rule broken by a value with a control character.
+const CONTROL_RULE: &str =
+    "must not contain control characters (a trailing newline or CR, a tab, ...)";
+
+/// Rules for a security token: non-empty printable ASCII without spaces (it
+/// is sent as the `X-Security-Token` header). A control character gets the
+/// more telling rule, since a trailing newline is the usual cause.
+pub(crate) fn check_security_token(token: &Secret, field: &str) -> Result<(), CredentialsError> {
+    check_secret(token, field)?;
+    if !token.expose().bytes().all(|b| b.is_ascii_graphic()) {
         return Err(CredentialsError::Invalid {
             field: field.to_owned(),
             rule: "must be printable ASCII without spaces",
@@ -143,7 +187,8 @@ pub struct AccessKeyCredentials {
 
 impl AccessKeyCredentials {
     /// AK/SK credentials. Errors name the field: `ak` when it is empty or not
-    /// printable ASCII without spaces, `sk` when it is empty or blank.
+    /// printable ASCII without spaces, `sk` when it is empty, blank or holds a
+    /// control character (such as a trailing newline or CR).
     pub fn new(ak: impl Into<String>, sk: impl Into<Secret>) -> Result<Self, CredentialsError> {
         Self::new_named(ak.into(), sk.into(), "ak", "sk")
     }
@@ -169,6 +214,25 @@ impl AccessKeyCredentials {
     pub fn with_security_token(mut self, token: impl Into<Secret>) -> Self {
         self.security_token = Some(token.into());
         self
+    }
+
+    /// Adds a security token after checking it: non-empty printable ASCII
+    /// without spaces or control characters, else an error naming
+    /// `security_token` (the token itself is never shown).
+    pub fn try_with_security_token(
+        self,
+        token: impl Into<Secret>,
+    ) -> Result<Self, CredentialsError> {
+        self.try_with_security_token_named(token.into(), "security_token")
+    }
+
+    pub(crate) fn try_with_security_token_named(
+        self,
+        token: Secret,
+        field: &str,
+    ) -> Result<Self, CredentialsError> {
+        check_security_token(&token, field)?;
+        Ok(self.with_security_token(token))
     }
 
     /// The access key (AK). Not a secret: it is sent in every `Authorization` header.
@@ -228,7 +292,7 @@ impl Credentials {
     /// An IAM token; it must be non-empty printable ASCII without spaces.
     pub fn iam_token(token: impl Into<Secret>) -> Result<Self, CredentialsError> {
         let token = token.into();
-        check_header_secret(&token, "IAM token")?;
+        check_security_token(&token, "IAM token")?;
         Ok(Self::IamToken(token))
     }
 

@@ -3,7 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, Utc};
+
+use crate::attempts::{Attempt, AttemptedSource};
 use crate::credentials::{AccessKeyCredentials, Credentials, CredentialsError, Secret};
+use crate::profile::{self, CredentialWarning, ProfileOutcome};
 
 /// `HUAWEICLOUD_SDK_AK`: the access key.
 pub const ENV_AK: &str = "HUAWEICLOUD_SDK_AK";
@@ -15,7 +19,12 @@ pub const ENV_SECURITY_TOKEN: &str = "HUAWEICLOUD_SDK_SECURITY_TOKEN";
 pub const ENV_PROJECT_ID: &str = "HUAWEICLOUD_SDK_PROJECT_ID";
 /// `HUAWEICLOUD_SDK_CREDENTIALS_FILE`: the profile file, instead of `~/.huaweicloud/credentials`.
 pub const ENV_CREDENTIALS_FILE: &str = "HUAWEICLOUD_SDK_CREDENTIALS_FILE";
-/// The profile file's section for regional (project-scoped) credentials.
+/// `HUAWEICLOUD_SDK_PROFILE`: the profile file's section to read instead of
+/// `[basic]`. Ours, not the official SDK's (which only reads `[basic]`, or
+/// `[global]` for global services). Environment variable credentials still
+/// come first; a section named here must exist.
+pub const ENV_PROFILE: &str = "HUAWEICLOUD_SDK_PROFILE";
+/// The profile file's section for regional (project-scoped) credentials: the default.
 pub const PROFILE_SECTION: &str = "basic";
 
 /// Where resolved credentials came from.
@@ -27,15 +36,31 @@ pub enum CredentialSource {
     Environment,
     /// The profile file at this path.
     Profile(PathBuf),
+    /// The ECS metadata service at this address (temporary credentials).
+    MetadataService(String),
 }
 
-/// Credentials, the project id if the source had one, and where they came from.
+/// Credentials, what the source said besides, and where they came from.
 #[derive(Debug, Clone)]
 pub struct Resolved {
     /// The credentials.
     pub credentials: Credentials,
-    /// The project id (`HUAWEICLOUD_SDK_PROJECT_ID` or `project_id`), when set.
+    /// The project id (`HUAWEICLOUD_SDK_PROJECT_ID` or the profile's
+    /// `project_id`), when set. Never read from a `[global...]` section, like
+    /// the official SDK.
     pub project_id: Option<String>,
+    /// The profile's `domain_id`, read only from a `[global...]` section (as the official SDK does).
+    pub domain_id: Option<String>,
+    /// The profile's `iam_endpoint`, for finding the project id through IAM.
+    /// The official SDK prefers it to [`crate::ENV_IAM_ENDPOINT`].
+    pub iam_endpoint: Option<String>,
+    /// The profile file's section the credentials came from.
+    pub profile: Option<String>,
+    /// When temporary credentials expire (metadata service); see [`crate::needs_refresh`].
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Things to tell the user (e.g. a profile file others can read). The
+    /// signer logs nothing itself.
+    pub warnings: Vec<CredentialWarning>,
     /// The source.
     pub source: CredentialSource,
 }
@@ -46,102 +71,80 @@ impl Resolved {
         Self {
             credentials,
             project_id,
+            domain_id: None,
+            iam_endpoint: None,
+            profile: None,
+            expires_at: None,
+            warnings: Vec::new(),
             source: CredentialSource::Explicit,
         }
     }
 }
 
-/// A source either found credentials or says why it has none.
-enum Outcome {
-    Found(Resolved),
-    Absent(String),
-}
-
-impl Outcome {
-    fn into_option(self) -> Option<Resolved> {
-        match self {
-            Self::Found(r) => Some(r),
-            Self::Absent(_) => None,
-        }
-    }
-}
-
-/// Names of the four values in one source, for error messages.
-struct Names<'a> {
-    source_name: String,
-    ak: &'a str,
-    sk: &'a str,
-    token: &'a str,
-}
-
 /// Builds credentials from optional values (empty = unset). An AK without an
-/// SK, an SK without an AK, or a token without both, is an error.
-fn assemble(
-    names: &Names<'_>,
+/// SK, an SK without an AK, or a token without both, is an error; neither is
+/// `Ok(None)`. `names` are the AK, SK and token's names in this source.
+pub(crate) fn assemble(
+    source_name: &str,
+    names: (&str, &str, &str),
     ak: Option<String>,
     sk: Option<Secret>,
     token: Option<Secret>,
-    project_id: Option<String>,
-    source: CredentialSource,
-) -> Result<Outcome, CredentialsError> {
+) -> Result<Option<Credentials>, CredentialsError> {
+    let (ak_name, sk_name, token_name) = names;
     let incomplete = |set: &str, missing: &str| CredentialsError::Incomplete {
-        source_name: names.source_name.clone(),
+        source_name: source_name.to_owned(),
         set: set.to_owned(),
         missing: missing.to_owned(),
     };
     let (ak, sk) = match (ak, sk) {
         (None, None) => {
             if token.is_some() {
-                return Err(incomplete(
-                    names.token,
-                    &format!("{} and {}", names.ak, names.sk),
-                ));
+                return Err(incomplete(token_name, &format!("{ak_name} and {sk_name}")));
             }
-            return Ok(Outcome::Absent(format!(
-                "{}: {} and {} not set",
-                names.source_name, names.ak, names.sk
-            )));
+            return Ok(None);
         }
-        (Some(_), None) => return Err(incomplete(names.ak, names.sk)),
-        (None, Some(_)) => return Err(incomplete(names.sk, names.ak)),
+        (Some(_), None) => return Err(incomplete(ak_name, sk_name)),
+        (None, Some(_)) => return Err(incomplete(sk_name, ak_name)),
         (Some(ak), Some(sk)) => (ak, sk),
     };
-    let mut creds = AccessKeyCredentials::new_named(ak, sk, names.ak, names.sk)?;
+    let mut creds = AccessKeyCredentials::new_named(ak, sk, ak_name, sk_name)?;
     if let Some(token) = token {
-        if !token.expose().bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(CredentialsError::Invalid {
-                field: names.token.to_owned(),
-                rule: "must be printable ASCII without spaces",
-            });
-        }
-        creds = creds.with_security_token(token);
+        creds = creds.try_with_security_token_named(token, token_name)?;
     }
-    Ok(Outcome::Found(Resolved {
-        credentials: Credentials::AccessKey(creds),
-        project_id,
-        source,
-    }))
+    Ok(Some(Credentials::AccessKey(creds)))
 }
 
 fn non_empty(value: Option<String>) -> Option<String> {
     value.filter(|v| !v.trim().is_empty())
 }
 
-fn env_outcome(get: &impl Fn(&str) -> Option<String>) -> Result<Outcome, CredentialsError> {
-    let names = Names {
-        source_name: "environment".to_owned(),
-        ak: ENV_AK,
-        sk: ENV_SK,
-        token: ENV_SECURITY_TOKEN,
-    };
-    assemble(
-        &names,
+fn env_outcome(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<Result<Resolved, Attempt>, CredentialsError> {
+    let found = assemble(
+        "environment",
+        (ENV_AK, ENV_SK, ENV_SECURITY_TOKEN),
         non_empty(get(ENV_AK)),
         non_empty(get(ENV_SK)).map(Secret::from),
         non_empty(get(ENV_SECURITY_TOKEN)).map(Secret::from),
-        non_empty(get(ENV_PROJECT_ID)).map(|p| p.trim().to_owned()),
-        CredentialSource::Environment,
-    )
+    )?;
+    Ok(match found {
+        Some(credentials) => {
+            let mut resolved = Resolved::explicit(
+                credentials,
+                non_empty(get(ENV_PROJECT_ID)).map(|p| p.trim().to_owned()),
+            );
+            resolved.source = CredentialSource::Environment;
+            Ok(resolved)
+        }
+        None => Err(Attempt {
+            source: AttemptedSource::Environment {
+                variables: vec![ENV_AK.to_owned(), ENV_SK.to_owned()],
+            },
+            reason: format!("{ENV_AK} and {ENV_SK} not set"),
+        }),
+    })
 }
 
 /// Credentials from `HUAWEICLOUD_SDK_*` variables read through `get` (empty counts as unset).
@@ -151,7 +154,7 @@ fn env_outcome(get: &impl Fn(&str) -> Option<String>) -> Result<Outcome, Credent
 pub fn from_env_vars(
     get: impl Fn(&str) -> Option<String>,
 ) -> Result<Option<Resolved>, CredentialsError> {
-    env_outcome(&get).map(Outcome::into_option)
+    env_outcome(&get).map(Result::ok)
 }
 
 /// [`from_env_vars`] over the process environment.
@@ -159,79 +162,57 @@ pub fn from_env() -> Result<Option<Resolved>, CredentialsError> {
     from_env_vars(|name| std::env::var(name).ok())
 }
 
-fn profile_outcome(text: &str, path: &Path) -> Result<Outcome, CredentialsError> {
-    let shown = path.display().to_string();
-    let options = ini::ParseOption {
-        enabled_quote: false,
-        enabled_escape: false,
-        ..ini::ParseOption::default()
-    };
-    // Only the position is reported: the parser's message may quote file content.
-    let ini =
-        ini::Ini::load_from_str_opt(text, options).map_err(|err| CredentialsError::Profile {
-            path: shown.clone(),
-            message: format!(
-                "not a valid INI file (line {}, column {})",
-                err.line, err.col
-            ),
-        })?;
-    // Like Python's configparser: section names are exact, keys case-insensitive.
-    let Some(section) = ini.section(Some(PROFILE_SECTION)) else {
-        return Ok(Outcome::Absent(format!(
-            "credentials file {shown}: no [{PROFILE_SECTION}] section"
-        )));
-    };
-    let get = |key: &str| {
-        section
-            .iter()
-            .filter(|(k, _)| k.trim().eq_ignore_ascii_case(key))
-            .map(|(_, v)| v.trim().to_owned())
-            .next_back()
-            .filter(|v| !v.is_empty())
-    };
-    let names = Names {
-        source_name: format!("credentials file {shown}"),
-        ak: "ak",
-        sk: "sk",
-        token: "security_token",
-    };
-    assemble(
-        &names,
-        get("ak"),
-        get("sk").map(Secret::from),
-        get("security_token").map(Secret::from),
-        get("project_id"),
-        CredentialSource::Profile(path.to_path_buf()),
-    )
+fn found(outcome: ProfileOutcome) -> Option<Resolved> {
+    match outcome {
+        ProfileOutcome::Found(resolved) => Some(*resolved),
+        ProfileOutcome::Absent(_) => None,
+    }
 }
 
 /// Credentials from the text of a profile file (`path` is for messages and the source).
 ///
-/// Reads section `[basic]`, keys `ak`, `sk`, `project_id`, `security_token`.
+/// Reads section `[basic]`, keys `ak`, `sk`, `project_id`, `security_token`,
+/// `iam_endpoint`, in the official SDK's dialect (see the crate's `ini`
+/// module docs: `:` separators, `[DEFAULT]`, `%` interpolation, ...).
 /// `Ok(None)` when there is no `[basic]` section or it has neither `ak` nor
-/// `sk`; an error when the text is not INI or only one of `ak`/`sk` is set.
+/// `sk`; an error when the text is not such a file or only one of `ak`/`sk` is set.
 pub fn from_profile_str(text: &str, path: &Path) -> Result<Option<Resolved>, CredentialsError> {
-    profile_outcome(text, path).map(Outcome::into_option)
+    profile::outcome(text, path, PROFILE_SECTION, false).map(found)
 }
 
-fn profile_file_outcome(path: &Path) -> Result<Outcome, CredentialsError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => profile_outcome(&text, path),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Outcome::Absent(format!(
-            "credentials file {}: not found",
-            path.display()
-        ))),
-        Err(err) => Err(CredentialsError::Profile {
-            path: path.display().to_string(),
-            message: format!("cannot be read: {err}"),
+/// Like [`from_profile_str`] for a section chosen by name: a missing section
+/// is [`CredentialsError::ProfileSectionMissing`] (listing the sections
+/// present), and a section without `ak`/`sk` is an error too. A section whose
+/// name starts with `global` gives `domain_id` instead of `project_id`.
+pub fn from_profile_str_section(
+    text: &str,
+    path: &Path,
+    section: &str,
+) -> Result<Resolved, CredentialsError> {
+    match profile::outcome(text, path, section, true)? {
+        ProfileOutcome::Found(resolved) => Ok(*resolved),
+        ProfileOutcome::Absent(attempt) => Err(CredentialsError::NotFound {
+            tried: vec![attempt],
         }),
     }
 }
 
-/// Credentials from a profile file: a missing file is `Ok(None)`; an
-/// unreadable or malformed one is an error. See [`from_profile_str`].
+/// Credentials from a profile file's `[basic]` section: a missing file is
+/// `Ok(None)`; an unreadable, oversized ([`crate::MAX_PROFILE_BYTES`]),
+/// non-regular or malformed one is an error. See [`from_profile_str`].
+/// [`Resolved::warnings`] says when others can read the file.
 pub fn from_profile_file(path: &Path) -> Result<Option<Resolved>, CredentialsError> {
-    profile_file_outcome(path).map(Outcome::into_option)
+    profile::file_outcome(path, PROFILE_SECTION, false).map(found)
+}
+
+/// [`from_profile_file`] for a section chosen by name: a missing file or section is an error.
+pub fn from_profile_file_section(path: &Path, section: &str) -> Result<Resolved, CredentialsError> {
+    match profile::file_outcome(path, section, true)? {
+        ProfileOutcome::Found(resolved) => Ok(*resolved),
+        ProfileOutcome::Absent(attempt) => Err(CredentialsError::NotFound {
+            tried: vec![attempt],
+        }),
+    }
 }
 
 /// The profile file: `HUAWEICLOUD_SDK_CREDENTIALS_FILE` when set, else
@@ -244,24 +225,62 @@ pub fn profile_path(get: impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
 }
 
 /// The chain over variables read through `get`: environment, then the profile
-/// file. A source that is partly set is an error, not a fallthrough; when no
-/// source has credentials the error lists each one tried and what was missing.
+/// file's `[basic]` section (or the one named by `HUAWEICLOUD_SDK_PROFILE`).
+/// A source that is partly set is an error, not a fallthrough; when no
+/// source has credentials the error ([`CredentialsError::NotFound`]) lists
+/// each one tried and why it had nothing.
 pub fn chain_with(get: impl Fn(&str) -> Option<String>) -> Result<Resolved, CredentialsError> {
+    chain_with_profile(get, None)
+}
+
+/// [`chain_with`] with a profile chosen by the caller (e.g. a `--profile`
+/// option). With `Some(name)` only the profile file's `[name]` section is
+/// read, ahead of any `HUAWEICLOUD_SDK_AK`/`SK` in the environment (the user
+/// asked for that profile by name), and a missing file or section is an
+/// error. With `None` it is [`chain_with`]: environment first, then the
+/// section named by `HUAWEICLOUD_SDK_PROFILE` (which must then exist) or `[basic]`.
+pub fn chain_with_profile(
+    get: impl Fn(&str) -> Option<String>,
+    profile: Option<&str>,
+) -> Result<Resolved, CredentialsError> {
+    if let Some(name) = profile {
+        if name.trim().is_empty() {
+            return Err(CredentialsError::Empty {
+                field: "profile".to_owned(),
+            });
+        }
+        let Some(path) = profile_path(&get) else {
+            return Err(CredentialsError::NotFound {
+                tried: vec![no_profile_path(name)],
+            });
+        };
+        return from_profile_file_section(&path, name);
+    }
     let mut tried = Vec::new();
     match env_outcome(&get)? {
-        Outcome::Found(resolved) => return Ok(resolved),
-        Outcome::Absent(why) => tried.push(why),
+        Ok(resolved) => return Ok(resolved),
+        Err(attempt) => tried.push(attempt),
     }
+    let named = non_empty(get(ENV_PROFILE)).map(|p| p.trim().to_owned());
+    let section = named.as_deref().unwrap_or(PROFILE_SECTION);
     match profile_path(&get) {
-        Some(path) => match profile_file_outcome(&path)? {
-            Outcome::Found(resolved) => return Ok(resolved),
-            Outcome::Absent(why) => tried.push(why),
+        Some(path) => match profile::file_outcome(&path, section, named.is_some())? {
+            ProfileOutcome::Found(resolved) => return Ok(*resolved),
+            ProfileOutcome::Absent(attempt) => tried.push(attempt),
         },
-        None => tried.push(format!(
-            "credentials file: neither {ENV_CREDENTIALS_FILE} nor HOME is set"
-        )),
+        None => tried.push(no_profile_path(section)),
     }
     Err(CredentialsError::NotFound { tried })
+}
+
+fn no_profile_path(section: &str) -> Attempt {
+    Attempt {
+        source: AttemptedSource::ProfileFile {
+            path: None,
+            section: section.to_owned(),
+        },
+        reason: format!("neither {ENV_CREDENTIALS_FILE} nor HOME is set"),
+    }
 }
 
 /// [`chain_with`] over the process environment.

@@ -136,14 +136,13 @@ fn profile_with_half_a_pair_or_bad_syntax_is_an_error() {
     let err = from_profile_str("[basic]\nak = A\n", Path::new("/c")).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "credentials file /c: ak is set but sk is not"
+        "credentials file /c [basic]: ak is set but sk is not"
     );
     let err = from_profile_str("[basic\nak = A\n", Path::new("/c")).unwrap_err();
     assert!(matches!(err, CredentialsError::Profile { .. }), "{err}");
-    assert!(
-        err.to_string()
-            .starts_with("credentials file /c: not a valid INI file (line"),
-        "{err}"
+    assert_eq!(
+        err.to_string(),
+        "credentials file /c: line 1: a key before any [section] (the profile starts with a header such as [basic])"
     );
 }
 
@@ -219,7 +218,7 @@ fn chain_error_lists_what_was_tried_and_missing() {
         "{text}"
     );
     assert!(
-        text.contains(".huaweicloud/credentials: not found"),
+        text.contains(".huaweicloud/credentials [basic]: not found"),
         "{text}"
     );
 
@@ -238,4 +237,134 @@ fn explicit_constructors_name_the_field() {
     assert_eq!(err.to_string(), "sk must not be empty");
     let err = Credentials::iam_token("").unwrap_err();
     assert_eq!(err.to_string(), "IAM token must not be empty");
+}
+
+#[test]
+fn chain_error_carries_typed_attempts() {
+    use huaweicloud_signer::{Attempt, AttemptedSource};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("creds");
+    std::fs::write(&path, "[other]\nak=A\nsk=S\n").unwrap();
+    let err = chain_with(env(&[(
+        "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
+        path.to_str().unwrap(),
+    )]))
+    .unwrap_err();
+    let CredentialsError::NotFound { tried } = err else {
+        panic!("{err}")
+    };
+    assert_eq!(
+        tried,
+        vec![
+            Attempt {
+                source: AttemptedSource::Environment {
+                    variables: vec!["HUAWEICLOUD_SDK_AK".into(), "HUAWEICLOUD_SDK_SK".into()],
+                },
+                reason: "HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK not set".into(),
+            },
+            Attempt {
+                source: AttemptedSource::ProfileFile {
+                    path: Some(path.clone()),
+                    section: "basic".into(),
+                },
+                reason: "no [basic] section (sections present: other)".into(),
+            },
+        ]
+    );
+}
+
+#[test]
+fn profile_named_by_the_variable_comes_after_env_and_must_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("creds");
+    std::fs::write(
+        &path,
+        "[basic]\nak=AKB\nsk=SKB\n[dev]\nak=AKD\nsk=SKD\nproject_id=pd\n",
+    )
+    .unwrap();
+    let file = path.to_str().unwrap();
+
+    let r = chain_with(env(&[
+        ("HUAWEICLOUD_SDK_CREDENTIALS_FILE", file),
+        ("HUAWEICLOUD_SDK_PROFILE", "dev"),
+    ]))
+    .unwrap();
+    assert_eq!(ak_of(&r.credentials).0, "AKD");
+    assert_eq!(r.profile.as_deref(), Some("dev"));
+    assert_eq!(r.project_id.as_deref(), Some("pd"));
+
+    // Environment keys still come first, as with [basic].
+    let r = chain_with(env(&[
+        ("HUAWEICLOUD_SDK_CREDENTIALS_FILE", file),
+        ("HUAWEICLOUD_SDK_PROFILE", "dev"),
+        ("HUAWEICLOUD_SDK_AK", "AKE"),
+        ("HUAWEICLOUD_SDK_SK", "SKE"),
+    ]))
+    .unwrap();
+    assert_eq!(r.source, CredentialSource::Environment);
+
+    let err = chain_with(env(&[
+        ("HUAWEICLOUD_SDK_CREDENTIALS_FILE", file),
+        ("HUAWEICLOUD_SDK_PROFILE", "prod"),
+    ]))
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("credentials file {file}: no [prod] section (sections present: basic, dev)")
+    );
+
+    // A profile asked for in a file that does not exist is an error, not a fallthrough.
+    let missing = dir.path().join("nope");
+    let err = chain_with(env(&[
+        (
+            "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
+            missing.to_str().unwrap(),
+        ),
+        ("HUAWEICLOUD_SDK_PROFILE", "dev"),
+    ]))
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("not found (profile [dev] was asked for)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_profile_chosen_by_the_caller_wins_over_env() {
+    use huaweicloud_signer::chain_with_profile;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("creds");
+    std::fs::write(&path, "[basic]\nak=AKB\nsk=SKB\n[dev]\nak=AKD\nsk=SKD\n").unwrap();
+    let file = path.to_str().unwrap();
+    let pairs = [
+        ("HUAWEICLOUD_SDK_CREDENTIALS_FILE", file),
+        ("HUAWEICLOUD_SDK_AK", "AKE"),
+        ("HUAWEICLOUD_SDK_SK", "SKE"),
+        ("HUAWEICLOUD_SDK_PROFILE", "basic"),
+    ];
+    let vars = env(&pairs);
+    let r = chain_with_profile(&vars, Some("dev")).unwrap();
+    assert_eq!(ak_of(&r.credentials).0, "AKD");
+    assert_eq!(r.source, CredentialSource::Profile(path.clone()));
+    // None is the plain chain: env first.
+    assert_eq!(
+        chain_with_profile(&vars, None).unwrap().source,
+        CredentialSource::Environment
+    );
+
+    let err = chain_with_profile(&vars, Some("prod")).unwrap_err();
+    assert!(
+        matches!(err, CredentialsError::ProfileSectionMissing { .. }),
+        "{err}"
+    );
+    let err = chain_with_profile(&vars, Some(" ")).unwrap_err();
+    assert_eq!(err.to_string(), "profile must not be empty");
+    let err = chain_with_profile(env(&[]), Some("dev")).unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "credentials file [dev]: neither HUAWEICLOUD_SDK_CREDENTIALS_FILE nor HOME is set"
+        ),
+        "{err}"
+    );
 }
