@@ -179,6 +179,12 @@ fn the_metric_and_inventory_operations_are_described() {
         .and_then(|item| item.post.as_ref())
         .unwrap();
     let text = old.description.as_deref().unwrap_or("");
-    assert!(text.contains("/v2/{project_id}/statistics/metrics/desktops"), "{text}");
-    assert!(text.contains("/v2/{project_id}/statistics/metrics/users"), "{text}");
+    assert!(
+        text.contains("/v2/{project_id}/statistics/metrics/desktops"),
+        "{text}"
+    );
+    assert!(
+        text.contains("/v2/{project_id}/statistics/metrics/users"),
+        "{text}"
+    );
 }
