@@ -2,10 +2,12 @@
 
 Pages through the whole fleet of a running `workspace-sim` with
 huaweicloudsdkworkspace's WorkspaceClient (offset/limit 100), asks for one
-hourly page, then makes one request with a wrong SK. Prints one JSON object
-on stdout with everything it got; `cargo xtask interop` checks it in Rust.
+hourly page, pages the desktop and user usage metrics over a window of whole
+days and the desktop list to their ends (GETs signed over their query
+strings), then makes one request with a wrong SK. Prints one JSON object on
+stdout with everything it got; `cargo xtask interop` checks it in Rust.
 
-Usage: python interop_sim.py BASE_URL AK SK PROJECT_ID START END
+Usage: python interop_sim.py BASE_URL AK SK PROJECT_ID START END METRIC_START METRIC_END
 """
 
 import json
@@ -15,8 +17,11 @@ from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.exceptions import exceptions
 from huaweicloudsdkcore.http.http_config import HttpConfig
 from huaweicloudsdkworkspace.v2 import (
+    ListDesktopsRequest,
+    ListDesktopUsageMetricRequest,
     ListUsedDesktopInfoReq,
     ListUsedDesktopInfoRequest,
+    ListUserUsageMetricRequest,
     WorkspaceClient,
 )
 
@@ -39,8 +44,26 @@ def periods(item):
     return [{"date": p.date, "use_time": str(p.use_time)} for p in (item.used_info_list or [])]
 
 
+def metrics_of(item):
+    return {m.metric_name: m.metric_value for m in (item.metric or [])}
+
+
+def page_all(call, items_of, total_of, limit):
+    """Calls `call(offset, limit)` until a page is empty or the total is reached."""
+    items, totals, offset = [], [], 0
+    for _ in range(MAX_PAGES):
+        resp = call(offset, limit)
+        page = items_of(resp) or []
+        totals.append(total_of(resp))
+        items.extend(page)
+        offset += len(page)
+        if not page or offset >= total_of(resp):
+            break
+    return items, totals
+
+
 def main():
-    base_url, ak, sk, project_id, start, end = sys.argv[1:7]
+    base_url, ak, sk, project_id, start, end, metric_start, metric_end = sys.argv[1:9]
     good = client(base_url, ak, sk, project_id)
 
     desktops = []
@@ -80,6 +103,51 @@ def main():
             for item in (resp.desktop_used_info_list or [])
         ]
 
+    # The successors, over whole days, and the desktop list.
+    window = {"start_time": metric_start, "end_time": metric_end}
+    desktop_items, desktop_counts = page_all(
+        lambda o, n: good.list_desktop_usage_metric(
+            ListDesktopUsageMetricRequest(offset=o, limit=n, **window)
+        ),
+        lambda r: r.items,
+        lambda r: r.count,
+        100,
+    )
+    user_items, user_counts = page_all(
+        lambda o, n: good.list_user_usage_metric(
+            ListUserUsageMetricRequest(offset=o, limit=n, **window)
+        ),
+        lambda r: r.items,
+        lambda r: r.count,
+        100,
+    )
+    inventory, inventory_totals = page_all(
+        lambda o, n: good.list_desktops(ListDesktopsRequest(offset=o, limit=n)),
+        lambda r: r.desktops,
+        lambda r: r.total_count,
+        100,
+    )
+    metrics = {
+        "window": window,
+        "desktop_counts": desktop_counts,
+        "desktops": [
+            {
+                "resource_id": d.resource_id,
+                "resource_name": d.resource_name,
+                "latest_connect_username": d.latest_connect_username,
+                "metric": metrics_of(d),
+            }
+            for d in desktop_items
+        ],
+        "user_counts": user_counts,
+        "users": [{"username": u.username, "metric": metrics_of(u)} for u in user_items],
+        "inventory_totals": inventory_totals,
+        "inventory": [
+            {"desktop_id": d.desktop_id, "computer_name": d.computer_name, "user_name": d.user_name}
+            for d in inventory
+        ],
+    }
+
     # A wrong SK: the official client must get a 401.
     wrong = client(base_url, ak, sk + "-wrong", project_id)
     wrong_sk = {"status_code": None, "error_code": None}
@@ -91,7 +159,13 @@ def main():
         wrong_sk = {"status_code": err.status_code, "error_code": err.error_code}
 
     json.dump(
-        {"totals": totals, "desktops": desktops, "hourly": hourly, "wrong_sk": wrong_sk},
+        {
+            "totals": totals,
+            "desktops": desktops,
+            "hourly": hourly,
+            "metrics": metrics,
+            "wrong_sk": wrong_sk,
+        },
         sys.stdout,
     )
     sys.stdout.write("\n")

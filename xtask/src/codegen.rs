@@ -10,7 +10,7 @@ use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeIm
 use crate::workspace_root;
 
 /// The spec every generated file comes from.
-const SPEC: &str = "openapi/desktop-usage.yaml";
+const SPEC: &str = "openapi/workspace.yaml";
 const API_CRATE: &str = "crates/huaweicloud-workspace-api";
 
 /// One generated file: where it goes and what it holds.

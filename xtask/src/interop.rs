@@ -4,8 +4,13 @@
 //! `xtask/python/interop_sim.py` with huaweicloudsdkworkspace 3.1.219 pointed
 //! at it, and checks what the official client got: every desktop exactly
 //! once, in order, with the hours of the fleet formula (days and one hourly
-//! page), and a 401 `APIG.0301` with a wrong SK. This proves our verifier
-//! accepts what the official signer sends. The simulator is killed on every
+//! page), and a 401 `APIG.0301` with a wrong SK. It then checks the
+//! successors and the desktop list through the official client: the desktop
+//! and user usage metrics over 30 whole days, paged to the end, give every
+//! desktop and user once with exactly the seconds (and trailing idle days)
+//! that the per-day answers of the same days add up to, and the desktop list
+//! names every desktop once. This proves our verifier accepts what the
+//! official signer sends, query strings included. The simulator is killed on every
 //! path, and every wait is bounded.
 
 use std::collections::HashSet;
@@ -29,6 +34,12 @@ const SK: &str = "interop-secret-key-0123456789abcdefghij";
 const PROJECT: &str = "5f1e0c6a9b8d4e2f8a7b6c5d4e3f2a1b";
 const START: &str = "2024-01-01";
 const END: &str = "2024-01-31";
+/// The simulator's today: the metric window must lie within its latest 180 days.
+const TODAY: &str = "2024-03-01";
+/// Thirty whole days (January 1 to 30), the most a user-metric query takes.
+const METRIC_START: &str = "2024-01-01T00:00:00Z";
+const METRIC_END: &str = "2024-01-30T23:59:59Z";
+const METRIC_DAYS: usize = 30;
 
 /// Kills the child when dropped, so no path leaves the simulator running.
 struct KillOnDrop(Child);
@@ -70,7 +81,7 @@ pub fn run() -> Result<ExitCode> {
         Command::new(&bin)
             .args(["--port", "0", "--desktops", &DESKTOPS.to_string()])
             .args(["--seed", &SEED.to_string(), "--ak", AK, "--sk", SK])
-            .args(["--project-id", PROJECT])
+            .args(["--project-id", PROJECT, "--today", TODAY])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -100,7 +111,8 @@ pub fn run() -> Result<ExitCode> {
     let output = run_bounded(
         Command::new(&python)
             .arg(&script)
-            .args([base_url.as_str(), AK, SK, PROJECT, START, END]),
+            .args([base_url.as_str(), AK, SK, PROJECT, START, END])
+            .args([METRIC_START, METRIC_END]),
         Duration::from_secs(180),
     )?;
     drop(sim);
@@ -113,7 +125,7 @@ pub fn run() -> Result<ExitCode> {
     })?;
     check(&got)?;
     println!(
-        "xtask interop: the official Python SDK paged through {DESKTOPS} desktops, each once with the right hours; a wrong SK got 401"
+        "xtask interop: the official Python SDK paged through {DESKTOPS} desktops, each once with the right hours; desktop and user metrics over {METRIC_DAYS} days agree with them; the desktop list names each desktop once; a wrong SK got 401"
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -274,11 +286,184 @@ fn check(got: &Value) -> Result<()> {
         }
     }
 
+    check_metrics(got)?;
+
     let wrong = &got["wrong_sk"];
     ensure!(
         wrong["status_code"].as_u64() == Some(401) && wrong["error_code"] == "APIG.0301",
         "a wrong SK should get 401 APIG.0301, got {wrong}"
     );
+    Ok(())
+}
+
+/// A whole number of seconds (or a count) from the official client's float.
+fn whole(v: &Value, what: &str) -> Result<u64> {
+    let f = v.as_f64().with_context(|| format!("{what} is {v}"))?;
+    ensure!(
+        f >= 0.0 && f.fract() == 0.0 && f < 9.0e15,
+        "{what} is {f}, not a whole number"
+    );
+    Ok(f as u64)
+}
+
+/// Each id once, and exactly the expected set.
+fn once_each<'a>(
+    ids: impl Iterator<Item = &'a str>,
+    want: &HashSet<&str>,
+    what: &str,
+) -> Result<()> {
+    let ids: Vec<&str> = ids.collect();
+    let unique: HashSet<&str> = ids.iter().copied().collect();
+    ensure!(
+        unique.len() == ids.len(),
+        "{what}: {} came more than once",
+        ids.len() - unique.len()
+    );
+    ensure!(
+        &unique == want,
+        "{what}: got {} of {} expected",
+        unique.len(),
+        want.len()
+    );
+    Ok(())
+}
+
+/// The metrics and the desktop list against the per-day answers the same run got.
+fn check_metrics(got: &Value) -> Result<()> {
+    let m = &got["metrics"];
+    let start =
+        chrono::DateTime::parse_from_rfc3339(m["window"]["start_time"].as_str().unwrap_or(""))
+            .context("metric window start")?;
+    let end = chrono::DateTime::parse_from_rfc3339(m["window"]["end_time"].as_str().unwrap_or(""))
+        .context("metric window end")?;
+    ensure!(
+        end - start <= chrono::Duration::days(30),
+        "the user window is longer than 30 days"
+    );
+
+    // From the per-day answers: hundredths of the first METRIC_DAYS days, per desktop.
+    let mut per_desktop = std::collections::HashMap::new();
+    let mut per_user: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
+    for d in got["desktops"].as_array().context("desktops")? {
+        let days: Vec<u64> = d["used_info_list"]
+            .as_array()
+            .context("used_info_list")?
+            .iter()
+            .take(METRIC_DAYS)
+            .map(|p| hundredths(&p["use_time"]))
+            .collect::<Result<_>>()?;
+        let id = d["desktop_id"].as_str().context("desktop_id")?;
+        if let Some(u) = d["desktop_username"].as_str() {
+            *per_user.entry(u).or_default() += days.iter().sum::<u64>() * 36;
+        }
+        per_desktop.insert(id, days);
+    }
+    let ids: HashSet<&str> = per_desktop.keys().copied().collect();
+
+    let items = m["desktops"].as_array().context("metric desktops")?;
+    once_each(
+        items
+            .iter()
+            .map(|d| d["resource_id"].as_str().unwrap_or("")),
+        &ids,
+        "desktop metrics",
+    )?;
+    for c in m["desktop_counts"].as_array().context("desktop_counts")? {
+        ensure!(
+            c.as_u64() == Some(ids.len() as u64),
+            "desktop metric count {c}"
+        );
+    }
+    for d in items {
+        let id = d["resource_id"].as_str().unwrap_or("");
+        let days = &per_desktop[id];
+        let usage = whole(&d["metric"]["desktop_usage"], "desktop_usage")?;
+        let want = days.iter().sum::<u64>() * 36;
+        ensure!(
+            usage == want,
+            "desktop {id}: {usage} s of use, the per-day answers add up to {want}"
+        );
+        let idle = whole(
+            &d["metric"]["desktop_idle_duration"],
+            "desktop_idle_duration",
+        )?;
+        let trailing = days.iter().rev().take_while(|h| **h == 0).count() as u64;
+        ensure!(
+            idle == trailing * 86_400,
+            "desktop {id}: idle {idle} s, {trailing} idle days at the end"
+        );
+    }
+
+    let users = m["users"].as_array().context("metric users")?;
+    let names: HashSet<&str> = per_user.keys().copied().collect();
+    once_each(
+        users.iter().map(|u| u["username"].as_str().unwrap_or("")),
+        &names,
+        "user metrics",
+    )?;
+    for c in m["user_counts"].as_array().context("user_counts")? {
+        ensure!(
+            c.as_u64() == Some(names.len() as u64),
+            "user metric count {c}"
+        );
+    }
+    for u in users {
+        let name = u["username"].as_str().unwrap_or("");
+        let usage = whole(&u["metric"]["user_usage"], "user_usage")?;
+        ensure!(
+            usage == per_user[name],
+            "user {name}: {usage} s, the per-day answers add up to {}",
+            per_user[name]
+        );
+        let count = whole(&u["metric"]["user_login_count"], "user_login_count")?;
+        let ok = whole(
+            &u["metric"]["user_login_success_count"],
+            "user_login_success_count",
+        )?;
+        let fail = whole(
+            &u["metric"]["user_login_fail_count"],
+            "user_login_fail_count",
+        )?;
+        ensure!(
+            count == ok + fail,
+            "user {name}: {count} logins, {ok} + {fail}"
+        );
+    }
+
+    let fleet = Fleet::new(SEED, DESKTOPS);
+    let inventory = m["inventory"].as_array().context("inventory")?;
+    once_each(
+        inventory
+            .iter()
+            .map(|d| d["desktop_id"].as_str().unwrap_or("")),
+        &ids,
+        "desktop list",
+    )?;
+    for t in m["inventory_totals"]
+        .as_array()
+        .context("inventory_totals")?
+    {
+        ensure!(
+            t.as_u64() == Some(DESKTOPS as u64),
+            "desktop list total_count {t}"
+        );
+    }
+    for d in inventory {
+        let id = d["desktop_id"].as_str().unwrap_or("");
+        let i = fleet
+            .index_of(id)
+            .with_context(|| format!("unknown desktop {id}"))?;
+        ensure!(
+            d["computer_name"].as_str() == fleet.computer_name(i),
+            "desktop {id}: named {}",
+            d["computer_name"]
+        );
+        ensure!(
+            d["user_name"].as_str() == fleet.desktops()[i].username.as_deref(),
+            "desktop {id}: user {}",
+            d["user_name"]
+        );
+    }
     Ok(())
 }
 
@@ -329,8 +514,49 @@ mod tests {
                 serde_json::json!({"desktop_id": fleet.desktops()[i].id, "used_info_list": periods})
             })
             .collect();
+        let mut users: std::collections::BTreeMap<String, u64> = Default::default();
+        let metric_desktops: Vec<Value> = fleet
+            .desktops()
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let days: Vec<u64> = (0..METRIC_DAYS as u64)
+                    .map(|k| fleet.daily_hundredths(i, start + Days::new(k)))
+                    .collect();
+                let usage = days.iter().sum::<u64>() * 36;
+                if let Some(u) = &d.username {
+                    *users.entry(u.clone()).or_default() += usage;
+                }
+                let idle = days.iter().rev().take_while(|h| **h == 0).count() as u64 * 86_400;
+                serde_json::json!({"resource_id": d.id,
+                    "metric": {"desktop_usage": usage as f64, "desktop_idle_duration": idle as f64}})
+            })
+            .collect();
+        let users: Vec<Value> = users
+            .into_iter()
+            .map(|(u, usage)| {
+                serde_json::json!({"username": u, "metric": {"user_usage": usage as f64,
+                    "user_login_count": 3.0, "user_login_success_count": 2.0,
+                    "user_login_fail_count": 1.0}})
+            })
+            .collect();
+        let inventory: Vec<Value> = fleet
+            .desktops()
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                serde_json::json!({"desktop_id": d.id, "computer_name": fleet.computer_name(i),
+                    "user_name": d.username})
+            })
+            .collect();
+        let metrics = serde_json::json!({
+            "window": {"start_time": METRIC_START, "end_time": METRIC_END},
+            "desktop_counts": [250, 250, 250], "desktops": metric_desktops,
+            "user_counts": [users.len()], "users": users,
+            "inventory_totals": [250, 250, 250], "inventory": inventory,
+        });
         serde_json::json!({"totals": [250, 250, 250], "desktops": desktops, "hourly": hourly,
-            "wrong_sk": {"status_code": 401, "error_code": "APIG.0301"}})
+            "metrics": metrics, "wrong_sk": {"status_code": 401, "error_code": "APIG.0301"}})
     }
 
     #[test]
@@ -365,8 +591,48 @@ mod tests {
         wrong["wrong_sk"]["status_code"] = 200.into();
         assert!(check(&wrong).is_err());
 
-        let mut total = good;
+        let mut total = good.clone();
         total["totals"][1] = 249.into();
         assert!(check(&total).is_err());
+
+        let mut usage = good.clone();
+        let old = usage["metrics"]["desktops"][4]["metric"]["desktop_usage"]
+            .as_f64()
+            .unwrap();
+        usage["metrics"]["desktops"][4]["metric"]["desktop_usage"] = (old + 36.0).into();
+        assert!(check(&usage).unwrap_err().to_string().contains("add up to"));
+
+        let mut idle = good.clone();
+        idle["metrics"]["desktops"][0]["metric"]["desktop_idle_duration"] = 1.5.into();
+        assert!(check(&idle).is_err());
+
+        let mut user = good.clone();
+        let old = user["metrics"]["users"][2]["metric"]["user_usage"]
+            .as_f64()
+            .unwrap();
+        user["metrics"]["users"][2]["metric"]["user_usage"] = (old + 1.0).into();
+        assert!(check(&user).is_err());
+
+        let mut logins = good.clone();
+        logins["metrics"]["users"][0]["metric"]["user_login_count"] = 4.0.into();
+        assert!(check(&logins).is_err());
+
+        let mut twice = good.clone();
+        let first = twice["metrics"]["inventory"][0].clone();
+        twice["metrics"]["inventory"][1] = first;
+        assert!(
+            check(&twice)
+                .unwrap_err()
+                .to_string()
+                .contains("more than once")
+        );
+
+        let mut name = good.clone();
+        name["metrics"]["inventory"][3]["computer_name"] = "WKS-X-000".into();
+        assert!(check(&name).is_err());
+
+        let mut window = good;
+        window["metrics"]["window"]["end_time"] = "2024-01-31T00:00:01Z".into();
+        assert!(check(&window).unwrap_err().to_string().contains("30 days"));
     }
 }

@@ -5,13 +5,16 @@ use std::path::PathBuf;
 
 use huaweicloud_workspace_api::Hours;
 use huaweicloud_workspace_api::types::{
-    DesktopUsedHoursInfo, DesktopUsedInfo, ErrorResponse, GroupByType, ListUsedDesktopInfoReq,
-    ListUsedDesktopInfoResponse,
+    AttachInstancesUserInfo, DesktopMetric, DesktopMetricSortField, DesktopTag,
+    DesktopUsedHoursInfo, DesktopUsedInfo, ErrorResponse, GroupByType,
+    ListDesktopUsageMetricResponse, ListDesktopsResponse, ListUsedDesktopInfoReq,
+    ListUsedDesktopInfoResponse, ListUserUsageMetricResponse, MetricItem, SimpleDesktopInfo,
+    SortType, UserMetric, UserMetricSortField,
 };
 use serde_json::Value;
 
 fn spec_text() -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../openapi/desktop-usage.yaml");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../openapi/workspace.yaml");
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 
@@ -30,6 +33,18 @@ fn decode_as(name: &str, example: &Value) -> Result<(), String> {
         "ErrorResponse" => check::<ErrorResponse>(example),
         "GroupByType" => check::<GroupByType>(example),
         "UseTime" => check::<Hours>(example),
+        "ListDesktopUsageMetricResponse" => check::<ListDesktopUsageMetricResponse>(example),
+        "ListUserUsageMetricResponse" => check::<ListUserUsageMetricResponse>(example),
+        "ListDesktopsResponse" => check::<ListDesktopsResponse>(example),
+        "DesktopMetric" => check::<DesktopMetric>(example),
+        "UserMetric" => check::<UserMetric>(example),
+        "MetricItem" => check::<MetricItem>(example),
+        "SimpleDesktopInfo" => check::<SimpleDesktopInfo>(example),
+        "AttachInstancesUserInfo" => check::<AttachInstancesUserInfo>(example),
+        "DesktopTag" => check::<DesktopTag>(example),
+        "SortType" => check::<SortType>(example),
+        "DesktopMetricSortField" => check::<DesktopMetricSortField>(example),
+        "UserMetricSortField" => check::<UserMetricSortField>(example),
         other => Err(format!("no generated type is known for schema {other}")),
     }
 }
@@ -92,13 +107,84 @@ fn every_example_decodes_through_the_generated_types() {
             }
         }
     }
+    for (name, response) in spec["components"]["responses"].as_object().unwrap() {
+        let content = &response["content"]["application/json"];
+        if let Some(example) = content.get("example") {
+            checked.push(format!("components.responses.{name}"));
+            if let Err(e) = decode_as(schema_name(&content["schema"]), example) {
+                failures.push(format!("components.responses.{name}: {e}"));
+            }
+        }
+    }
     assert!(
         failures.is_empty(),
         "examples that do not decode: {failures:#?}"
     );
     // Every schema and both directions carry an example; losing one is a regression.
     assert!(
-        checked.len() >= 9,
+        checked.len() >= 20,
         "too few examples were found: {checked:#?}"
+    );
+}
+
+/// The three GET operations the facade builds on: their paths, operation ids
+/// (the generated builder names) and required query parameters.
+#[test]
+fn the_metric_and_inventory_operations_are_described() {
+    let spec: openapiv3::OpenAPI = serde_yaml::from_str(&spec_text()).unwrap();
+    let cases = [
+        (
+            "/v2/{project_id}/statistics/metrics/desktops",
+            "list_desktop_usage_metric",
+            &["start_time", "end_time"][..],
+        ),
+        (
+            "/v2/{project_id}/statistics/metrics/users",
+            "list_user_usage_metric",
+            &["start_time", "end_time"][..],
+        ),
+        ("/v2/{project_id}/desktops", "list_desktops", &[][..]),
+    ];
+    for (path, id, required) in cases {
+        let op = spec.paths.paths[path]
+            .as_item()
+            .and_then(|item| item.get.as_ref())
+            .unwrap_or_else(|| panic!("GET {path}"));
+        assert_eq!(op.operation_id.as_deref(), Some(id));
+        assert!(!op.deprecated, "{id} is not deprecated");
+        let mut got: Vec<String> = op
+            .parameters
+            .iter()
+            .filter_map(|p| match p {
+                openapiv3::ReferenceOr::Item(p) => Some(p.parameter_data_ref().clone()),
+                openapiv3::ReferenceOr::Reference { reference } => {
+                    let name = reference.strip_prefix("#/components/parameters/")?;
+                    match spec.components.as_ref()?.parameters.get(name)? {
+                        openapiv3::ReferenceOr::Item(p) => Some(p.parameter_data_ref().clone()),
+                        openapiv3::ReferenceOr::Reference { .. } => None,
+                    }
+                }
+            })
+            .filter(|d| d.required && d.name != "project_id")
+            .map(|d| d.name)
+            .collect();
+        got.sort();
+        let mut want: Vec<String> = required.iter().map(|s| s.to_string()).collect();
+        want.sort();
+        assert_eq!(got, want, "required parameters of {id}");
+    }
+    // The deprecated operation points at the real successors.
+    let old = spec.paths.paths["/v2/{project_id}/desktops/statistics/used"]
+        .as_item()
+        .and_then(|item| item.post.as_ref())
+        .unwrap();
+    let text = old.description.as_deref().unwrap_or("");
+    assert!(
+        text.contains("/v2/{project_id}/statistics/metrics/desktops"),
+        "{text}"
+    );
+    assert!(
+        text.contains("/v2/{project_id}/statistics/metrics/users"),
+        "{text}"
     );
 }

@@ -35,6 +35,8 @@ struct Desktop {
     spec: DesktopSpec,
     key: u64,
     profile: Profile,
+    /// The computer name; see [`crate::inventory`].
+    name: String,
 }
 
 /// A deterministic fleet of desktops: a pure function of `(seed, desktops)`.
@@ -92,6 +94,7 @@ impl Fleet {
         let mut user_no = 0u64;
         let mut current: Option<(String, Option<String>)> = None;
         let mut used_names = std::collections::HashSet::new();
+        let mut names = crate::inventory::NameCounters::default();
         for i in 0..desktops as u64 {
             let id = uuid_like(hash(&[seed, 1, i]), hash(&[seed, 2, i]));
             let key = hash(&[seed, 3, i]);
@@ -154,6 +157,7 @@ impl Fleet {
                 },
                 key,
                 profile,
+                name: names.next(key),
             });
         }
         out.sort_by(|a, b| a.spec.id.cmp(&b.spec.id));
@@ -180,6 +184,17 @@ impl Fleet {
         self.specs
             .binary_search_by(|d| d.id.as_str().cmp(desktop_id))
             .ok()
+    }
+
+    /// The computer name of the desktop at `index` (e.g. `WKS-FIN-042`);
+    /// unique in the fleet, and a few hold non-ASCII text.
+    pub fn computer_name(&self, index: usize) -> Option<&str> {
+        self.desktops.get(index).map(|d| d.name.as_str())
+    }
+
+    /// The per-desktop key the inventory is derived from.
+    pub(crate) fn key(&self, index: usize) -> Option<u64> {
+        self.desktops.get(index).map(|d| d.key)
     }
 
     /// Whether the desktop at `index` is never used (0 h in every period).
@@ -405,7 +420,7 @@ pub(crate) fn unit(h: u64) -> f64 {
     (h >> 11) as f64 / (1u64 << 53) as f64
 }
 
-fn uuid_like(a: u64, b: u64) -> String {
+pub(crate) fn uuid_like(a: u64, b: u64) -> String {
     let a = (a & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000; // version 4
     let b = (b & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000; // RFC 4122 variant
     format!(

@@ -1,5 +1,9 @@
-//! A faithful local simulator of one Huawei Cloud Workspace operation,
-//! "Querying the Desktop Usage Duration" (`POST /v2/{project_id}/desktops/statistics/used`).
+//! A faithful local simulator of the Huawei Cloud Workspace operations we
+//! call (see [`Operation`]): "Querying the Desktop Usage Duration"
+//! (`POST /v2/{project_id}/desktops/statistics/used`), its successors the
+//! desktop and user usage metrics (`GET /v2/{project_id}/statistics/metrics/desktops`
+//! and `.../users`), and the desktop list (`GET /v2/{project_id}/desktops`),
+//! all served from one fleet so their numbers agree.
 //!
 //! What it is for: testing clients end to end without a Huawei Cloud
 //! account. It verifies `SDK-HMAC-SHA256` signatures (with the
@@ -10,15 +14,19 @@
 //! and deterministic faults (429 `APIG.0308`, 500, 502 HTML, 503 empty, reset
 //! connections, slow answers). The `workspace-sim` binary serves it on a port.
 //!
-//! What it is not for: production, or any other Workspace operation. It only
+//! What it is not for: production, or any Workspace operation not listed. It only
 //! listens where you tell it (127.0.0.1, port 0 by default), keeps nothing on
 //! disk, and does not depend on the `huaweicloud-workspace` facade it is
 //! meant to test.
 //!
 //! # Behaviour
-//! - Routing: only `POST /v2/{project_id}/desktops/statistics/used`. Another
-//!   path is 404 `APIG.0101`; another method on that path is 405 (code
-//!   `APIG.0101` too, with `Allow: POST`; the code is the simulator's choice).
+//! - Routing: the four paths of [`Operation`]. Another path is 404
+//!   `APIG.0101`; another method on a known path is 405 (code `APIG.0101`
+//!   too, with `Allow` naming the method; the code is the simulator's
+//!   choice). [`RunningSimulator::requests_for`] counts the requests that
+//!   reached each operation, whatever their outcome.
+//! - Signatures cover the query string of the GET operations: a query
+//!   changed after signing is 401 `APIG.0301`.
 //! - Authentication: `X-Auth-Token` equal to a configured IAM token, or an
 //!   AK/SK signature. 401 `APIG.0301` for a bad signature, token or unknown
 //!   access key; 401 `APIG.0303` when `X-Sdk-Date` is more than 15 minutes
@@ -34,6 +42,21 @@
 //!   of `start_time`/`end_time` is refused. `desktop_user_domain` absent means
 //!   the main domain. Unknown fields are ignored; `null` counts as absent.
 //! - Periods: `yyyy-MM-dd` for `DAY`, `yyyy-MM-dd HH:00` (UTC) for `HOUR`.
+//! - The metric operations (module docs of `metrics.rs`, and the spec):
+//!   a day counts when its 23:59:59 record lies within `[start_time,
+//!   end_time]` and is before today; `desktop_usage`/`user_usage` are 36 s
+//!   per hundredth of the per-day operation's hours (see [`counted_days`]);
+//!   `desktop_idle_duration` is 86400 s times the trailing run of counted
+//!   days without use; logins are deterministic per (user, day), at least
+//!   one success on a day with use. `start_time` at most
+//!   [`METRIC_RETENTION_DAYS`] before today, users at most
+//!   [`USER_METRIC_MAX_DAYS`] per query, `limit` 1 to 100 (default 10),
+//!   `sort_type` only with `sort_field`; 400 `WKS.0001` names the parameter.
+//! - `ListDesktops` reports each desktop's [`DesktopInventory`] (computer
+//!   name, user, status, pool, creation date relative to today, ...), in id
+//!   order, `limit` 0 to 1000 (default 1000), at most 100 ids in
+//!   `desktop_id`. [`SimulatorBuilder::deny_inventory`] makes it 403.
+//! - Faults, throttling, latency and `X-Request-Id` apply to every operation.
 //! - Injected 500s carry `{"error_code":"WKS.9999",...}`.
 //! - Every response carries `X-Request-Id`.
 //!
@@ -54,7 +77,11 @@
 //! # Ok(()) }
 //! ```
 
+mod desktops;
 mod fleet;
+mod inventory;
+mod metrics;
+mod params;
 mod query;
 mod server;
 
@@ -64,12 +91,70 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use huaweicloud_signer::Secret;
 
+pub use desktops::{DESKTOPS_MAX_LIMIT, MAX_DESKTOP_ID_FILTER};
 pub use fleet::{DesktopSpec, Fleet};
+pub use inventory::DesktopInventory;
+pub use metrics::{
+    METRIC_DEFAULT_LIMIT, METRIC_MAX_LIMIT, METRIC_RETENTION_DAYS, USER_METRIC_MAX_DAYS,
+    counted_days,
+};
 pub use query::{DEFAULT_RANGE_DAYS, MAX_DESKTOP_IDS, MAX_LIMIT, MAX_RANGE_DAYS};
 pub use server::{RunningSimulator, Stats};
 
 /// The project id the simulator serves unless told otherwise.
 pub const DEFAULT_PROJECT_ID: &str = "0123456789abcdef0123456789abcdef";
+
+/// The operations the simulator serves, named as the spec's `operationId`s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    /// `list_used_desktop_info`: `POST /v2/{project_id}/desktops/statistics/used`.
+    ListUsedDesktopInfo,
+    /// `list_desktop_usage_metric`: `GET /v2/{project_id}/statistics/metrics/desktops`.
+    ListDesktopUsageMetric,
+    /// `list_user_usage_metric`: `GET /v2/{project_id}/statistics/metrics/users`.
+    ListUserUsageMetric,
+    /// `list_desktops`: `GET /v2/{project_id}/desktops`.
+    ListDesktops,
+}
+
+impl Operation {
+    /// Every operation, in declaration order.
+    pub const ALL: [Operation; 4] = [
+        Operation::ListUsedDesktopInfo,
+        Operation::ListDesktopUsageMetric,
+        Operation::ListUserUsageMetric,
+        Operation::ListDesktops,
+    ];
+
+    /// The spec's `operationId` (also the generated builder's name).
+    pub fn operation_id(self) -> &'static str {
+        match self {
+            Operation::ListUsedDesktopInfo => "list_used_desktop_info",
+            Operation::ListDesktopUsageMetric => "list_desktop_usage_metric",
+            Operation::ListUserUsageMetric => "list_user_usage_metric",
+            Operation::ListDesktops => "list_desktops",
+        }
+    }
+
+    /// The operation with this `operationId`, if any.
+    pub fn from_operation_id(id: &str) -> Option<Operation> {
+        Operation::ALL
+            .into_iter()
+            .find(|op| op.operation_id() == id)
+    }
+
+    /// The HTTP method the operation answers.
+    pub fn method(self) -> http::Method {
+        match self {
+            Operation::ListUsedDesktopInfo => http::Method::POST,
+            _ => http::Method::GET,
+        }
+    }
+
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+}
 
 /// The kinds of fault the simulator can inject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -190,6 +275,7 @@ pub struct SimulatorBuilder {
     pub(crate) today: Option<NaiveDate>,
     pub(crate) now: Option<DateTime<Utc>>,
     pub(crate) lockout: bool,
+    pub(crate) deny_inventory: bool,
     pub(crate) addr: SocketAddr,
 }
 
@@ -215,6 +301,7 @@ impl std::fmt::Debug for SimulatorBuilder {
             .field("today", &self.today)
             .field("now", &self.now)
             .field("lockout", &self.lockout)
+            .field("deny_inventory", &self.deny_inventory)
             .field("addr", &self.addr)
             .finish()
     }
@@ -236,6 +323,7 @@ impl Default for SimulatorBuilder {
             today: None,
             now: None,
             lockout: true,
+            deny_inventory: false,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         }
     }
@@ -304,7 +392,9 @@ impl SimulatorBuilder {
         self
     }
 
-    /// The simulator's "today" (UTC) for the default 15-day range (default: the real date).
+    /// The simulator's "today" (UTC) for the default 15-day range, the
+    /// metrics' 180-day window and last day, and desktop creation dates
+    /// (default: the real date).
     pub fn today(mut self, today: NaiveDate) -> Self {
         self.today = Some(today);
         self
@@ -320,6 +410,15 @@ impl SimulatorBuilder {
     /// minutes, as the real gateway does (default true).
     pub fn lockout(mut self, yes: bool) -> Self {
         self.lockout = yes;
+        self
+    }
+
+    /// Answers `ListDesktops` with 403 `WKS.0003` and an
+    /// `encoded_authorization_message`, as for a policy that allows the
+    /// usage statistics but not the desktop list (default false). Other
+    /// operations answer as usual.
+    pub fn deny_inventory(mut self, yes: bool) -> Self {
+        self.deny_inventory = yes;
         self
     }
 

@@ -11,8 +11,8 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use huaweicloud_workspace_sim::{FaultConfig, Simulator};
 
-/// A local simulator of Huawei Cloud Workspace's desktop-usage endpoint
-/// (POST /v2/{project_id}/desktops/statistics/used).
+/// A local simulator of Huawei Cloud Workspace's desktop-usage operations:
+/// the per-day usage, the desktop and user usage metrics, the desktop list.
 #[derive(Debug, Parser)]
 #[command(name = "workspace-sim", version)]
 struct Args {
@@ -61,6 +61,13 @@ struct Args {
     /// Do not lock an access key after five bad signatures.
     #[arg(long)]
     no_lockout: bool,
+    /// The simulator's "today" (UTC), yyyy-MM-dd: default ranges, the
+    /// metrics' 180-day window and creation dates (default: the real date).
+    #[arg(long)]
+    today: Option<chrono::NaiveDate>,
+    /// Answer ListDesktops with 403, as a policy without the desktop list.
+    #[arg(long)]
+    deny_inventory: bool,
 }
 
 #[tokio::main]
@@ -79,7 +86,11 @@ async fn main() -> Result<()> {
             ..FaultConfig::default()
         })
         .string_hours(args.string_hours)
-        .lockout(!args.no_lockout);
+        .lockout(!args.no_lockout)
+        .deny_inventory(args.deny_inventory);
+    if let Some(today) = args.today {
+        b = b.today(today);
+    }
     if let (Some(ak), Some(sk)) = (args.ak, args.sk) {
         b = b.access_key(ak, sk);
     }

@@ -16,7 +16,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::response::Response;
 use axum::serve::{IncomingStream, Listener};
 use chrono::Utc;
-use http::{HeaderValue, Method, StatusCode, header};
+use http::{HeaderValue, StatusCode, header};
 use huaweicloud_signer::{AccessKeyCredentials, Secret, VerifyError, VerifyOptions};
 use subtle::ConstantTimeEq;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -26,7 +26,8 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::fleet::{DailyCache, Fleet, hash, unit};
-use crate::{FaultKind, SimError, SimulatorBuilder, query};
+use crate::params::QueryParams;
+use crate::{FaultKind, Operation, SimError, SimulatorBuilder, desktops, metrics, query};
 
 /// How many requests ended each way, since start. A snapshot.
 ///
@@ -44,7 +45,8 @@ pub struct Stats {
     pub validation_rejected: u64,
     /// Refused by authentication (401).
     pub auth_failed: u64,
-    /// Refused for a project id that is not the simulator's (403).
+    /// Refused with a 403: a project id that is not the simulator's, or
+    /// the desktop list under [`crate::SimulatorBuilder::deny_inventory`].
     pub forbidden: u64,
     /// Faults injected (see [`crate::FaultConfig`]), slow responses included.
     pub faults_injected: u64,
@@ -67,6 +69,7 @@ struct Counters {
     throttled: AtomicU64,
     not_found: AtomicU64,
     method_not_allowed: AtomicU64,
+    per_operation: [AtomicU64; Operation::ALL.len()],
 }
 
 impl Counters {
@@ -163,6 +166,15 @@ impl RunningSimulator {
     /// A snapshot of the request counters.
     pub fn stats(&self) -> Stats {
         self.shared.counters.snapshot()
+    }
+
+    /// How many requests reached `operation` (its path with its method)
+    /// since start, whatever their outcome: refused by authentication,
+    /// throttled, faulted, invalid, denied (see
+    /// [`SimulatorBuilder::deny_inventory`]) or answered. Requests for an
+    /// unknown path or with another method count for no operation.
+    pub fn requests_for(&self, operation: Operation) -> u64 {
+        self.shared.counters.per_operation[operation.index()].load(Ordering::Relaxed)
     }
 
     /// The fleet being served.
@@ -468,37 +480,33 @@ async fn respond(sim: &Shared, conn: &ConnCtl, n: u64, req: Request) -> Response
     }
 
     // Routing.
-    let path = req.uri().path();
-    let segments: Vec<&str> = path.split('/').collect();
-    let project = match segments.as_slice() {
-        ["", "v2", project, "desktops", "statistics", "used"] if !project.is_empty() => {
-            (*project).to_string()
-        }
-        _ => {
-            bump(&sim.counters.not_found);
-            return error(
-                StatusCode::NOT_FOUND,
-                "APIG.0101",
-                "The API does not exist or has not been published in the environment.",
-                None,
-            );
-        }
+    let Some((op, project)) = route(req.uri().path()).map(|(op, p)| (op, p.to_string())) else {
+        bump(&sim.counters.not_found);
+        return error(
+            StatusCode::NOT_FOUND,
+            "APIG.0101",
+            "The API does not exist or has not been published in the environment.",
+            None,
+        );
     };
-    if req.method() != Method::POST {
+    if req.method() != op.method() {
         bump(&sim.counters.method_not_allowed);
+        let allowed = op.method();
         let mut r = error(
             StatusCode::METHOD_NOT_ALLOWED,
             "APIG.0101",
             &format!(
-                "The API does not exist for method {}: use POST.",
+                "The API does not exist for method {}: use {allowed}.",
                 req.method()
             ),
             None,
         );
-        r.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        if let Ok(v) = HeaderValue::from_str(allowed.as_str()) {
+            r.headers_mut().insert(header::ALLOW, v);
+        }
         return r;
     }
+    bump(&sim.counters.per_operation[op.index()]);
 
     let (parts, body) = req.into_parts();
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
@@ -587,21 +595,88 @@ async fn respond(sim: &Shared, conn: &ConnCtl, n: u64, req: Request) -> Response
         }
     }
 
+    if op == Operation::ListDesktops && sim.cfg.deny_inventory {
+        bump(&sim.counters.forbidden);
+        return inventory_denied(seed, n);
+    }
+
     // Validation and the answer.
     let today = sim.cfg.today.unwrap_or_else(|| Utc::now().date_naive());
-    match query::parse(&body, today) {
-        Ok(q) => {
+    let answer = match op {
+        Operation::ListUsedDesktopInfo => query::parse(&body, today)
+            .map(|q| query::answer(&sim.fleet, &sim.daily, &q, sim.cfg.string_hours)),
+        Operation::ListDesktopUsageMetric => QueryParams::parse(parts.uri.query())
+            .and_then(|q| metrics::desktops(&sim.fleet, &sim.daily, &q, today)),
+        Operation::ListUserUsageMetric => QueryParams::parse(parts.uri.query())
+            .and_then(|q| metrics::users(&sim.fleet, &sim.daily, &q, today)),
+        Operation::ListDesktops => QueryParams::parse(parts.uri.query())
+            .and_then(|q| desktops::answer(&sim.fleet, &q, today)),
+    };
+    match answer {
+        Ok(body) => {
             bump(&sim.counters.ok);
-            json_response(
-                StatusCode::OK,
-                query::answer(&sim.fleet, &sim.daily, &q, sim.cfg.string_hours),
-            )
+            json_response(StatusCode::OK, body)
         }
         Err(msg) => {
             bump(&sim.counters.validation_rejected);
             error(StatusCode::BAD_REQUEST, "WKS.0001", &msg, None)
         }
     }
+}
+
+/// Which operation a path names, and the project id in it.
+fn route(path: &str) -> Option<(Operation, &str)> {
+    let segments: Vec<&str> = path.split('/').collect();
+    let (op, project) = match segments.as_slice() {
+        ["", "v2", project, "desktops", "statistics", "used"] => {
+            (Operation::ListUsedDesktopInfo, *project)
+        }
+        ["", "v2", project, "statistics", "metrics", "desktops"] => {
+            (Operation::ListDesktopUsageMetric, *project)
+        }
+        ["", "v2", project, "statistics", "metrics", "users"] => {
+            (Operation::ListUserUsageMetric, *project)
+        }
+        ["", "v2", project, "desktops"] => (Operation::ListDesktops, *project),
+        _ => return None,
+    };
+    (!project.is_empty()).then_some((op, project))
+}
+
+/// The 403 of a policy that allows the statistics but not the desktop list.
+fn inventory_denied(seed: u64, n: u64) -> Response {
+    let reason = format!(
+        "{{\"action\":\"workspace:desktops:list\",\"decision\":\"deny\",\"request\":\"{:016x}\"}}",
+        hash(&[seed, 91, n])
+    );
+    let body = serde_json::json!({
+        "error_code": "WKS.0003",
+        "error_msg": "Policy doesn't allow workspace:desktops:list to be performed.",
+        "encoded_authorization_message": base64(reason.as_bytes()),
+    });
+    json_response(StatusCode::FORBIDDEN, body.to_string())
+}
+
+/// Standard base64 with padding (no dependency for a dozen lines).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for k in 0..4 {
+            if k <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * k)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 const BAD_GATEWAY_HTML: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";

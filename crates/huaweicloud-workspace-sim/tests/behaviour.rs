@@ -353,7 +353,8 @@ async fn unknown_paths_are_404_other_methods_405_all_with_request_ids() {
     for path in [
         "/".to_string(),
         "/v2".to_string(),
-        format!("/v2/{}/desktops", sim.project_id()),
+        format!("/v2/{}/desktop", sim.project_id()),
+        format!("/v2/{}/statistics/metrics", sim.project_id()),
         format!("/v1/{}/desktops/statistics/used", sim.project_id()),
         format!("/v2/{}/desktops/statistics/used/extra", sim.project_id()),
     ] {
@@ -376,16 +377,21 @@ async fn unknown_paths_are_404_other_methods_405_all_with_request_ids() {
     assert_eq!(json["error_code"], "APIG.0101");
     let resp = c.put(common::url(&sim)).body("{}").send().await.unwrap();
     assert_eq!(resp.status(), 405);
+    // The desktop list is a GET route now: POST there is 405 too.
+    let list = format!("{}/v2/{}/desktops", sim.base_url(), sim.project_id());
+    let resp = c.post(list).body("{}").send().await.unwrap();
+    assert_eq!(resp.headers()["allow"], "GET");
+    assert_eq!(resp.status(), 405);
 
     // Request ids differ between requests.
     let a = post(&sim, "{}").await;
     let b = post(&sim, "{}").await;
     assert_ne!(a.headers()["x-request-id"], b.headers()["x-request-id"]);
     let stats = sim.stats();
-    assert_eq!(stats.not_found, 5);
-    assert_eq!(stats.method_not_allowed, 2);
+    assert_eq!(stats.not_found, 6);
+    assert_eq!(stats.method_not_allowed, 3);
     assert_eq!(stats.ok, 2);
-    assert_eq!(stats.total, 9);
+    assert_eq!(stats.total, 11);
     sim.shutdown().await;
 }
 

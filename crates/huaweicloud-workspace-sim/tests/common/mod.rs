@@ -105,3 +105,84 @@ pub fn hundredths(v: &Value) -> u64 {
     let frac = format!("{frac:0<2}");
     whole.parse::<u64>().unwrap() * 100 + frac.parse::<u64>().unwrap()
 }
+
+/// The URL of `path` (after `/v2/{project_id}`) with `query` form-encoded.
+pub fn get_url(sim: &RunningSimulator, path: &str, query: &[(&str, &str)]) -> String {
+    let base = format!("{}/v2/{}{path}", sim.base_url(), sim.project_id());
+    reqwest::Url::parse_with_params(&base, query)
+        .unwrap()
+        .to_string()
+}
+
+/// Sends a GET of `url` signed with `creds` at `now`; `sent` replaces the
+/// URL actually sent (to tamper with a signed query).
+pub async fn get_signed(
+    url: &str,
+    sent: Option<&str>,
+    creds: &AccessKeyCredentials,
+) -> reqwest::Response {
+    let uri: http::Uri = url.parse().unwrap();
+    let mut headers = http::HeaderMap::new();
+    huaweicloud_signer::sign(
+        creds,
+        &http::Method::GET,
+        &uri,
+        &mut headers,
+        b"",
+        Utc::now(),
+    )
+    .unwrap();
+    client()
+        .get(sent.unwrap_or(url))
+        .headers(headers)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A signed GET of `path` with `query`: status, request id presence, JSON.
+pub async fn get(sim: &RunningSimulator, path: &str, query: &[(&str, &str)]) -> (u16, bool, Value) {
+    let url = get_url(sim, path, query);
+    parts(get_signed(&url, None, &sim.credentials()).await).await
+}
+
+/// A signed GET that must answer 200; its body.
+pub async fn get_ok(sim: &RunningSimulator, path: &str, query: &[(&str, &str)]) -> Value {
+    let (status, has_id, json) = get(sim, path, query).await;
+    assert_eq!(status, 200, "{path} {query:?} -> {json}");
+    assert!(has_id);
+    json
+}
+
+/// A signed GET that must answer 400 `WKS.0001` with `needle` in its message.
+pub async fn get_rejected(
+    sim: &RunningSimulator,
+    path: &str,
+    query: &[(&str, &str)],
+    needle: &str,
+) {
+    let (status, has_id, json) = get(sim, path, query).await;
+    assert_eq!(status, 400, "{path} {query:?} -> {json}");
+    assert!(has_id);
+    assert_eq!(json["error_code"], "WKS.0001", "{json}");
+    let msg = json["error_msg"].as_str().unwrap();
+    assert!(
+        msg.contains(needle),
+        "{query:?}: {msg:?} should contain {needle:?}"
+    );
+}
+
+/// The value of metric `name` in an item's `metric` list.
+pub fn metric(item: &Value, name: &str) -> u64 {
+    item["metric"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric_name"] == name)
+        .and_then(|m| m["metric_value"].as_u64())
+        .unwrap_or_else(|| panic!("no {name} in {item}"))
+}
+
+pub const DESKTOP_METRICS: &str = "/statistics/metrics/desktops";
+pub const USER_METRICS: &str = "/statistics/metrics/users";
+pub const DESKTOPS: &str = "/desktops";
