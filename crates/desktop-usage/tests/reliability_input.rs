@@ -453,6 +453,11 @@ fn a_missing_project_id_and_an_unknown_region_send_nothing_either() {
         err.contains("--project-id") && err.contains("required"),
         "{err}"
     );
+    // In the CLI's words: the library's "builder" means nothing here.
+    assert!(
+        !err.contains("builder") && err.contains("HUAWEICLOUD_SDK_PROJECT_ID"),
+        "{err}"
+    );
     let err = run(&[
         "--region",
         "mars-1",
