@@ -19,7 +19,8 @@ EXIT CODES:
     3  authentication or authorization refused by the service
     4  other API error (including a response that could not be read)
     5  network error or timeout, after retries
-  130  interrupted (Ctrl-C); a previous --output file is kept"
+  129  hang-up (SIGHUP); 130 Ctrl-C (SIGINT); 131 SIGQUIT; 143 SIGTERM (128 + the signal's
+       number); a previous --output file is kept"
     };
 }
 
@@ -31,8 +32,8 @@ const ROOT_AFTER_HELP: &str = concat!(
 CREDENTIALS:
   AK/SK come from HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK and HUAWEICLOUD_SDK_SECURITY_TOKEN, or from
   the profile file (HUAWEICLOUD_SDK_CREDENTIALS_FILE, else ~/.huaweicloud/credentials, section
-  [basic]), never from a flag: flags end up in shell history. --auth-token sends an IAM token
-  instead of signing.
+  [basic]), never from a flag: flags end up in shell history. An IAM token (sent instead of
+  signing) comes from HUAWEICLOUD_SDK_AUTH_TOKEN or --auth-token-file FILE (- for stdin).
 
 EXAMPLES:
   desktop-usage --demo report --last 45d
@@ -88,15 +89,10 @@ pub struct GlobalArgs {
     )]
     pub project_id: Option<String>,
 
-    /// IAM token: sent as X-Auth-Token instead of signing with AK/SK
-    #[arg(
-        long,
-        value_name = "TOKEN",
-        env = "HUAWEICLOUD_SDK_AUTH_TOKEN",
-        hide_env_values = true,
-        global = true
-    )]
-    pub auth_token: Option<String>,
+    /// Read the IAM token (sent as X-Auth-Token instead of signing) from FILE, - for stdin
+    /// [else HUAWEICLOUD_SDK_AUTH_TOKEN]
+    #[arg(long, value_name = "FILE", global = true)]
+    pub auth_token_file: Option<PathBuf>,
 
     /// Start an embedded simulator (a few hundred desktops) and query it instead of the cloud
     #[arg(long, global = true, conflicts_with = "endpoint")]
@@ -117,7 +113,8 @@ pub struct GlobalArgs {
           value_parser = clap::value_parser!(u32).range(0..=20))]
     pub retries: Option<u32>,
 
-    /// More log lines on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides
+    /// More log lines on stderr (-v each request's status and request id, -vv debug, -vvv
+    /// trace); RUST_LOG overrides
     #[arg(short, long, action = ArgAction::Count, global = true)]
     pub verbose: u8,
 
@@ -209,8 +206,9 @@ pub struct QueryArgs {
           allow_hyphen_values = true)]
     pub last: Option<u32>,
 
-    /// Only this desktop id (repeatable)
-    #[arg(long = "desktop", value_name = "ID", action = ArgAction::Append)]
+    /// Only these desktop ids (repeatable, or comma-separated)
+    #[arg(long = "desktop", value_name = "ID", action = ArgAction::Append,
+          value_delimiter = ',', value_parser = parse_desktop_id)]
     pub desktops: Vec<String>,
 
     /// Only the desktops of this user name
@@ -234,9 +232,33 @@ pub struct OutputArgs {
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
 
-    /// Write to FILE (atomically: a failed run leaves any previous FILE untouched) instead of stdout
+    /// Write to FILE (atomically: a failed run leaves any previous FILE untouched) instead of
+    /// stdout; - is stdout; a device or pipe is written in place, a symlink's target replaced
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+impl OutputArgs {
+    /// Whether the rows go to a file rather than stdout.
+    pub fn writes_file(&self) -> bool {
+        self.output
+            .as_deref()
+            .is_some_and(|p| p != std::path::Path::new("-"))
+    }
+}
+
+/// The error for a flag that was removed because it is unsafe, found
+/// before clap (whose message would repeat the flag's value: a secret).
+pub fn removed_flag(args: impl IntoIterator<Item = std::ffi::OsString>) -> Option<String> {
+    args.into_iter().skip(1).find_map(|arg| {
+        let arg = arg.to_string_lossy();
+        (arg == "--auth-token" || arg.starts_with("--auth-token=")).then(|| {
+            "--auth-token was removed: a token on the command line ends up in shell history \
+             and in the process list; set HUAWEICLOUD_SDK_AUTH_TOKEN or pass \
+             --auth-token-file FILE (- for stdin)"
+                .to_string()
+        })
+    })
 }
 
 /// Clap's error text (`error: ...`, details, a blank line, usage, tips) as
@@ -262,15 +284,25 @@ fn parse_date(text: &str) -> Result<NaiveDate, String> {
 }
 
 fn parse_days(text: &str) -> Result<u32, String> {
-    let rule = "expected a number of days followed by d, from 1d to 3650d, e.g. 45d";
+    let rule = "expected a number of days followed by d, at least 1d, e.g. 45d";
     let digits = text.strip_suffix('d').ok_or_else(|| rule.to_string())?;
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(rule.to_string());
     }
+    // Any length the calendar allows: how far back is checked against today.
     match digits.parse::<u32>() {
-        Ok(n) if (1..=3650).contains(&n) => Ok(n),
+        Ok(n) if n >= 1 => Ok(n),
         _ => Err(rule.to_string()),
     }
+}
+
+/// One desktop id, trimmed (a pasted `" d-1 "` means `d-1`).
+fn parse_desktop_id(text: &str) -> Result<String, String> {
+    let id = text.trim();
+    if id.is_empty() {
+        return Err("a desktop id cannot be empty or blank".to_string());
+    }
+    Ok(id.to_string())
 }
 
 fn parse_hours(text: &str) -> Result<Hours, String> {
@@ -316,7 +348,7 @@ mod tests {
         assert_eq!(
             one_line_usage_error(&err.render().to_string()),
             "invalid value '4' for '--last <Nd>': expected a number of days followed by d, \
-             from 1d to 3650d, e.g. 45d"
+             at least 1d, e.g. 45d"
         );
     }
 
@@ -328,6 +360,52 @@ mod tests {
         assert!(parse_days("-1d").is_err());
         assert!(parse_days("d").is_err());
         assert!(parse_days("99999999999d").is_err());
+        // Past the old 3650-day cap: the calendar is the limit, checked later.
+        assert_eq!(parse_days("3651d"), Ok(3651));
+        assert_eq!(parse_days("4294967295d"), Ok(u32::MAX));
+    }
+
+    #[test]
+    fn desktops_are_trimmed_split_and_never_empty() {
+        let parse = |args: &[&str]| {
+            let mut all = vec!["desktop-usage", "report"];
+            all.extend_from_slice(args);
+            Cli::try_parse_from(all).map(|cli| match cli.command {
+                Command::Report { query, .. } => query.desktops,
+                _ => unreachable!(),
+            })
+        };
+        assert_eq!(parse(&["--desktop", " d-1 "]).unwrap(), ["d-1"]);
+        assert_eq!(
+            parse(&["--desktop", "a,b", "--desktop", "c"]).unwrap(),
+            ["a", "b", "c"]
+        );
+        assert_eq!(parse(&["--desktop", "a, b"]).unwrap(), ["a", "b"]);
+        for bad in ["", " ", "a,,b", "a,", "\t"] {
+            let err = parse(&["--desktop", bad]).err().unwrap();
+            let line = one_line_usage_error(&err.render().to_string());
+            assert!(
+                line.contains("--desktop") && line.contains("empty or blank"),
+                "{bad:?}: {line}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_auth_token_flag_is_refused_without_echoing_the_token() {
+        let args = |list: &[&str]| list.iter().map(Into::into).collect::<Vec<_>>();
+        for list in [
+            &["desktop-usage", "--auth-token", "s3cret", "report"][..],
+            &["desktop-usage", "report", "--auth-token=s3cret"],
+        ] {
+            let message = removed_flag(args(list)).unwrap();
+            assert!(message.contains("--auth-token-file"), "{message}");
+            assert!(!message.contains("s3cret"));
+        }
+        assert_eq!(
+            removed_flag(args(&["desktop-usage", "--auth-token-file", "f", "report"])),
+            None
+        );
     }
 
     #[test]

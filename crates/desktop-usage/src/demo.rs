@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use huaweicloud_workspace::{Client, ClientBuilder, Credentials};
 use huaweicloud_workspace_sim::{RunningSimulator, Simulator};
 
+use crate::logging::say;
 use crate::run::Failure;
 
 /// Desktops in the demo fleet.
@@ -13,8 +14,9 @@ pub const DEMO_DESKTOPS: usize = 300;
 pub const DEMO_SEED: u64 = 2024;
 
 /// Starts the simulator with its own credentials, "today" being the real UTC today,
-/// and says on stderr that what follows is a simulation.
-pub async fn start(today: NaiveDate) -> Result<RunningSimulator, String> {
+/// and says on stderr that what follows is a simulation (unless `quiet`:
+/// the table's caption and the json's absence of a cloud still say so).
+pub async fn start(today: NaiveDate, quiet: bool) -> Result<RunningSimulator, String> {
     let sim = Simulator::builder()
         .desktops(DEMO_DESKTOPS)
         .seed(DEMO_SEED)
@@ -22,12 +24,14 @@ pub async fn start(today: NaiveDate) -> Result<RunningSimulator, String> {
         .start()
         .await
         .map_err(|e| e.to_string())?;
-    eprintln!(
-        "desktop-usage: --demo: SIMULATION. Querying an embedded simulator at {} \
-         ({DEMO_DESKTOPS} made-up desktops, seed {DEMO_SEED}); no cloud is contacted \
-         and credentials in the environment are ignored.",
-        sim.base_url()
-    );
+    if !quiet {
+        say(&format!(
+            "desktop-usage: --demo: SIMULATION. Querying an embedded simulator at {} \
+             ({DEMO_DESKTOPS} made-up desktops, seed {DEMO_SEED}); no cloud is contacted \
+             and credentials in the environment are ignored.",
+            sim.base_url()
+        ));
+    }
     Ok(sim)
 }
 

@@ -119,7 +119,7 @@ impl<W: Write> Emitter<W> {
                 w.finish::<UserRow>()
             }
             (kind, Dest::Table(mut out)) => {
-                writeln!(out, "{}", self.caption)?;
+                writeln!(out, "{}", crate::sanitize::for_terminal(&self.caption))?;
                 writeln!(out)?;
                 match kind {
                     Kind::Report => report_table(&self.desktops).write(&mut out)?,

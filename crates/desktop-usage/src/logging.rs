@@ -1,8 +1,30 @@
-//! Log lines on stderr, from -v/-q or RUST_LOG.
+//! Lines on stderr: log lines from -v/-q or RUST_LOG, and the tool's own
+//! messages. Everything passes through [`sanitize::for_terminal`]: error
+//! messages and request ids come from the service.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Subscriber};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::field::MakeExt;
+use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::util::SubscriberInitExt;
+
+use crate::sanitize;
+
+/// The library's span around each request attempt; it records `status`,
+/// `request_id` and `latency_ms` when the answer is in.
+const REQUEST_SPAN: &str = "workspace.request";
+
+/// Writes one line on stderr, control and bidi characters escaped. Never
+/// panics (unlike `eprintln!`) when stderr is closed or full.
+pub fn say(line: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{}", sanitize::for_terminal(line));
+}
 
 /// The filter for a verbosity: our crates get more detail, dependencies stay at warn
 /// (their trace output could include request details we do not control).
@@ -35,12 +57,127 @@ pub fn init(verbose: u8, quiet: bool) {
         _ => EnvFilter::new(filter_for(verbose, quiet)),
     };
     let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    // Field values (error texts from the service among them) are escaped
+    // before they are written; the fmt layer's own colours are not fields.
+    let fields = tracing_subscriber::fmt::format::debug_fn(|w, field, value| {
+        let text = format!("{value:?}");
+        let text = sanitize::for_terminal(&text);
+        if field.name() == "message" {
+            write!(w, "{text}")
+        } else {
+            write!(w, "{}={text}", field.name())
+        }
+    })
+    .delimited(" ");
+    let fmt = tracing_subscriber::fmt::layer()
+        .fmt_fields(fields)
         .with_writer(std::io::stderr)
         .with_ansi(colour)
-        .with_target(verbose >= 2)
+        .with_target(verbose >= 2);
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt)
+        .with(RequestLines)
         .try_init();
+}
+
+/// What a request span recorded.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct RequestFields {
+    attempt: Option<u64>,
+    offset: Option<u64>,
+    status: Option<u64>,
+    request_id: Option<String>,
+    latency_ms: Option<u64>,
+}
+
+impl Visit for RequestFields {
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        match field.name() {
+            "attempt" => self.attempt = Some(value),
+            "offset" => self.offset = Some(value),
+            "status" => self.status = Some(value),
+            "latency_ms" => self.latency_ms = Some(value),
+            _ => {}
+        }
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        if let Ok(value) = u64::try_from(value) {
+            self.record_u64(field, value);
+        }
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "request_id" {
+            self.request_id = Some(value.to_string());
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "request_id" {
+            self.request_id = Some(format!("{value:?}"));
+        }
+    }
+}
+
+impl RequestFields {
+    /// The line `-v` prints when the attempt is over.
+    fn line(&self) -> String {
+        let status = self
+            .status
+            .map_or_else(|| "no answer".to_string(), |s| format!("HTTP {s}"));
+        let mut line = format!("desktop-usage: request: {status}");
+        if let Some(id) = &self.request_id {
+            line.push_str(&format!(", request id {id}"));
+        }
+        if let Some(ms) = self.latency_ms {
+            line.push_str(&format!(", {ms} ms"));
+        }
+        if let (Some(attempt), Some(offset)) = (self.attempt, self.offset) {
+            line.push_str(&format!(" (attempt {attempt}, offset {offset})"));
+        }
+        line
+    }
+}
+
+/// Prints one line per request attempt (status, request id, latency) when
+/// the library's request span closes, at `-v` (info) and above. The fmt
+/// layer prints events only, so without this `-v` would show nothing.
+struct RequestLines;
+
+impl<S> Layer<S> for RequestLines
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        if attrs.metadata().name() != REQUEST_SPAN {
+            return;
+        }
+        let mut fields = RequestFields::default();
+        attrs.record(&mut fields);
+        if let Some(span) = ctx.span(id) {
+            span.extensions_mut().insert(fields);
+        }
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        if let Some(span) = ctx.span(id)
+            && let Some(fields) = span.extensions_mut().get_mut::<RequestFields>()
+        {
+            values.record(fields);
+        }
+    }
+
+    fn on_event(&self, _event: &Event<'_>, _ctx: Context<'_, S>) {}
+
+    fn on_close(&self, id: Id, ctx: Context<'_, S>) {
+        if let Some(span) = ctx.span(&id)
+            && let Some(fields) = span.extensions().get::<RequestFields>()
+        {
+            say(&fields.line());
+        }
+    }
 }
 
 #[cfg(test)]
@@ -57,5 +194,24 @@ mod tests {
         for v in 0..5 {
             assert!(EnvFilter::try_new(filter_for(v, false)).is_ok());
         }
+    }
+
+    #[test]
+    fn request_line_says_status_id_and_latency() {
+        let fields = RequestFields {
+            attempt: Some(2),
+            offset: Some(100),
+            status: Some(429),
+            request_id: Some("abc-123".into()),
+            latency_ms: Some(7),
+        };
+        assert_eq!(
+            fields.line(),
+            "desktop-usage: request: HTTP 429, request id abc-123, 7 ms (attempt 2, offset 100)"
+        );
+        assert_eq!(
+            RequestFields::default().line(),
+            "desktop-usage: request: no answer"
+        );
     }
 }

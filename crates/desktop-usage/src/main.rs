@@ -15,16 +15,25 @@ mod output;
 mod progress;
 mod rows;
 mod run;
+mod sanitize;
+mod secrets;
+mod signals;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
 
 use crate::cli::{Cli, Command, SchemaKind};
 use crate::emit::Kind;
+use crate::logging::say;
 use crate::run::Failure;
 
 fn main() -> ExitCode {
+    if let Some(message) = cli::removed_flag(std::env::args_os()) {
+        say(&format!("desktop-usage: error: {message}"));
+        return ExitCode::from(2);
+    }
     // Usage errors exit 2 as one line on stderr; --help and --version exit 0.
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -39,7 +48,7 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             let line = cli::one_line_usage_error(&e.render().to_string());
-            eprintln!("desktop-usage: error: {line} (see --help)");
+            say(&format!("desktop-usage: error: {line} (see --help)"));
             return ExitCode::from(2);
         }
     };
@@ -66,24 +75,40 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("desktop-usage: error: cannot start the async runtime: {e}");
+            say(&format!(
+                "desktop-usage: error: cannot start the async runtime: {e}"
+            ));
             return ExitCode::from(1);
         }
     };
-    // On Ctrl-C the run's future is dropped, which deletes its temporary
+    // On a signal the run's future is dropped, which deletes its temporary
     // output file: the previous --output file, if any, stays as it was.
+    // The handlers are in place before the output file is created.
     let outcome = runtime.block_on(async {
+        let mut signals = match signals::Signals::new() {
+            Ok(signals) => signals,
+            Err(e) => {
+                return Err(Failure::Usage(format!(
+                    "cannot install the signal handlers: {e}"
+                )));
+            }
+        };
         tokio::select! {
             result = run::run(&cli.global, kind, query, output) => result,
-            _ = tokio::signal::ctrl_c() => Err(Failure::Interrupted),
+            signal = signals.recv() => Err(Failure::Interrupted {
+                signal,
+                to_file: output.writes_file(),
+            }),
         }
     });
+    // Do not wait for a blocked open of a named pipe nobody reads.
+    runtime.shutdown_background();
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         // `desktop-usage report | head`: the reader left; that is not a failure.
         Err(Failure::Output(e)) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("desktop-usage: error: {failure}");
+            say(&format!("desktop-usage: error: {failure}"));
             ExitCode::from(failure.exit_code())
         }
     }
@@ -95,13 +120,24 @@ fn print_schema(kind: SchemaKind) -> ExitCode {
         SchemaKind::Idle => schemars::schema_for!(rows::IdleRow),
         SchemaKind::Users => schemars::schema_for!(rows::UserRow),
     };
-    match serde_json::to_string_pretty(&schema) {
-        Ok(text) => {
-            println!("{text}");
-            ExitCode::SUCCESS
-        }
+    let text = match serde_json::to_string_pretty(&schema) {
+        Ok(text) => text,
         Err(e) => {
-            eprintln!("desktop-usage: error: cannot print the schema: {e}");
+            say(&format!(
+                "desktop-usage: error: cannot print the schema: {e}"
+            ));
+            return ExitCode::from(1);
+        }
+    };
+    // Not println!: it panics when stdout cannot be written (`> /dev/full`).
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            say(&format!(
+                "desktop-usage: error: writing the output failed: {e}"
+            ));
             ExitCode::from(1)
         }
     }

@@ -15,9 +15,12 @@ use huaweicloud_workspace::{
 use crate::cli::{GlobalArgs, GroupByArg, OutputArgs, QueryArgs};
 use crate::demo;
 use crate::emit::{Emitter, Kind};
+use crate::logging::say;
 use crate::output::{OutputError, Sink};
 use crate::progress::Progress;
 use crate::rows::{DesktopHours, PeriodHours};
+use crate::secrets;
+use crate::signals::Signal;
 
 /// Why a run failed, with the exit code each cause maps to.
 #[derive(Debug)]
@@ -30,8 +33,14 @@ pub enum Failure {
     Output(OutputError),
     /// The `--demo` simulator could not start (exit 1).
     Demo(String),
-    /// Ctrl-C (exit 130); the run was dropped, so its temporary output file is gone.
-    Interrupted,
+    /// A signal (exit 128 + its number); the run was dropped, so its
+    /// temporary output file is gone.
+    Interrupted {
+        /// Which signal.
+        signal: Signal,
+        /// Whether the run was writing a --output file (the message says it was kept).
+        to_file: bool,
+    },
 }
 
 impl Failure {
@@ -58,7 +67,7 @@ impl Failure {
             Failure::Output(OutputError::Create { .. }) => 2,
             Failure::Output(_) => 1,
             Failure::Demo(_) => 1,
-            Failure::Interrupted => 130,
+            Failure::Interrupted { signal, .. } => signal.exit_code(),
         }
     }
 }
@@ -69,6 +78,13 @@ impl fmt::Display for Failure {
             Failure::Usage(message) => f.write_str(message),
             Failure::Api(e) => {
                 if let ApiError::InvalidInput { field, rule } = &**e {
+                    // The library speaks to programmers ("set it on the builder").
+                    if *field == "project_id" && rule.starts_with("is required") {
+                        return f.write_str(
+                            "--project-id is required: pass --project-id <ID>, or set \
+                             HUAWEICLOUD_SDK_PROJECT_ID, or project_id in the profile file",
+                        );
+                    }
                     return write!(f, "invalid {}: {rule}", flag_of(field));
                 }
                 let text = e.to_string();
@@ -79,7 +95,13 @@ impl fmt::Display for Failure {
             }
             Failure::Output(e) => write!(f, "{e}"),
             Failure::Demo(message) => write!(f, "--demo: the simulator did not start: {message}"),
-            Failure::Interrupted => f.write_str("interrupted; nothing was written to --output"),
+            Failure::Interrupted { signal, to_file } => {
+                write!(f, "interrupted by {}", signal.name())?;
+                if *to_file {
+                    f.write_str("; --output was not written (a previous file is kept)")?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -130,18 +152,25 @@ pub enum Range {
 }
 
 impl Range {
-    /// Resolves `--from/--to` or `--last` against `today` (UTC).
-    pub fn resolve(query: &QueryArgs, today: NaiveDate) -> Range {
-        match (query.from, query.to, query.last) {
+    /// Resolves `--from/--to` or `--last` against `today` (UTC); `--last`
+    /// may reach back as far as the calendar goes, not further.
+    pub fn resolve(query: &QueryArgs, today: NaiveDate) -> Result<Range, Failure> {
+        Ok(match (query.from, query.to, query.last) {
             (Some(from), Some(to), _) => Range::Days(from, to),
             (_, _, Some(n)) => {
                 let from = today
                     .checked_sub_days(chrono::Days::new(u64::from(n.saturating_sub(1))))
-                    .unwrap_or(NaiveDate::MIN);
+                    .ok_or_else(|| {
+                        Failure::Usage(format!(
+                            "invalid --last: {n}d before {today} is before {}, the first day \
+                             the calendar can hold",
+                            NaiveDate::MIN
+                        ))
+                    })?;
                 Range::Days(from, today)
             }
             _ => Range::ApiDefault,
-        }
+        })
     }
 }
 
@@ -213,22 +242,38 @@ pub async fn run(
     query_args: &QueryArgs,
     output: &OutputArgs,
 ) -> Result<(), Failure> {
-    // The output file is created first: a path that cannot be written is a
-    // usage error found before anything is sent.
+    check_filters(query_args)?;
+    let today = Utc::now().date_naive();
+    let range = Range::resolve(query_args, today)?;
+    // --demo brings its own credentials.
+    let token = if global.demo {
+        None
+    } else {
+        secrets::auth_token(global.auth_token_file.as_deref())?
+    };
+
+    // The output file is created before anything is sent: a path that
+    // cannot be written is a usage error found before any request.
     let sink = Sink::create(output.output.as_deref())?;
 
-    let today = Utc::now().date_naive();
-    let range = Range::resolve(query_args, today);
-
     let simulator = if global.demo {
-        Some(demo::start(today).await.map_err(Failure::Demo)?)
+        Some(
+            demo::start(today, global.quiet)
+                .await
+                .map_err(Failure::Demo)?,
+        )
     } else {
         None
     };
     let client = match &simulator {
         Some(sim) => demo::client(sim, configure(Client::builder(), global))?,
-        None => real_client(global)?,
+        None => real_client(global, token)?,
     };
+    if !global.quiet
+        && let Some(warning) = secrets::plain_http_warning(client.endpoint())
+    {
+        say(&warning);
+    }
 
     let progress = Progress::new(global.quiet);
     let query = build_query(&client, query_args, range, today, global, &progress);
@@ -242,9 +287,9 @@ pub async fn run(
         && query_args.domain.is_none()
         && !global.quiet
     {
-        eprintln!(
+        say(
             "desktop-usage: note: no desktop matched --user; users outside the main domain \
-             also need --domain <DOMAIN>"
+             also need --domain <DOMAIN>",
         );
     }
     let result = result.map(|(sink, _)| sink);
@@ -252,6 +297,17 @@ pub async fn run(
         sim.shutdown().await;
     }
     result?.commit()?;
+    Ok(())
+}
+
+/// Filter rules the CLI states in its own words, before the library sees them.
+fn check_filters(args: &QueryArgs) -> Result<(), Failure> {
+    if args.domain.is_some() && args.user.is_none() {
+        return Err(Failure::Usage(
+            "invalid --domain: it qualifies a user name, so --user <NAME> is required too"
+                .to_string(),
+        ));
+    }
     Ok(())
 }
 
@@ -285,7 +341,7 @@ fn configure(mut builder: ClientBuilder, global: &GlobalArgs) -> ClientBuilder {
     builder
 }
 
-fn real_client(global: &GlobalArgs) -> Result<Client, Failure> {
+fn real_client(global: &GlobalArgs, token: Option<String>) -> Result<Client, Failure> {
     let mut builder = configure(Client::builder(), global);
     match (&global.endpoint, &global.region) {
         (Some(endpoint), _) => builder = builder.endpoint(endpoint),
@@ -311,7 +367,7 @@ fn real_client(global: &GlobalArgs) -> Result<Client, Failure> {
     if let Some(project) = &global.project_id {
         builder = builder.project_id(project.clone());
     }
-    if let Some(token) = &global.auth_token {
+    if let Some(token) = token {
         builder = builder.credentials(
             Credentials::iam_token(token.as_str()).map_err(|e| Failure::from(ApiError::from(e)))?,
         );
@@ -381,15 +437,77 @@ mod tests {
             ..args()
         };
         assert_eq!(
-            Range::resolve(&q, today),
+            Range::resolve(&q, today).unwrap(),
             Range::Days(date(2024, 1, 17), today)
         );
         let q = QueryArgs {
             last: Some(1),
             ..args()
         };
-        assert_eq!(Range::resolve(&q, today), Range::Days(today, today));
-        assert_eq!(Range::resolve(&args(), today), Range::ApiDefault);
+        assert_eq!(
+            Range::resolve(&q, today).unwrap(),
+            Range::Days(today, today)
+        );
+        assert_eq!(Range::resolve(&args(), today).unwrap(), Range::ApiDefault);
+    }
+
+    #[test]
+    fn last_days_reach_as_far_as_the_calendar() {
+        let today = date(2024, 3, 1);
+        let q = QueryArgs {
+            last: Some(3651),
+            ..args()
+        };
+        assert_eq!(
+            Range::resolve(&q, today).unwrap(),
+            Range::Days(date(2014, 3, 4), today)
+        );
+        let q = QueryArgs {
+            last: Some(u32::MAX),
+            ..args()
+        };
+        let text = Range::resolve(&q, today).unwrap_err().to_string();
+        assert!(
+            text.starts_with("invalid --last: 4294967295d before 2024-03-01"),
+            "{text}"
+        );
+        assert_eq!(Failure::Usage(text).exit_code(), 2);
+    }
+
+    #[test]
+    fn domain_needs_user_in_the_clis_words() {
+        let q = QueryArgs {
+            domain: Some("corp".into()),
+            ..args()
+        };
+        let text = check_filters(&q).unwrap_err().to_string();
+        assert!(
+            text.contains("--domain") && text.contains("--user <NAME>"),
+            "{text}"
+        );
+        let q = QueryArgs {
+            domain: Some("corp".into()),
+            user: Some("ann".into()),
+            ..args()
+        };
+        assert!(check_filters(&q).is_ok());
+    }
+
+    #[test]
+    fn interruptions_name_the_signal_and_output_only_when_there_is_one() {
+        let text = |signal, to_file| {
+            let f = Failure::Interrupted { signal, to_file };
+            (f.to_string(), f.exit_code())
+        };
+        assert_eq!(
+            text(Signal::Interrupt, false),
+            ("interrupted by SIGINT".to_string(), 130)
+        );
+        let (message, code) = text(Signal::Terminate, true);
+        assert_eq!(code, 143);
+        assert!(message.contains("SIGTERM") && message.contains("--output"));
+        assert_eq!(text(Signal::Hangup, false).1, 129);
+        assert_eq!(text(Signal::Quit, false).1, 131);
     }
 
     #[test]

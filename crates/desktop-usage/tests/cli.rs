@@ -559,38 +559,21 @@ fn network_errors_exit_5() {
 #[cfg(unix)]
 #[test]
 fn ctrl_c_leaves_the_previous_output_file() {
-    let sim = start(small_fleet().faults(
-        FaultConfig::new(1.0, [FaultKind::SlowResponse]).with_slow(Duration::from_secs(20)),
-    ));
+    // A server that holds the request and says when it has arrived: no
+    // polling, no sleeping. (tests/hostile.rs does the other signals.)
+    let server = common::hand_made(common::Answer::Hold, 1);
+    let home = tempfile::tempdir().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("report.ndjson");
     std::fs::write(&file, "previous\n").unwrap();
-    let creds = sim.sim.credentials();
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("desktop-usage"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", sim.home.path())
-        .env("HUAWEICLOUD_SDK_AK", creds.access_key())
-        .env("HUAWEICLOUD_SDK_SK", creds.secret_key().expose())
-        .args([
-            "--endpoint",
-            &sim.sim.base_url(),
-            "--project-id",
-            sim.sim.project_id(),
-        ])
+    let child = server
+        .std_cmd(home.path())
         .args(["report", "--from", FROM, "--to", TO, "--format", "ndjson"])
         .args(["--output", file.to_str().unwrap()])
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait (bounded) until the request is in flight, then interrupt.
-    for _ in 0..200 {
-        if sim.sim.stats().total > 0 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(25));
-    }
-    assert!(sim.sim.stats().total > 0, "the request never arrived");
+    server.next_request();
     let killed = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()

@@ -62,6 +62,8 @@ fn cases(dir: &Path) -> Vec<Case> {
     std::fs::write(&malformed_profile, "[basic\nak = AKX\n").unwrap();
     let half_profile = dir.join("half.ini");
     std::fs::write(&half_profile, "[basic]\nak = AKPROFILEONLY\n").unwrap();
+    let empty_token = dir.join("empty-token");
+    std::fs::write(&empty_token, "\n").unwrap();
     let unreadable = dir.join("a-directory");
     std::fs::create_dir_all(&unreadable).unwrap();
     let p = |path: &Path| path.to_str().unwrap().to_string();
@@ -112,7 +114,7 @@ fn cases(dir: &Path) -> Vec<Case> {
             "--last 0d",
             &["report", "--last", "0d"],
             "--last",
-            "from 1d",
+            "at least 1d",
         ),
         case(
             "--last abc",
@@ -159,7 +161,7 @@ fn cases(dir: &Path) -> Vec<Case> {
             "domain without user",
             &["--domain", "corp"],
             "--domain",
-            "user name",
+            "--user <NAME> is required",
         ),
         case(
             "negative threshold",
@@ -273,9 +275,49 @@ fn cases(dir: &Path) -> Vec<Case> {
         case("blank SK", &["report"], "HUAWEICLOUD_SDK_SK", "is not")
             .env("HUAWEICLOUD_SDK_SK", "   "),
         case(
-            "empty IAM token",
-            &["--auth-token", "", "report"],
-            "token",
+            "empty IAM token file",
+            &["--auth-token-file", &p(&empty_token), "report"],
+            "--auth-token-file",
+            "empty",
+        ),
+        case(
+            "IAM token file too long",
+            &["--auth-token-file", "/dev/zero", "report"],
+            "--auth-token-file",
+            "longer than 64 KiB",
+        ),
+        case(
+            "missing IAM token file",
+            &[
+                "--auth-token-file",
+                &p(&dir.join("no-such-token")),
+                "report",
+            ],
+            "--auth-token-file",
+            "cannot read",
+        ),
+        case(
+            "--auth-token on the command line",
+            &["--auth-token", "s3cret-token", "report"],
+            "--auth-token",
+            "--auth-token-file",
+        ),
+        case(
+            "--auth-token= on the command line",
+            &["report", "--auth-token=s3cret-token"],
+            "HUAWEICLOUD_SDK_AUTH_TOKEN",
+            "shell history",
+        ),
+        case(
+            "--last past the calendar",
+            &["report", "--last", "4000000000d"],
+            "--last",
+            "the first day the calendar can hold",
+        ),
+        with(
+            "comma-separated empty desktop id",
+            &["--desktop", "d1,,d2"],
+            "--desktop",
             "empty",
         ),
         case(
@@ -373,7 +415,11 @@ fn every_bad_input_exits_2_names_the_field_and_rule_and_sends_nothing() {
                 format!("the rule {:?} is not stated", c.rule),
             ),
         ];
-        for (bad, what) in problems {
+        let leaked = (
+            line.contains("s3cret-token"),
+            "the token was echoed".to_string(),
+        );
+        for (bad, what) in problems.into_iter().chain([leaked]) {
             if bad {
                 wrong.push(format!("{}: {what}: {line}", c.name));
             }
@@ -405,6 +451,11 @@ fn a_missing_project_id_and_an_unknown_region_send_nothing_either() {
     let err = run(&["--endpoint", &sim.base_url(), "report"]);
     assert!(
         err.contains("--project-id") && err.contains("required"),
+        "{err}"
+    );
+    // In the CLI's words: the library's "builder" means nothing here.
+    assert!(
+        !err.contains("builder") && err.contains("HUAWEICLOUD_SDK_PROJECT_ID"),
         "{err}"
     );
     let err = run(&[

@@ -34,6 +34,8 @@ pub(crate) struct Query {
     pub user_domain: Option<String>,
     pub offset: usize,
     pub limit: usize,
+    /// The simulator's today: later days had no use yet (hours 0).
+    pub today: NaiveDate,
 }
 
 /// Parses and validates a body; the error is the `error_msg` to return with `WKS.0001`.
@@ -126,6 +128,7 @@ pub(crate) fn parse(body: &[u8], today: NaiveDate) -> Result<Query, String> {
         user_domain,
         offset: usize::try_from(offset).unwrap_or(usize::MAX),
         limit: usize::try_from(limit).unwrap_or(0),
+        today,
     })
 }
 
@@ -230,9 +233,14 @@ pub(crate) fn answer(fleet: &Fleet, cache: &DailyCache, q: &Query, string_hours:
         out.push_str(",\"used_info_list\":[");
         let mut first = true;
         for (k, (date, text)) in days.iter().enumerate() {
+            let future = *date > q.today;
             match q.group_by {
                 GroupBy::Day => {
-                    let value = daily.get(k).and_then(|d| d.get(i)).copied().unwrap_or(0);
+                    let value = if future {
+                        0
+                    } else {
+                        daily.get(k).and_then(|d| d.get(i)).copied().unwrap_or(0)
+                    };
                     push_period(
                         &mut out,
                         &mut first,
@@ -249,7 +257,11 @@ pub(crate) fn answer(fleet: &Fleet, cache: &DailyCache, q: &Query, string_hours:
                             &mut first,
                             text,
                             Some(h),
-                            fleet.hourly_hundredths(i, *date, h),
+                            if future {
+                                0
+                            } else {
+                                fleet.hourly_hundredths(i, *date, h)
+                            },
                             string_hours,
                         );
                     }

@@ -1,0 +1,207 @@
+//! Flags and messages as a user meets them: -v, -q with --demo, --desktop
+//! lists, long --last ranges, the demo's calendar, and IAM tokens from a
+//! file or stdin with the plain-http warning.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
+
+mod common;
+
+use std::io::Write;
+
+use chrono::{Days, NaiveDate, Utc};
+use common::{Answer, bare, hand_made, start, stderr, stdout, usage_body};
+use huaweicloud_workspace_sim::{Simulator, SimulatorBuilder};
+use serde_json::Value;
+
+fn fleet() -> SimulatorBuilder {
+    Simulator::builder()
+        .desktops(12)
+        .seed(7)
+        .today(NaiveDate::from_ymd_opt(2024, 1, 31).unwrap())
+}
+
+const RANGE: [&str; 4] = ["--from", "2024-01-01", "--to", "2024-01-07"];
+
+fn request_lines(err: &str) -> usize {
+    err.lines()
+        .filter(|l| l.starts_with("desktop-usage: request: HTTP 200, request id "))
+        .count()
+}
+
+#[test]
+fn verbose_prints_one_line_per_request_with_status_and_request_id() {
+    let sim = start(fleet());
+    let out = sim.cmd().args(["report"]).args(RANGE).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stderr(&out), "", "quiet by default");
+    let before = sim.sim.stats().total;
+
+    for flag in ["-v", "-vv"] {
+        let start_count = sim.sim.stats().total;
+        let out = sim
+            .cmd()
+            .args([flag, "report", "--group-by", "hour", "--format", "csv"])
+            .args(RANGE)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let sent = sim.sim.stats().total - start_count;
+        let err = stderr(&out);
+        assert!(sent >= 1);
+        assert_eq!(request_lines(&err) as u64, sent, "{flag}: {err}");
+    }
+    assert!(before >= 1);
+}
+
+#[test]
+fn demo_quiet_prints_nothing_on_stderr() {
+    let home = tempfile::tempdir().unwrap();
+    let out = bare(home.path())
+        .args(["--demo", "-q", "users", "--last", "2d", "--format", "csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+    assert!(stdout(&out).starts_with("username,hours"));
+}
+
+#[test]
+fn the_demo_has_no_usage_after_today() {
+    let home = tempfile::tempdir().unwrap();
+    let today = Utc::now().date_naive();
+    let from = today - Days::new(3);
+    let to = today + Days::new(5);
+    let out = bare(home.path())
+        .args(["--demo", "-q", "report", "--format", "json"])
+        .args(["--from", &from.to_string(), "--to", &to.to_string()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let (mut past, mut future) = (0.0, 0.0);
+    for row in &rows {
+        let date = NaiveDate::parse_from_str(row["date"].as_str().unwrap(), "%Y-%m-%d").unwrap();
+        let hours = row["hours"].as_f64().unwrap();
+        if date > today {
+            future += hours;
+        } else {
+            past += hours;
+        }
+    }
+    assert_eq!(rows.len(), 300 * 9);
+    assert!(past > 0.0, "the days up to today had use");
+    assert_eq!(future, 0.0, "no use after today ({today})");
+}
+
+#[test]
+fn desktop_ids_are_trimmed_and_split_before_sending() {
+    let home = tempfile::tempdir().unwrap();
+    let server = hand_made(
+        Answer::With(200, vec![], usage_body(&[("d-1", "ann"), ("d-2", "bob")])),
+        1,
+    );
+    let out = server
+        .cmd(home.path())
+        .args(["report", "--desktop", " d-1 ,d-2", "--from", "2024-01-01"])
+        .args(["--to", "2024-01-02", "--format", "csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let body: Value = serde_json::from_str(&server.next_request()).unwrap();
+    assert_eq!(body["desktop_ids"], serde_json::json!(["d-1", "d-2"]));
+}
+
+#[test]
+fn last_reaches_past_ten_years() {
+    let sim = start(fleet());
+    let out = sim
+        .cmd()
+        .args(["users", "--last", "3700d"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let first = text.lines().next().unwrap();
+    assert!(first.contains("(3700 days, UTC)"), "{first}");
+    // 3700 days in windows of at most 31 days, one page each.
+    assert_eq!(sim.sim.stats().total, 3700_u64.div_ceil(31));
+}
+
+#[test]
+fn the_iam_token_comes_from_a_file_or_stdin() {
+    let sim = start(fleet().iam_token("token-for-tests"));
+    let expected = stdout(
+        &sim.cmd()
+            .args(["users", "--format", "csv"])
+            .args(RANGE)
+            .output()
+            .unwrap(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("token");
+    std::fs::write(&file, "token-for-tests\r\n").unwrap();
+    let with_token = |args: &[&str], stdin: &str| {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("desktop-usage"))
+            .env_clear()
+            .env("HOME", sim.home.path())
+            // Ignored: the file wins.
+            .env("HUAWEICLOUD_SDK_AUTH_TOKEN", "wrong-token")
+            .args(["--endpoint", &sim.sim.base_url()])
+            .args(["--project-id", sim.sim.project_id()])
+            .args(args)
+            .args(["users", "--format", "csv"])
+            .args(RANGE)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    for (args, stdin) in [
+        (vec!["--auth-token-file", "-"], "token-for-tests\n"),
+        (vec!["--auth-token-file", file.to_str().unwrap()], ""),
+    ] {
+        let out = with_token(&args, stdin);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert_eq!(stdout(&out), expected);
+        assert_eq!(stderr(&out), "", "loopback http: no warning");
+    }
+    // The variable alone is used, and a wrong one is refused by the service.
+    let out = with_token(&[], "");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+}
+
+#[test]
+fn credentials_over_plain_http_to_another_host_are_warned_about_once() {
+    let home = tempfile::tempdir().unwrap();
+    // A name that cannot resolve: the run fails (exit 5) after the warning.
+    let out = bare(home.path())
+        .env("HUAWEICLOUD_SDK_AK", "ak")
+        .env("HUAWEICLOUD_SDK_SK", "sk")
+        .args(["--endpoint", "http://workspace.example.invalid:9"])
+        .args(["--project-id", "p", "--retries", "0", "report"])
+        .args(RANGE)
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    assert_eq!(err.matches("warning: the endpoint").count(), 1, "{err}");
+    assert!(err.contains("plain http://"), "{err}");
+    // -q: errors only.
+    let out = bare(home.path())
+        .env("HUAWEICLOUD_SDK_AK", "ak")
+        .env("HUAWEICLOUD_SDK_SK", "sk")
+        .args(["-q", "--endpoint", "http://workspace.example.invalid:9"])
+        .args(["--project-id", "p", "--retries", "0", "report"])
+        .args(RANGE)
+        .output()
+        .unwrap();
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+}

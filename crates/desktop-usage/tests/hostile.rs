@@ -1,0 +1,438 @@
+//! A hostile service and hostile surroundings: names and error texts full of
+//! terminal escapes, spreadsheet formulas, special output files, closed
+//! pipes, and signals. Each test names the class of defect it guards.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use common::{Answer, HandMade, hand_made, start, stderr, stdout, usage_body};
+use huaweicloud_workspace_sim::Simulator;
+use serde_json::Value;
+
+const RANGE: [&str; 4] = ["--from", "2024-01-01", "--to", "2024-01-02"];
+
+/// Names a real console accepts and a terminal would obey.
+const HOSTILE: [(&str, &str); 7] = [
+    ("d-title", "\u{1b}]0;pwned\u{7}"),
+    ("d-clear\u{1b}[2J", "clear"),
+    ("d-row", "evil\nTOTAL (99 desktops)  1 user  999.00"),
+    ("d-cjk", "张伟"),
+    ("d-emoji", "🎉party"),
+    ("d-rtl", "rtl\u{202e}gnp.exe"),
+    ("d-misc", "nul\u{0}bs\u{8}cr\rdel\u{7f}"),
+];
+
+fn hostile_server(connections: usize) -> HandMade {
+    hand_made(Answer::With(200, vec![], usage_body(&HOSTILE)), connections)
+}
+
+/// No character a terminal would act on, other than the line ends.
+fn assert_inert(what: &str, text: &str) {
+    for c in text.chars() {
+        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        assert!(
+            !(bidi || c.is_control() && c != '\n'),
+            "{what}: {:?} reached the terminal in {text:?}",
+            c
+        );
+    }
+}
+
+/// The binary as a plain process (assert_cmd's captures stdout and stderr).
+fn plain(home: &std::path::Path) -> Command {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("desktop-usage"));
+    cmd.env_clear().env("HOME", home);
+    cmd
+}
+
+/// The same, pointed at a simulator.
+fn against(sim: &common::Sim) -> Command {
+    let creds = sim.sim.credentials();
+    let mut cmd = plain(sim.home.path());
+    cmd.env("HUAWEICLOUD_SDK_AK", creds.access_key())
+        .env("HUAWEICLOUD_SDK_SK", creds.secret_key().expose())
+        .args(["--endpoint", &sim.sim.base_url()])
+        .args(["--project-id", sim.sim.project_id()]);
+    cmd
+}
+
+// ------------------------------------------------ terminal escapes
+
+#[test]
+fn service_text_in_tables_is_escaped_and_columns_stay_aligned() {
+    use unicode_width::UnicodeWidthStr;
+    let home = tempfile::tempdir().unwrap();
+    for command in ["report", "idle", "users"] {
+        let server = hostile_server(1);
+        let mut cmd = server.cmd(home.path());
+        cmd.arg(command).args(RANGE);
+        if command == "idle" {
+            cmd.args(["--threshold", "5"]);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let text = stdout(&out);
+        assert_inert(command, &text);
+        let lines: Vec<&str> = text.lines().collect();
+        // caption, blank, header, one line per desktop (or user), then the footer
+        let body: Vec<&str> = lines[3..3 + HOSTILE.len()].to_vec();
+        assert!(
+            body.iter().any(|l| l.contains("\\u{1b}]0;pwned\\u{7}")),
+            "{text}"
+        );
+        assert!(body.iter().any(|l| l.contains("evil\\u{a}TOTAL")), "{text}");
+        // The HOURS column (report: third, users: second) ends in one
+        // terminal column on every line, CJK and emoji included.
+        let hours_end: BTreeSet<usize> = std::iter::once(lines[2])
+            .chain(body.iter().copied())
+            .map(|l| {
+                let at = l.find(" 1.50").or_else(|| l.find("HOURS")).unwrap();
+                let end = at + l[at..].find(['0', 'S']).unwrap() + 1;
+                l[..end].width()
+            })
+            .collect();
+        assert_eq!(hours_end.len(), 1, "{command}: misaligned:\n{text}");
+    }
+}
+
+#[test]
+fn service_error_texts_are_escaped_on_stderr() {
+    let home = tempfile::tempdir().unwrap();
+    let body = serde_json::json!({
+        "error_code": "WKS.0001",
+        "error_msg": "bad\u{1b}]0;pwned\u{7}\nsecond line\u{202e}txt.exe",
+    })
+    .to_string();
+    // 400: the error line itself. 500 with one retry: the retry warning
+    // (a log line) carries the text too.
+    for (status, retries) in [(400, "0"), (500, "1")] {
+        let server = hand_made(Answer::With(status, vec![], body.clone()), 2);
+        let out = server
+            .cmd(home.path())
+            .args(["--retries", retries, "report"])
+            .args(RANGE)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert_inert("stderr", &err);
+        // (the library already turns the line break into a space)
+        assert!(err.contains("bad\\u{1b}]0;pwned\\u{7}"), "{err}");
+        assert!(err.contains("line\\u{202e}txt.exe"), "{err}");
+        if retries == "0" {
+            assert_eq!(err.lines().count(), 1, "{err}");
+        } else {
+            assert!(err.contains("retrying"), "{err}");
+        }
+    }
+}
+
+// ------------------------------------------------ spreadsheet formulas
+
+#[test]
+fn csv_disarms_formulas_and_json_stays_exact() {
+    let home = tempfile::tempdir().unwrap();
+    let names = [
+        ("=d1", "=1+1"),
+        ("d2", "+cmd|' /C calc'!A0"),
+        ("d3", "@SUM(A1:A9)"),
+        ("d4", "-2+3"),
+        ("d5", "\tx"),
+        ("d6", "\rx"),
+        ("d7", "plain,name"),
+    ];
+    let body = usage_body(&names);
+    let run = |format: &str, command: &str| {
+        let server = hand_made(Answer::With(200, vec![], body.clone()), 1);
+        let out = server
+            .cmd(home.path())
+            .args([command, "--format", format])
+            .args(RANGE)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let csv = run("csv", "report");
+    for expected in [
+        "\"'=d1\",\"'=1+1\",2024-01-01,1.50\n",
+        "d2,\"'+cmd|' /C calc'!A0\",2024-01-01,1.50\n",
+        "d3,\"'@SUM(A1:A9)\",2024-01-02,0.00\n",
+        "d4,\"'-2+3\",2024-01-01,1.50\n",
+        "d5,\"'\tx\",2024-01-01,1.50\n",
+        "d6,\"'\rx\",2024-01-01,1.50\n",
+        "d7,\"plain,name\",2024-01-01,1.50\n",
+    ] {
+        assert!(csv.contains(expected), "{expected:?} not in\n{csv}");
+    }
+    let users = run("csv", "users");
+    assert!(users.contains("\"'-2+3\",1.50,1,1\n"), "{users}");
+    // json and ndjson: the names exactly as the service sent them.
+    let json: Vec<Value> = serde_json::from_str(&run("json", "report")).unwrap();
+    let ndjson: Vec<Value> = run("ndjson", "report")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for rows in [&json, &ndjson] {
+        assert_eq!(rows.len(), names.len() * 2);
+        for (id, name) in names {
+            assert!(
+                rows.iter()
+                    .any(|r| r["desktop_id"] == id && r["desktop_username"] == name),
+                "{name:?}"
+            );
+        }
+    }
+}
+
+// ------------------------------------------------ special output files
+
+#[cfg(target_os = "linux")]
+#[test]
+fn output_to_a_full_device_exits_1_and_keeps_the_device() {
+    use std::os::unix::fs::FileTypeExt;
+    let sim = start(Simulator::builder().desktops(3));
+    let out = sim
+        .cmd()
+        .args(["report", "--output", "/dev/full", "--format", "csv"])
+        .args(RANGE)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("--output /dev/full") && err.contains("No space left"),
+        "{err}"
+    );
+    assert!(
+        std::fs::metadata("/dev/full")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn output_dash_and_dev_stdout_are_stdout_and_a_fifo_is_written_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    let sim = start(Simulator::builder().desktops(3));
+    let dir = tempfile::tempdir().unwrap();
+    let expected = stdout(
+        &sim.cmd()
+            .args(["report", "--format", "csv"])
+            .args(RANGE)
+            .output()
+            .unwrap(),
+    );
+    assert!(expected.lines().count() > 3);
+    for target in ["-", "/dev/stdout"] {
+        let out = sim
+            .cmd()
+            .current_dir(dir.path())
+            .args(["report", "--format", "csv", "--output", target])
+            .args(RANGE)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(stdout(&out), expected, "{target}");
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "no file named - was created"
+    );
+
+    let fifo = dir.path().join("rows.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let out = sim
+        .cmd()
+        .args([
+            "report",
+            "--format",
+            "csv",
+            "--output",
+            fifo.to_str().unwrap(),
+        ])
+        .args(RANGE)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(reader.join().unwrap(), expected);
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn output_through_a_symlink_replaces_the_target_and_keeps_the_link() {
+    let sim = start(Simulator::builder().desktops(3));
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("target.json");
+    std::fs::write(&target, "old").unwrap();
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let out = sim
+        .cmd()
+        .args([
+            "report",
+            "--format",
+            "json",
+            "--output",
+            link.to_str().unwrap(),
+        ])
+        .args(RANGE)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let rows: Vec<Value> = serde_json::from_slice(&std::fs::read(&target).unwrap()).unwrap();
+    assert_eq!(rows.len(), 3 * 2);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+}
+
+// ------------------------------------------------ broken stdout
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_stdout_or_stderr_is_an_error_not_a_panic() {
+    let home = tempfile::tempdir().unwrap();
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+    };
+    for kind in ["report", "idle", "users"] {
+        let out = plain(home.path())
+            .args(["schema", kind])
+            .stdout(full())
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "schema {kind}: {}",
+            stderr(&out)
+        );
+        assert!(stderr(&out).contains("No space left"), "{}", stderr(&out));
+        assert!(!stderr(&out).contains("panicked"));
+    }
+    let sim = start(Simulator::builder().desktops(3));
+    for format in ["table", "csv", "json", "ndjson"] {
+        let out = against(&sim)
+            .args(["report", "--format", format])
+            .args(RANGE)
+            .stdout(full())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}: {}", stderr(&out));
+    }
+    // stderr full too: a usage error still exits 2, silently.
+    let out = plain(home.path())
+        .args(["report", "--format", "xml"])
+        .stderr(full())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_reader_that_leaves_early_is_not_an_error_in_any_format() {
+    // Enough rows (over 64 KiB, a pipe's buffer) that the tool is still
+    // writing when the reader goes: the write fails with a broken pipe.
+    let sim = start(Simulator::builder().desktops(200).seed(3));
+    for format in ["table", "csv", "json", "ndjson"] {
+        let mut child = against(&sim)
+            .args(["report", "--group-by", "hour", "--format", format])
+            .args(["--from", "2024-01-01", "--to", "2024-01-03"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // `| head -1`
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(!first.is_empty());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{format}: {}", stderr(&out));
+        assert_eq!(stderr(&out), "", "{format}");
+    }
+}
+
+// ------------------------------------------------ signals
+
+#[cfg(unix)]
+#[test]
+fn every_catchable_signal_removes_the_temporary_file_and_exits_128_plus_n() {
+    let home = tempfile::tempdir().unwrap();
+    for (signal, code, with_file) in [
+        ("INT", 130, true),
+        ("TERM", 143, true),
+        ("HUP", 129, true),
+        ("QUIT", 131, true),
+        ("INT", 130, false),
+        ("TERM", 143, false),
+    ] {
+        let server = hand_made(Answer::Hold, 1);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("report.csv");
+        std::fs::write(&file, "previous\n").unwrap();
+        let mut cmd = server.std_cmd(home.path());
+        cmd.args(["report", "--format", "csv"]).args(RANGE);
+        if with_file {
+            cmd.args(["--output", file.to_str().unwrap()]);
+        }
+        let child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The request is in flight (so the temporary file exists): signal.
+        server.next_request();
+        if with_file {
+            assert_eq!(
+                std::fs::read_dir(dir.path()).unwrap().count(),
+                2,
+                "temp file"
+            );
+        }
+        let killed = Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let out = child.wait_with_output().unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(code), "SIG{signal}: {err}");
+        assert!(err.contains(&format!("SIG{signal}")), "{err}");
+        assert_eq!(err.contains("--output"), with_file, "{err}");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "previous\n");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            names,
+            ["report.csv"],
+            "SIG{signal}: a temporary file is left"
+        );
+    }
+}
