@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
-use huaweicloud_workspace_api::Hours;
+use huaweicloud_workspace::Hours;
 
 use crate::output::Format;
 

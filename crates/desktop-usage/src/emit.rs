@@ -3,13 +3,10 @@
 use std::collections::BTreeSet;
 use std::io::{self, Write};
 
-use huaweicloud_workspace_api::Hours;
+use huaweicloud_workspace::{DesktopUsage, Hours, UserTotalsBuilder, average_per_active_day};
 
 use crate::output::{Align, Format, RowWriter, Table};
-use crate::rows::{
-    DesktopHours, IdleRow, ReportRow, UserRow, UserTotals, average_per_active_day, idle_row,
-    report_rows,
-};
+use crate::rows::{IdleRow, ReportRow, UserRow, idle_row, report_rows, user_row};
 
 /// Which command's output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,8 +37,8 @@ pub struct Emitter<W: Write> {
     format: Format,
     caption: String,
     dest: Dest<W>,
-    desktops: Vec<DesktopHours>,
-    users: UserTotals,
+    desktops: Vec<DesktopUsage>,
+    users: UserTotalsBuilder,
     seen: usize,
 }
 
@@ -59,7 +56,7 @@ impl<W: Write> Emitter<W> {
             caption,
             dest,
             desktops: Vec::new(),
-            users: UserTotals::default(),
+            users: UserTotalsBuilder::default(),
             seen: 0,
         }
     }
@@ -70,7 +67,7 @@ impl<W: Write> Emitter<W> {
     }
 
     /// Takes one desktop.
-    pub fn push(&mut self, desktop: DesktopHours) -> io::Result<()> {
+    pub fn push(&mut self, desktop: DesktopUsage) -> io::Result<()> {
         self.seen += 1;
         match (self.kind, &mut self.dest, self.format) {
             (Kind::Users, _, _) => self.users.add(&desktop),
@@ -95,6 +92,7 @@ impl<W: Write> Emitter<W> {
     pub fn finish(mut self) -> io::Result<W> {
         self.desktops
             .sort_by(|a, b| a.desktop_id.cmp(&b.desktop_id));
+        let users = std::mem::take(&mut self.users);
         match (self.kind, self.dest) {
             (Kind::Report, Dest::Rows(mut w)) => {
                 for desktop in &self.desktops {
@@ -113,8 +111,8 @@ impl<W: Write> Emitter<W> {
                 w.finish::<IdleRow>()
             }
             (Kind::Users, Dest::Rows(mut w)) => {
-                for row in self.users.rows() {
-                    w.row(&row)?;
+                for totals in users.finish() {
+                    w.row(&user_row(&totals))?;
                 }
                 w.finish::<UserRow>()
             }
@@ -138,7 +136,10 @@ impl<W: Write> Emitter<W> {
                             threshold
                         )?;
                     }
-                    Kind::Users => users_table(&self.users.rows()).write(&mut out)?,
+                    Kind::Users => {
+                        let rows: Vec<UserRow> = users.finish().iter().map(user_row).collect();
+                        users_table(&rows).write(&mut out)?;
+                    }
                 }
                 out.flush()?;
                 Ok(out)
@@ -159,14 +160,14 @@ fn user_cell(user: &Option<String>) -> String {
     user.clone().unwrap_or_else(|| "-".to_string())
 }
 
-fn report_table(desktops: &[DesktopHours]) -> Table {
+fn report_table(desktops: &[DesktopUsage]) -> Table {
     let mut rows = Vec::with_capacity(desktops.len());
     let mut total = Hours::ZERO;
     let mut desktop_days = 0usize;
     let mut last = None;
     let mut users = BTreeSet::new();
     for d in desktops {
-        let hours = d.total();
+        let hours = d.total_hours();
         let days = d.active_days();
         let last_day = d.last_active_day();
         total += hours;
@@ -273,11 +274,11 @@ fn users_table(rows: &[UserRow]) -> Table {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rows::PeriodHours;
     use chrono::NaiveDate;
+    use huaweicloud_workspace::{Period, PeriodUsage};
 
-    fn desktop(id: &str, user: Option<&str>, hours: &[u64]) -> DesktopHours {
-        DesktopHours {
+    fn desktop(id: &str, user: Option<&str>, hours: &[u64]) -> DesktopUsage {
+        DesktopUsage {
             desktop_id: id.into(),
             username: user.map(Into::into),
             periods: hours
@@ -285,9 +286,8 @@ mod tests {
                 .enumerate()
                 .map(|(i, &h)| {
                     let day = NaiveDate::from_ymd_opt(2024, 1, i as u32 + 1).unwrap();
-                    PeriodHours {
-                        text: day.to_string(),
-                        day: Some(day),
+                    PeriodUsage {
+                        period: Period::Day(day),
                         hours: Hours::from_hundredths(h),
                     }
                 })

@@ -542,7 +542,7 @@ impl Table {
 mod tests {
     use super::*;
     use crate::rows::TwoDecimals;
-    use huaweicloud_workspace_api::Hours;
+    use huaweicloud_workspace::Hours;
     use std::collections::BTreeSet;
 
     fn row(id: &str, user: Option<&str>, h: u64) -> ReportRow {

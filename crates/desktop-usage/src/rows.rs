@@ -1,64 +1,16 @@
-//! The rows each command prints, and the usage model they are computed from.
+//! The rows each command prints, computed from the library's model
+//! (`DesktopUsage`, `UserTotals`): the CLI has no model of its own.
 //!
 //! The row types are the single source of truth for the json, ndjson and csv
 //! outputs *and* for `desktop-usage schema`: the JSON Schema is derived from
 //! these very structs.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
-use huaweicloud_workspace_api::Hours;
+use huaweicloud_workspace::{DesktopUsage, Hours, UserTotals};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Serialize, Serializer};
-
-/// One period of one desktop, as the CLI sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PeriodHours {
-    /// The period exactly as the API wrote it (`2024-01-31`, `2024-01-31 13:00`, ...).
-    pub text: String,
-    /// The UTC day the period falls on, when it could be read.
-    pub day: Option<NaiveDate>,
-    /// Hours used in the period.
-    pub hours: Hours,
-}
-
-/// One desktop's usage over the queried range.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DesktopHours {
-    /// Desktop id.
-    pub desktop_id: String,
-    /// The desktop's user, when it has one.
-    pub username: Option<String>,
-    /// Periods in time order.
-    pub periods: Vec<PeriodHours>,
-}
-
-impl DesktopHours {
-    /// Sum of all periods.
-    pub fn total(&self) -> Hours {
-        self.periods.iter().map(|p| p.hours).sum()
-    }
-
-    /// The distinct days with some use.
-    pub fn active_day_set(&self) -> BTreeSet<NaiveDate> {
-        self.periods
-            .iter()
-            .filter(|p| !p.hours.is_zero())
-            .filter_map(|p| p.day)
-            .collect()
-    }
-
-    /// How many distinct days had some use.
-    pub fn active_days(&self) -> usize {
-        self.active_day_set().len()
-    }
-
-    /// The last day with some use.
-    pub fn last_active_day(&self) -> Option<NaiveDate> {
-        self.active_day_set().last().copied()
-    }
-}
 
 /// Hours written as a JSON number with exactly two decimals (`12.60`, `0.00`).
 ///
@@ -166,18 +118,18 @@ pub struct UserRow {
 }
 
 /// The `report` rows of one desktop, in period order.
-pub fn report_rows(desktop: &DesktopHours) -> impl Iterator<Item = ReportRow> + '_ {
+pub fn report_rows(desktop: &DesktopUsage) -> impl Iterator<Item = ReportRow> + '_ {
     desktop.periods.iter().map(|p| ReportRow {
         desktop_id: desktop.desktop_id.clone(),
         desktop_username: desktop.username.clone(),
-        date: p.text.clone(),
+        date: p.period.to_string(),
         hours: TwoDecimals(p.hours),
     })
 }
 
 /// The `idle` row of a desktop, when its total is at most `threshold`.
-pub fn idle_row(desktop: &DesktopHours, threshold: Hours) -> Option<IdleRow> {
-    let total = desktop.total();
+pub fn idle_row(desktop: &DesktopUsage, threshold: Hours) -> Option<IdleRow> {
+    let total = desktop.total_hours();
     (total <= threshold).then(|| IdleRow {
         desktop_id: desktop.desktop_id.clone(),
         desktop_username: desktop.username.clone(),
@@ -187,63 +139,20 @@ pub fn idle_row(desktop: &DesktopHours, threshold: Hours) -> Option<IdleRow> {
     })
 }
 
-/// Accumulates per-user totals from desktops given one at a time.
-#[derive(Debug, Default)]
-pub struct UserTotals {
-    users: BTreeMap<Option<String>, UserAcc>,
-}
-
-#[derive(Debug, Default)]
-struct UserAcc {
-    hours: Hours,
-    desktops: usize,
-    days: BTreeSet<NaiveDate>,
-}
-
-impl UserTotals {
-    /// Adds one desktop.
-    pub fn add(&mut self, desktop: &DesktopHours) {
-        let acc = self.users.entry(desktop.username.clone()).or_default();
-        acc.hours += desktop.total();
-        acc.desktops += 1;
-        acc.days.extend(desktop.active_day_set());
+/// The `users` row of one user's totals.
+pub fn user_row(totals: &UserTotals) -> UserRow {
+    UserRow {
+        username: totals.username.clone(),
+        hours: TwoDecimals(totals.hours),
+        desktops: totals.desktops,
+        active_days: totals.active_days,
     }
-
-    /// The rows: users by name, then the desktops without a user.
-    pub fn rows(&self) -> Vec<UserRow> {
-        let mut rows: Vec<UserRow> = self
-            .users
-            .iter()
-            .map(|(name, acc)| UserRow {
-                username: name.clone(),
-                hours: TwoDecimals(acc.hours),
-                desktops: acc.desktops,
-                active_days: acc.days.len(),
-            })
-            .collect();
-        // BTreeMap puts `None` first; the unassigned desktops read better last.
-        rows.sort_by(|a, b| match (&a.username, &b.username) {
-            (Some(x), Some(y)) => x.cmp(y),
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, None) => std::cmp::Ordering::Equal,
-        });
-        rows
-    }
-}
-
-/// Average hours per active day, rounded to the hundredth (halves up); zero without active days.
-pub fn average_per_active_day(total: Hours, active_days: usize) -> Hours {
-    if active_days == 0 {
-        return Hours::ZERO;
-    }
-    let days = active_days as u64;
-    Hours::from_hundredths((total.hundredths() * 2 + days) / (days * 2))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use huaweicloud_workspace::{Period, PeriodUsage, UserTotalsBuilder};
 
     fn h(hundredths: u64) -> Hours {
         Hours::from_hundredths(hundredths)
@@ -253,16 +162,15 @@ mod tests {
         NaiveDate::from_ymd_opt(2024, 1, d).unwrap()
     }
 
-    fn desktop(id: &str, user: Option<&str>, hours: &[u64]) -> DesktopHours {
-        DesktopHours {
+    fn desktop(id: &str, user: Option<&str>, hours: &[u64]) -> DesktopUsage {
+        DesktopUsage {
             desktop_id: id.into(),
             username: user.map(Into::into),
             periods: hours
                 .iter()
                 .enumerate()
-                .map(|(i, &x)| PeriodHours {
-                    text: day(i as u32 + 1).to_string(),
-                    day: Some(day(i as u32 + 1)),
+                .map(|(i, &x)| PeriodUsage {
+                    period: Period::Day(day(i as u32 + 1)),
                     hours: h(x),
                 })
                 .collect(),
@@ -288,16 +196,6 @@ mod tests {
     }
 
     #[test]
-    fn desktop_aggregates() {
-        let d = desktop("d1", Some("alice"), &[0, 150, 0, 1, 0]);
-        assert_eq!(d.total(), h(151));
-        assert_eq!(d.active_days(), 2);
-        assert_eq!(d.last_active_day(), Some(day(4)));
-        let idle = desktop("d2", None, &[0, 0]);
-        assert_eq!(idle.last_active_day(), None);
-    }
-
-    #[test]
     fn idle_uses_at_most() {
         let d = desktop("d1", None, &[100, 50]);
         assert!(idle_row(&d, h(149)).is_none());
@@ -307,13 +205,13 @@ mod tests {
     }
 
     #[test]
-    fn users_group_desktops_and_days() {
-        let mut totals = UserTotals::default();
+    fn users_rows_come_from_the_librarys_totals_no_user_last() {
+        let mut totals = UserTotalsBuilder::default();
         totals.add(&desktop("d1", Some("bob"), &[100, 0, 0]));
         totals.add(&desktop("d2", Some("bob"), &[100, 0, 5]));
         totals.add(&desktop("d3", None, &[0, 0, 0]));
         totals.add(&desktop("d4", Some("alice"), &[0, 1, 0]));
-        let rows = totals.rows();
+        let rows: Vec<UserRow> = totals.finish().iter().map(user_row).collect();
         let names: Vec<_> = rows.iter().map(|r| r.username.as_deref()).collect();
         assert_eq!(names, [Some("alice"), Some("bob"), None]);
         assert_eq!(rows[1].hours, TwoDecimals(h(205)));
@@ -321,13 +219,5 @@ mod tests {
         assert_eq!(rows[1].active_days, 2);
         assert_eq!(rows[2].desktops, 1);
         assert_eq!(rows[2].active_days, 0);
-    }
-
-    #[test]
-    fn average_rounds_half_up() {
-        assert_eq!(average_per_active_day(h(100), 3), h(33));
-        assert_eq!(average_per_active_day(h(200), 3), h(67));
-        assert_eq!(average_per_active_day(h(1), 2), h(1));
-        assert_eq!(average_per_active_day(h(500), 0), Hours::ZERO);
     }
 }

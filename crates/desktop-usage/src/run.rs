@@ -8,8 +8,8 @@ use std::time::Duration;
 use chrono::{NaiveDate, Utc};
 use futures::StreamExt;
 use huaweicloud_workspace::{
-    Client, ClientBuilder, Credentials, DesktopUsage, DesktopUsageQuery, Error as ApiError,
-    ErrorClass, GroupBy, Region, RetryConfig,
+    Client, ClientBuilder, Credentials, DesktopUsageQuery, Error as ApiError, ErrorClass, GroupBy,
+    Region, RetryConfig,
 };
 
 use crate::cli::{GlobalArgs, GroupByArg, OutputArgs, QueryArgs};
@@ -18,7 +18,6 @@ use crate::emit::{Emitter, Kind};
 use crate::logging::say;
 use crate::output::{OutputError, Sink};
 use crate::progress::Progress;
-use crate::rows::{DesktopHours, PeriodHours};
 use crate::secrets;
 use crate::signals::Signal;
 
@@ -218,23 +217,6 @@ pub fn caption(kind: Kind, query: &QueryArgs, range: Range, demo: bool) -> Strin
     text
 }
 
-/// Converts the library's desktop into the CLI's model.
-pub fn to_hours(desktop: DesktopUsage) -> DesktopHours {
-    DesktopHours {
-        desktop_id: desktop.desktop_id,
-        username: desktop.username,
-        periods: desktop
-            .periods
-            .into_iter()
-            .map(|p| PeriodHours {
-                text: p.period.to_string(),
-                day: p.period.day(),
-                hours: p.hours,
-            })
-            .collect(),
-    }
-}
-
 /// Runs one data command end to end.
 pub async fn run(
     global: &GlobalArgs,
@@ -317,7 +299,7 @@ async fn stream_into(
 ) -> Result<(Sink, usize), Failure> {
     let mut stream = pin!(query.into_stream());
     while let Some(desktop) = stream.next().await {
-        emitter.push(to_hours(desktop?))?;
+        emitter.push(desktop?)?;
     }
     let seen = emitter.seen();
     Ok((emitter.finish()?, seen))

@@ -82,6 +82,7 @@ pub use huaweicloud_signer::{AccessKeyCredentials, Credentials, CredentialsError
 pub use huaweicloud_workspace_api::Hours;
 pub use model::{
     DesktopUsage, GroupBy, Page, Period, PeriodUsage, Progress, UsageReport, UserTotals,
+    UserTotalsBuilder, average_per_active_day,
 };
 pub use region::Region;
 pub use retry::RetryConfig;

@@ -198,7 +198,7 @@ impl DesktopUsage {
         self.active_day_set().last().copied()
     }
 
-    fn active_day_set(&self) -> BTreeSet<NaiveDate> {
+    pub(crate) fn active_day_set(&self) -> BTreeSet<NaiveDate> {
         self.periods
             .iter()
             .filter(|p| !p.hours.is_zero())
@@ -217,16 +217,107 @@ impl DesktopUsage {
 }
 
 /// The hours of one user over all of their desktops.
+///
+/// The desktops without a user are gathered in one entry whose `username`
+/// is `None`, listed last by [`UserTotalsBuilder::finish`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserTotals {
-    /// The user name.
-    pub username: String,
+    /// The user name; `None` for the desktops that have no user.
+    pub username: Option<String>,
     /// Total hours over all of their desktops.
     pub hours: Hours,
     /// How many desktops the user has in the report.
     pub desktops: usize,
     /// Distinct days on which any of their desktops was used.
     pub active_days: usize,
+}
+
+impl UserTotals {
+    /// Average hours per active day (see [`average_per_active_day`]).
+    pub fn average_per_active_day(&self) -> Hours {
+        average_per_active_day(self.hours, self.active_days)
+    }
+}
+
+/// `total` over `active_days`, rounded to the hundredth (halves up); zero
+/// without active days. Exact: no floating point.
+///
+/// ```
+/// use huaweicloud_workspace::{Hours, average_per_active_day};
+///
+/// assert_eq!(average_per_active_day(Hours::from_hundredths(200), 3).to_string(), "0.67");
+/// assert_eq!(average_per_active_day(Hours::from_hundredths(500), 0), Hours::ZERO);
+/// ```
+pub fn average_per_active_day(total: Hours, active_days: usize) -> Hours {
+    if active_days == 0 {
+        return Hours::ZERO;
+    }
+    let days = active_days as u64;
+    Hours::from_hundredths((total.hundredths().saturating_mul(2).saturating_add(days)) / (days * 2))
+}
+
+/// Adds desktops up per user, one desktop at a time, so that a stream of
+/// desktops never has to be held whole: memory grows with the number of
+/// users and their active days, not with periods.
+///
+/// A desktop counts for the user the service names for it (its
+/// [`DesktopUsage::username`]).
+///
+/// ```
+/// use huaweicloud_workspace::{DesktopUsage, UserTotalsBuilder};
+///
+/// let mut totals = UserTotalsBuilder::default();
+/// totals.add(&DesktopUsage { desktop_id: "d1".into(), username: Some("ann".into()), periods: vec![] });
+/// totals.add(&DesktopUsage { desktop_id: "d2".into(), username: None, periods: vec![] });
+/// let users = totals.finish();
+/// assert_eq!(users[0].username.as_deref(), Some("ann"));
+/// assert_eq!(users[1].username, None); // the desktops without a user come last
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct UserTotalsBuilder {
+    users: BTreeMap<Option<String>, UserAcc>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct UserAcc {
+    hours: Hours,
+    desktops: usize,
+    days: BTreeSet<NaiveDate>,
+}
+
+impl UserTotalsBuilder {
+    /// Adds one desktop to its user's totals.
+    pub fn add(&mut self, desktop: &DesktopUsage) {
+        let acc = match self.users.get_mut(&desktop.username) {
+            Some(acc) => acc,
+            None => self.users.entry(desktop.username.clone()).or_default(),
+        };
+        acc.hours = acc.hours.saturating_add(desktop.total_hours());
+        acc.desktops += 1;
+        acc.days.extend(desktop.active_day_set());
+    }
+
+    /// The totals: users by name, then the desktops without a user.
+    pub fn finish(self) -> Vec<UserTotals> {
+        let mut unassigned = None;
+        let mut out = Vec::with_capacity(self.users.len());
+        for (username, acc) in self.users {
+            let totals = UserTotals {
+                username,
+                hours: acc.hours,
+                desktops: acc.desktops,
+                active_days: acc.days.len(),
+            };
+            // BTreeMap puts `None` first; the unassigned desktops read better last.
+            if totals.username.is_none() {
+                unassigned = Some(totals);
+            } else {
+                out.push(totals);
+            }
+        }
+        out.extend(unassigned);
+        out
+    }
 }
 
 /// Everything a query returned: each desktop exactly once, sorted by id.
@@ -253,36 +344,14 @@ impl UsageReport {
             .map(|d| (d.desktop_id.as_str(), d.total_hours()))
     }
 
-    /// Totals per user, sorted by user name. Desktops with no user are left out.
+    /// Totals per user, sorted by user name, then one entry for the
+    /// desktops without a user (see [`UserTotalsBuilder`]).
     pub fn totals_per_user(&self) -> Vec<UserTotals> {
-        struct Acc {
-            hours: Hours,
-            desktops: usize,
-            days: BTreeSet<NaiveDate>,
-        }
-        let mut users: BTreeMap<&str, Acc> = BTreeMap::new();
+        let mut totals = UserTotalsBuilder::default();
         for desktop in &self.desktops {
-            let Some(user) = desktop.username.as_deref() else {
-                continue;
-            };
-            let acc = users.entry(user).or_insert_with(|| Acc {
-                hours: Hours::ZERO,
-                desktops: 0,
-                days: BTreeSet::new(),
-            });
-            acc.hours = acc.hours.saturating_add(desktop.total_hours());
-            acc.desktops += 1;
-            acc.days.extend(desktop.active_day_set());
+            totals.add(desktop);
         }
-        users
-            .into_iter()
-            .map(|(username, acc)| UserTotals {
-                username: username.to_string(),
-                hours: acc.hours,
-                desktops: acc.desktops,
-                active_days: acc.days.len(),
-            })
-            .collect()
+        totals.finish()
     }
 }
 
@@ -490,12 +559,17 @@ mod tests {
             .collect();
         assert_eq!(per[0], ("a".to_string(), "1.10".to_string()));
         let users = report.totals_per_user();
-        assert_eq!(users.len(), 2);
-        assert_eq!(users[0].username, "alice");
-        assert_eq!(users[1].username, "bob");
+        // The desktops without a user are one entry, last: the CLI's
+        // `users` and the library agree on them.
+        assert_eq!(users.len(), 3);
+        assert_eq!(users[0].username.as_deref(), Some("alice"));
+        assert_eq!(users[1].username.as_deref(), Some("bob"));
         assert_eq!(users[1].hours.to_string(), "1.15");
         assert_eq!(users[1].desktops, 2);
         assert_eq!(users[1].active_days, 2);
+        assert_eq!(users[1].average_per_active_day().to_string(), "0.58");
+        assert_eq!(users[2].username, None);
+        assert_eq!(users[2].hours.to_string(), "10.00");
     }
 
     #[test]

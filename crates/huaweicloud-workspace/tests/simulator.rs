@@ -167,7 +167,7 @@ async fn username_filter_returns_that_users_desktops() {
     );
     let users = report.totals_per_user();
     assert_eq!(users.len(), 1);
-    assert_eq!(users[0].username, user);
+    assert_eq!(users[0].username.as_deref(), Some(user.as_str()));
     assert_eq!(users[0].desktops, wanted.len());
     assert_eq!(users[0].hours, report.total_hours());
 

@@ -39,7 +39,10 @@ fn render(report: &UsageReport) -> String {
         let _ = writeln!(
             out,
             "user {} hours={} desktops={} active_days={}",
-            u.username, u.hours, u.desktops, u.active_days
+            u.username.as_deref().unwrap_or("(no user)"),
+            u.hours,
+            u.desktops,
+            u.active_days
         );
     }
     let _ = writeln!(out, "total={}", report.total_hours());
