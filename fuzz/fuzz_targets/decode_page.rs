@@ -1,6 +1,7 @@
 //! Arbitrary bytes as a 200 body through the facade's page decoding
-//! (`huaweicloud_workspace::decode_page_for_bench`: the `error_code` check,
-//! serde into the generated types, then the strict checks and conversion):
+//! (`huaweicloud_workspace::decode::used_desktop_page`, the function a query
+//! runs on every answer: the status and `error_code` checks, serde into the
+//! generated types, then the strict checks and conversion):
 //! never a panic, and a page that is accepted holds exactly the hours the
 //! body carried.
 #![no_main]
@@ -8,7 +9,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::NaiveDate;
-use huaweicloud_workspace::{Hours, MAX_PAGE_SIZE, decode_page_for_bench};
+use huaweicloud_workspace::{Answer, GroupBy, Hours, MAX_PAGE_SIZE, Period, decode};
 use huaweicloud_workspace_api::types::ListUsedDesktopInfoResponse;
 use libfuzzer_sys::fuzz_target;
 
@@ -21,7 +22,8 @@ fuzz_target!(|data: &[u8]| {
 });
 
 fn check(data: &[u8], window: Option<(NaiveDate, NaiveDate)>, limit: u32) {
-    let Ok(page) = decode_page_for_bench(data, window, limit) else {
+    let Ok(page) = decode::used_desktop_page(&Answer::ok(data.to_vec()), window, GroupBy::Day, limit)
+    else {
         return;
     };
     let mentions_error_code = data.windows(12).any(|w| w == b"\"error_code\"");
@@ -73,9 +75,13 @@ fn check(data: &[u8], window: Option<(NaiveDate, NaiveDate)>, limit: u32) {
             );
         }
         for p in &desktop.periods {
-            if let (Some((start, end)), Some(day)) = (window, p.period.day()) {
+            let Period::Day(day) = p.period else {
+                panic!("a period that is not a day was accepted: {}", p.period);
+            };
+            if let Some((start, end)) = window {
                 assert!(start <= day && day <= end, "period outside the window");
             }
+            assert!(p.hours.hundredths() <= 2400, "more than 24 h in a day accepted");
         }
         got_total += desktop.total_hours().hundredths();
     }

@@ -66,6 +66,7 @@ mod error;
 mod model;
 mod operation;
 mod ops;
+mod period;
 mod region;
 mod retry;
 mod transport;
@@ -81,9 +82,10 @@ pub use error::{BODY_PREFIX_BYTES, Error, ErrorClass, ErrorMetadata, TimeoutScop
 pub use huaweicloud_signer::{AccessKeyCredentials, Credentials, CredentialsError, Secret};
 pub use huaweicloud_workspace_api::Hours;
 pub use model::{
-    DesktopUsage, GroupBy, Page, Period, PeriodUsage, Progress, UsageReport, UserTotals,
-    UserTotalsBuilder, average_per_active_day,
+    DesktopUsage, GroupBy, Page, PeriodUsage, Progress, UsageReport, UserTotals, UserTotalsBuilder,
+    average_per_active_day,
 };
+pub use period::Period;
 pub use region::Region;
 pub use retry::RetryConfig;
 pub use transport::{Answer, MAX_RESPONSE_BYTES, RetryAfter};

@@ -1,18 +1,12 @@
 //! The report model: what a query returns, with exact hours.
 
-use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::ops::RangeInclusive;
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::NaiveDate;
 
-use crate::Hours;
-
-/// The wire format of a daily period: `yyyy-MM-dd`.
-pub(crate) const DAY_FORMAT: &str = "%Y-%m-%d";
-/// The wire format of an hourly period: `yyyy-MM-dd HH:00` (UTC, the hour it starts).
-pub(crate) const HOUR_FORMAT: &str = "%Y-%m-%d %H:%M";
+use crate::{Hours, Period};
 
 /// The length of the periods a report is broken into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -40,126 +34,6 @@ impl fmt::Display for GroupBy {
             GroupBy::Hour => "HOUR",
         })
     }
-}
-
-/// One period of a desktop's usage, as the service labels it.
-///
-/// Days and hours in the documented formats are parsed; any other label is
-/// kept as text by [`Period::parse`]. A query refuses a page whose periods
-/// are not real days (or hours, with [`GroupBy::Hour`]) of the asked range
-/// ([`Error::InvalidResponse`](crate::Error::InvalidResponse)): hours that no
-/// day shows must never be counted. Only a raw
-/// [`page`](crate::DesktopUsageQuery::page) keeps [`Period::Other`] labels.
-///
-/// `Display` gives the service's text back (`2024-01-02`, `2024-01-02 13:00`).
-/// The order is time order (a day sorts before the hours of that day); labels
-/// kept as text sort after every dated period, by text.
-///
-/// ```
-/// use huaweicloud_workspace::Period;
-///
-/// let day = Period::parse("2024-01-02");
-/// let hour = Period::parse("2024-01-02 13:00");
-/// let other = Period::parse("week 1");
-/// assert_eq!(day.to_string(), "2024-01-02");
-/// assert_eq!(hour.to_string(), "2024-01-02 13:00");
-/// assert!(matches!(other, Period::Other(ref t) if t == "week 1"));
-/// assert!(day < hour && hour < other);
-/// assert_eq!(hour.day(), day.day());
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Period {
-    /// A whole day (UTC).
-    Day(NaiveDate),
-    /// The hour starting at this time (UTC, whole hour).
-    Hour(NaiveDateTime),
-    /// A label in no documented format, kept as the service sent it.
-    Other(String),
-}
-
-impl Period {
-    /// Reads a period label: `yyyy-MM-dd` is a day, `yyyy-MM-dd HH:00` an
-    /// hour; anything else is kept as [`Period::Other`].
-    pub fn parse(text: &str) -> Period {
-        // By hand rather than with chrono's format strings: this runs for
-        // every period of every page, and chrono's parse-then-format check
-        // cost more than decoding the JSON around it.
-        let b = text.as_bytes();
-        match b.len() {
-            10 => {
-                if let Some(date) = parse_day(b) {
-                    return Period::Day(date);
-                }
-            }
-            16 if b[10] == b' ' && &b[13..] == b":00" => {
-                if let (Some(date), Some(hour)) = (parse_day(&b[..10]), digits(&b[11..13]))
-                    && let Some(at) = date.and_hms_opt(hour, 0, 0)
-                {
-                    return Period::Hour(at);
-                }
-            }
-            _ => {}
-        }
-        Period::Other(text.to_string())
-    }
-
-    /// The day the period falls in, unless it is kept as text.
-    pub fn day(&self) -> Option<NaiveDate> {
-        match self {
-            Period::Day(d) => Some(*d),
-            Period::Hour(at) => Some(at.date()),
-            Period::Other(_) => None,
-        }
-    }
-
-    fn sort_key(&self) -> (u8, NaiveDateTime, u8, &str) {
-        match self {
-            Period::Day(d) => (0, d.and_time(NaiveTime::MIN), 0, ""),
-            Period::Hour(at) => (0, *at, 1, ""),
-            Period::Other(t) => (1, NaiveDateTime::MIN, 0, t.as_str()),
-        }
-    }
-}
-
-impl Ord for Period {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.sort_key().cmp(&other.sort_key())
-    }
-}
-
-impl PartialOrd for Period {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl fmt::Display for Period {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Period::Day(d) => write!(f, "{}", d.format(DAY_FORMAT)),
-            Period::Hour(at) => write!(f, "{}", at.format(HOUR_FORMAT)),
-            Period::Other(t) => f.write_str(t),
-        }
-    }
-}
-
-/// `yyyy-MM-dd` exactly (four-digit year, two-digit month and day), a real date.
-fn parse_day(b: &[u8]) -> Option<NaiveDate> {
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let year = i32::try_from(digits(&b[..4])?).ok()?;
-    NaiveDate::from_ymd_opt(year, digits(&b[5..7])?, digits(&b[8..10])?)
-}
-
-/// A run of ASCII digits as a number (`None` for anything else, or an empty run).
-fn digits(b: &[u8]) -> Option<u32> {
-    if b.is_empty() {
-        return None;
-    }
-    b.iter().try_fold(0u32, |n, &c| {
-        c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
-    })
 }
 
 /// The hours of use of one desktop in one period.
@@ -380,74 +254,7 @@ pub struct Progress {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Timelike;
-
-    /// The rule `Period::parse` implements by hand, written with chrono.
-    fn parse_with_chrono(text: &str) -> Period {
-        if text.len() == 10
-            && let Ok(date) = NaiveDate::parse_from_str(text, DAY_FORMAT)
-            && date.format(DAY_FORMAT).to_string() == text
-        {
-            return Period::Day(date);
-        }
-        if text.len() == 16
-            && let Ok(at) = NaiveDateTime::parse_from_str(text, HOUR_FORMAT)
-            && at.minute() == 0
-            && at.format(HOUR_FORMAT).to_string() == text
-        {
-            return Period::Hour(at);
-        }
-        Period::Other(text.to_string())
-    }
-
-    #[test]
-    fn period_parse_agrees_with_chrono() {
-        let mut cases: Vec<String> = [
-            "2024-01-01",
-            "2024-02-29",
-            "2023-02-29",
-            "2024-13-01",
-            "2024-00-10",
-            "2024-01-00",
-            "2024-01-32",
-            "0000-01-01",
-            "9999-12-31",
-            "2024-1-01",
-            "2024-01-1",
-            "+024-01-01",
-            "-024-01-01",
-            "2024/01/01",
-            "2024-01-01 ",
-            " 2024-01-01",
-            "2024-01-0a",
-            "２０２４-01-01",
-            "2024-01-01 00:00",
-            "2024-01-01 23:00",
-            "2024-01-01 24:00",
-            "2024-01-01 23:30",
-            "2024-01-01 7:00 ",
-            "2024-01-01T07:00",
-            "2024-01-01 07:0a",
-            "2024-02-30 01:00",
-            "2024-01-01 +1:00",
-            "",
-            "week 1",
-            "2024-01-01 07:00:00",
-            "2024-01-01 -1:00",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        let start = d("2023-12-25");
-        for i in 0..800u64 {
-            let day = start + chrono::Days::new(i);
-            cases.push(day.format(DAY_FORMAT).to_string());
-            cases.push(format!("{} {:02}:00", day.format(DAY_FORMAT), i % 26));
-        }
-        for case in &cases {
-            assert_eq!(Period::parse(case), parse_with_chrono(case), "{case:?}");
-        }
-    }
+    use crate::period::DAY_FORMAT;
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, DAY_FORMAT).unwrap()
@@ -465,57 +272,6 @@ mod tests {
                 })
                 .collect(),
         }
-    }
-
-    #[test]
-    fn periods_parse_and_print_back() {
-        for text in ["2024-01-02", "2024-12-31 23:00", "2024-02-29"] {
-            let p = Period::parse(text);
-            assert!(!matches!(p, Period::Other(_)), "{text}");
-            assert_eq!(p.to_string(), text);
-        }
-        for text in [
-            "2024-1-2",
-            "2024-01-02 13:30",
-            "2024-01-02T13:00",
-            "2023-02-29",
-            "",
-            "2024-01-02 13:00:00",
-            "x",
-        ] {
-            assert_eq!(
-                Period::parse(text),
-                Period::Other(text.to_string()),
-                "{text}"
-            );
-            assert_eq!(Period::parse(text).to_string(), text);
-        }
-    }
-
-    #[test]
-    fn periods_sort_in_time_order_other_last() {
-        let mut v: Vec<Period> = [
-            "zz",
-            "2024-01-02 01:00",
-            "2024-01-02",
-            "aa",
-            "2024-01-01 23:00",
-        ]
-        .iter()
-        .map(|t| Period::parse(t))
-        .collect();
-        v.sort();
-        let texts: Vec<String> = v.iter().map(ToString::to_string).collect();
-        assert_eq!(
-            texts,
-            [
-                "2024-01-01 23:00",
-                "2024-01-02",
-                "2024-01-02 01:00",
-                "aa",
-                "zz"
-            ]
-        );
     }
 
     #[test]
