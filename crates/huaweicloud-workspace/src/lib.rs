@@ -63,9 +63,12 @@ mod builder;
 mod classify;
 mod client;
 mod error;
+mod inventory;
+pub mod metrics;
 mod model;
 mod operation;
 mod ops;
+mod pager;
 mod period;
 mod region;
 mod retry;
@@ -81,10 +84,18 @@ pub use client::Client;
 pub use error::{BODY_PREFIX_BYTES, Error, ErrorClass, ErrorMetadata, TimeoutScope};
 pub use huaweicloud_signer::{AccessKeyCredentials, Credentials, CredentialsError, Secret};
 pub use huaweicloud_workspace_api::Hours;
+pub use inventory::{
+    Desktop, DesktopListQuery, Inventory, MAX_DESKTOP_IDS_PER_LIST, MAX_DESKTOPS_PAGE_SIZE,
+};
+pub use metrics::{
+    DesktopMetrics, DesktopMetricsQuery, DesktopSort, SortOrder, UserMetrics, UserMetricsQuery,
+    UserSort, hours_from_seconds,
+};
 pub use model::{
     DesktopUsage, GroupBy, Page, PeriodUsage, Progress, UsageReport, UserTotals, UserTotalsBuilder,
     average_per_active_day,
 };
+pub use pager::Counted;
 pub use period::Period;
 pub use region::Region;
 pub use retry::RetryConfig;
@@ -97,5 +108,7 @@ pub use windows::MAX_WINDOW_DAYS;
 /// the operation's own checks). For answers captured some other way, and
 /// for the fuzz targets and the decode benchmark.
 pub mod decode {
+    pub use crate::ops::desktops::desktops_page;
+    pub use crate::ops::metrics::{desktop_metrics_page, user_metrics_page};
     pub use crate::ops::used::used_desktop_page;
 }

@@ -5,11 +5,16 @@ use std::fmt;
 use std::ops::RangeInclusive;
 
 use chrono::NaiveDate;
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use crate::{Hours, Period};
 
 /// The length of the periods a report is broken into.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, JsonSchema,
+)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum GroupBy {
     /// One period per day (`yyyy-MM-dd`), the service's default.
     #[default]
@@ -37,7 +42,7 @@ impl fmt::Display for GroupBy {
 }
 
 /// The hours of use of one desktop in one period.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, JsonSchema)]
 pub struct PeriodUsage {
     /// The period.
     pub period: Period,
@@ -46,7 +51,7 @@ pub struct PeriodUsage {
 }
 
 /// One desktop and its usage in every period of the query.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct DesktopUsage {
     /// The desktop's id.
     pub desktop_id: String,
@@ -94,7 +99,7 @@ impl DesktopUsage {
 ///
 /// The desktops without a user are gathered in one entry whose `username`
 /// is `None`, listed last by [`UserTotalsBuilder::finish`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct UserTotals {
     /// The user name; `None` for the desktops that have no user.
     pub username: Option<String>,
@@ -195,7 +200,7 @@ impl UserTotalsBuilder {
 }
 
 /// Everything a query returned: each desktop exactly once, sorted by id.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct UsageReport {
     /// The desktops, sorted by id, each once, periods in time order.
     pub desktops: Vec<DesktopUsage>,
@@ -230,7 +235,7 @@ impl UsageReport {
 }
 
 /// One raw page of the wire API, as [`DesktopUsageQuery::page`](crate::DesktopUsageQuery::page) returns it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Page {
     /// The desktops of the page, in the order the service sent them.
     pub desktops: Vec<DesktopUsage>,

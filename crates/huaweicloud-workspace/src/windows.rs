@@ -40,13 +40,22 @@ impl std::fmt::Display for Window {
 /// [`MAX_WINDOW_DAYS`] days each, counting both ends, in time order.
 /// `start` must not be after `end` (checked by validation).
 pub(crate) fn split(start: NaiveDate, end: NaiveDate) -> Vec<Window> {
+    split_by(start, end, MAX_WINDOW_DAYS)
+        .into_iter()
+        .map(|(from, to)| Window::Days(from, to))
+        .collect()
+}
+
+/// Splits `start..=end` into consecutive windows of at most `days` days
+/// each (at least one), counting both ends, in time order.
+pub(crate) fn split_by(start: NaiveDate, end: NaiveDate, days: u64) -> Vec<(NaiveDate, NaiveDate)> {
     let mut windows = Vec::new();
     let mut from = start;
     loop {
         let to = from
-            .checked_add_days(Days::new(MAX_WINDOW_DAYS - 1))
+            .checked_add_days(Days::new(days.max(1) - 1))
             .map_or(end, |t| t.min(end));
-        windows.push(Window::Days(from, to));
+        windows.push((from, to));
         if to >= end {
             break;
         }

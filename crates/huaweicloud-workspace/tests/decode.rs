@@ -143,3 +143,91 @@ fn a_desktop_twice_in_a_page_is_kept_once_or_refused_when_the_copies_differ() {
         "{r}"
     );
 }
+
+fn metrics_answer(items: &str) -> Answer {
+    Answer::ok(format!(r#"{{"count":1,"items":[{items}]}}"#).into_bytes())
+}
+
+#[test]
+fn desktop_metrics_keep_unknown_names_and_leave_missing_ones_unknown() {
+    let page = decode::desktop_metrics_page(
+        &metrics_answer(
+            r#"{"resource_id":"d1","resource_name":"WKS-FIN-042","metric":[
+                {"metric_name":"desktop_usage","metric_value":7236},
+                {"metric_name":"cpu_peak","metric_value":0.5}]}"#,
+        ),
+        100,
+    )
+    .unwrap();
+    let d = &page.items[0];
+    assert_eq!(d.usage_seconds, Some(7236));
+    assert_eq!(d.usage_hours().unwrap().to_string(), "2.01");
+    assert_eq!(
+        d.idle_seconds, None,
+        "a missing metric is unknown, not zero"
+    );
+    assert_eq!(d.other_metrics.get("cpu_peak"), Some(&0.5));
+    assert_eq!(d.computer_name.as_deref(), Some("WKS-FIN-042"));
+    assert_eq!(page.total, 1);
+}
+
+#[test]
+fn hostile_metric_pages_are_refused_with_the_reason() {
+    for (items, why) in [
+        (
+            r#"{"resource_id":"d1","metric":[{"metric_name":"desktop_usage","metric_value":-1}]}"#,
+            "not a count of seconds",
+        ),
+        (
+            r#"{"resource_id":"d1","metric":[{"metric_name":"desktop_usage","metric_value":1e300}]}"#,
+            "not a count of seconds",
+        ),
+        (
+            r#"{"resource_id":"d1","metric":[{"metric_name":"desktop_usage","metric_value":1},{"metric_name":"desktop_usage","metric_value":2}]}"#,
+            "twice",
+        ),
+        (r#"{"metric":[]}"#, "no resource_id"),
+        (
+            r#"{"resource_id":"d1"},{"resource_id":"d1"}"#,
+            "appears twice",
+        ),
+    ] {
+        let err = decode::desktop_metrics_page(&metrics_answer(items), 100).unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidResponse { status: 200, reason, .. } if reason.contains(why)),
+            "{items}: {err:?}"
+        );
+    }
+    let no_count = decode::user_metrics_page(&Answer::ok(&b"{\"items\":[]}"[..]), 100).unwrap_err();
+    assert!(no_count.to_string().contains("no count"), "{no_count}");
+    let over = decode::desktops_page(
+        &Answer::ok(
+            &br#"{"total_count":2,"desktops":[{"desktop_id":"a"},{"desktop_id":"b"}]}"#[..],
+        ),
+        1,
+    )
+    .unwrap_err();
+    assert!(
+        over.to_string().contains("more than the limit of 1"),
+        "{over}"
+    );
+}
+
+#[test]
+fn an_inventory_page_reads_names_users_and_dates() {
+    let page = decode::desktops_page(
+        &Answer::ok(
+            &br#"{"total_count":2,"desktops":[
+                {"desktop_id":"a","computer_name":"WKS-1","user_name":"ann","created":"2024-01-02T08:31:12.000Z","status":"ACTIVE","attach_user_infos":[{"user_name":"ann"}],"tags":[{"key":"team","value":"fin"}]},
+                {"desktop_id":"b","created":"yesterday"}]}"#[..],
+        ),
+        1000,
+    )
+    .unwrap();
+    let a = &page.items[0];
+    assert_eq!(a.computer_name.as_deref(), Some("WKS-1"));
+    assert_eq!(a.attached_users, ["ann"]);
+    assert_eq!(a.tags, [("team".to_string(), "fin".to_string())]);
+    assert_eq!(a.created.unwrap().to_rfc3339(), "2024-01-02T08:31:12+00:00");
+    assert_eq!(page.items[1].created, None, "an unreadable date is unknown");
+}

@@ -1,4 +1,6 @@
 //! One module per API operation: its request (built by the generated
 //! client) and the only decoder of its answer.
 
+pub(crate) mod desktops;
+pub(crate) mod metrics;
 pub(crate) mod used;
