@@ -38,7 +38,9 @@ CREDENTIALS:
 EXAMPLES:
   desktop-usage --demo report --last 45d
   desktop-usage --region cn-north-4 idle --last 30d --threshold 1
-  desktop-usage --region cn-north-4 users --from 2024-01-01 --to 2024-03-31 --format csv
+  desktop-usage --region cn-north-4 desktops --last 30d --sort idle
+  desktop-usage --region cn-north-4 users --last 90d --sort usage --format csv
+  desktop-usage --region cn-north-4 users-daily --from 2024-01-01 --to 2024-12-31
 
 ",
     exit_codes!()
@@ -118,6 +120,16 @@ pub struct GlobalArgs {
     #[arg(short, long, action = ArgAction::Count, global = true)]
     pub verbose: u8,
 
+    /// The date taken as today (UTC) by --last and the metric commands, for reproducible
+    /// reports [default: the system clock's]
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date, global = true)]
+    pub today: Option<NaiveDate>,
+
+    /// Do not read the desktop inventory (ListDesktops) for names: `report` and `idle` show
+    /// ids only, with one request fewer
+    #[arg(long, global = true)]
+    pub no_names: bool,
+
     /// Only errors on stderr: no progress bar, no warnings
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
@@ -126,17 +138,22 @@ pub struct GlobalArgs {
 /// The commands.
 #[derive(Subcommand)]
 pub enum Command {
-    /// Usage per desktop and period
+    /// Usage per desktop and period (ListUsedDesktopInfo, 31-day windows; names from
+    /// ListDesktops)
     #[command(after_help = EXIT_CODES_HELP)]
     Report {
         /// Range and filters.
         #[command(flatten)]
         query: QueryArgs,
+        /// Names.
+        #[command(flatten)]
+        names: NamesArgs,
         /// Output.
         #[command(flatten)]
         output: OutputArgs,
     },
-    /// Desktops whose total hours over the range are at most --threshold
+    /// Desktops whose total hours over the range are at most --threshold (ListUsedDesktopInfo;
+    /// names, status and creation date from ListDesktops)
     #[command(after_help = EXIT_CODES_HELP)]
     Idle {
         /// Range and filters.
@@ -146,13 +163,45 @@ pub enum Command {
         #[arg(long, value_name = "HOURS", default_value = "0", value_parser = parse_hours,
               allow_negative_numbers = true)]
         threshold: Hours,
+        /// Names.
+        #[command(flatten)]
+        names: NamesArgs,
         /// Output.
         #[command(flatten)]
         output: OutputArgs,
     },
-    /// Totals per user: hours, desktops, active days
+    /// Usage and idle time per desktop (ListDesktopUsageMetric, Huawei's recommended source;
+    /// the latest 180 days only)
+    #[command(after_help = EXIT_CODES_HELP)]
+    Desktops {
+        /// Range.
+        #[command(flatten)]
+        range: MetricsRangeArgs,
+        /// Filters and order.
+        #[command(flatten)]
+        filters: DesktopFilterArgs,
+        /// Output.
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Usage and logins per user (ListUserUsageMetric, Huawei's recommended source; any range
+    /// within the latest 180 days, sent as windows of at most 30 days and summed)
     #[command(after_help = EXIT_CODES_HELP)]
     Users {
+        /// Range.
+        #[command(flatten)]
+        range: MetricsRangeArgs,
+        /// Filters and order.
+        #[command(flatten)]
+        filters: UserFilterArgs,
+        /// Output.
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Totals per user computed from the per-day usage: hours, desktops, active days
+    /// (ListUsedDesktopInfo; any range)
+    #[command(name = "users-daily", after_help = EXIT_CODES_HELP)]
+    UsersDaily {
         /// Range and filters.
         #[command(flatten)]
         query: QueryArgs,
@@ -175,8 +224,122 @@ pub enum SchemaKind {
     Report,
     /// Rows of `idle`.
     Idle,
+    /// Rows of `desktops`.
+    Desktops,
     /// Rows of `users`.
     Users,
+    /// Rows of `users-daily`.
+    UsersDaily,
+}
+
+/// How the desktops are named in `report` and `idle`.
+#[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Names")]
+pub struct NamesArgs {
+    /// Only desktops whose computer name contains SUBSTRING (resolved through the inventory)
+    #[arg(long, value_name = "SUBSTRING", conflicts_with = "no_names")]
+    pub name: Option<String>,
+
+    /// Show desktop ids in the table too (machine formats always carry both)
+    #[arg(long)]
+    pub ids: bool,
+}
+
+/// The range of the metric commands: whole UTC days.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Range")]
+pub struct MetricsRangeArgs {
+    /// First day, UTC (with --to); at most 180 days ago
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date, requires = "to",
+          conflicts_with = "last")]
+    pub from: Option<NaiveDate>,
+
+    /// Last day, UTC, included (with --from)
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date, requires = "from")]
+    pub to: Option<NaiveDate>,
+
+    /// The N days ending today (UTC), e.g. 30d [default: 30d]
+    #[arg(long, value_name = "Nd", value_parser = parse_days, conflicts_with = "to",
+          allow_hyphen_values = true)]
+    pub last: Option<u32>,
+}
+
+/// What `desktops` sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DesktopSortArg {
+    /// Hours of use.
+    Usage,
+    /// Idle time.
+    Idle,
+}
+
+/// Filters and order of `desktops`.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Filters")]
+pub struct DesktopFilterArgs {
+    /// Only desktops whose computer name contains TEXT
+    #[arg(long, value_name = "TEXT")]
+    pub name: Option<String>,
+
+    /// Only desktops idle for at least N days (0-180)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=180))]
+    pub min_idle_days: Option<u32>,
+
+    /// Only desktops idle for at most N days (0-180)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=180))]
+    pub max_idle_days: Option<u32>,
+
+    /// Only desktops used at least N hours
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=2147483646))]
+    pub min_hours: Option<u32>,
+
+    /// Only desktops used at most N hours
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=2147483646))]
+    pub max_hours: Option<u32>,
+
+    /// Sort by usage or idle time, largest first (the service's order without it)
+    #[arg(long, value_enum)]
+    pub sort: Option<DesktopSortArg>,
+
+    /// With --sort: smallest first
+    #[arg(long, requires = "sort")]
+    pub asc: bool,
+}
+
+/// Filters and order of `users`.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Filters")]
+pub struct UserFilterArgs {
+    /// Only users whose name contains TEXT
+    #[arg(long, value_name = "TEXT")]
+    pub user: Option<String>,
+
+    /// Only users of this domain
+    #[arg(long, value_name = "DOMAIN")]
+    pub domain: Option<String>,
+
+    /// Only users with at least N hours
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=2147483646))]
+    pub min_hours: Option<u32>,
+
+    /// Only users with at most N hours
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=2147483646))]
+    pub max_hours: Option<u32>,
+
+    /// Sort by usage, largest first (by name without it)
+    #[arg(long, value_enum)]
+    pub sort: Option<UserSortArg>,
+
+    /// With --sort: smallest first
+    #[arg(long, requires = "sort")]
+    pub asc: bool,
+}
+
+/// What `users` sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UserSortArg {
+    /// Hours of use.
+    Usage,
 }
 
 /// Grouping of the periods.
@@ -236,6 +399,14 @@ pub struct OutputArgs {
     /// stdout; - is stdout; a device or pipe is written in place, a symlink's target replaced
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+impl GlobalArgs {
+    /// Today (UTC): `--today`, else the system clock's.
+    pub fn today(&self) -> NaiveDate {
+        self.today
+            .unwrap_or_else(|| chrono::Utc::now().date_naive())
+    }
 }
 
 impl OutputArgs {

@@ -5,8 +5,10 @@ use std::io::{self, Write};
 
 use huaweicloud_workspace::{DesktopUsage, Hours, UserTotalsBuilder, average_per_active_day};
 
+use std::sync::Arc;
+
 use crate::output::{Align, Format, RowWriter, Table};
-use crate::rows::{IdleRow, ReportRow, UserRow, idle_row, report_rows, user_row};
+use crate::rows::{IdleRow, Names, ReportRow, UserDailyRow, idle_row, report_rows, user_daily_row};
 
 /// Which command's output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,8 +20,8 @@ pub enum Kind {
         /// The threshold, included.
         threshold: Hours,
     },
-    /// `users`: totals per user.
-    Users,
+    /// `users-daily`: totals per user, from the per-day usage.
+    UsersDaily,
 }
 
 enum Dest<W: Write> {
@@ -40,6 +42,8 @@ pub struct Emitter<W: Write> {
     desktops: Vec<DesktopUsage>,
     users: UserTotalsBuilder,
     seen: usize,
+    names: Option<Arc<Names>>,
+    show_ids: bool,
 }
 
 impl<W: Write> Emitter<W> {
@@ -58,7 +62,18 @@ impl<W: Write> Emitter<W> {
             desktops: Vec::new(),
             users: UserTotalsBuilder::default(),
             seen: 0,
+            names: None,
+            show_ids: true,
         }
+    }
+
+    /// Puts names on the desktops (before the first one is pushed). The
+    /// table then shows a desktop's computer name instead of its id, unless
+    /// `show_ids`; machine formats always carry both.
+    pub fn with_names(mut self, names: Option<Arc<Names>>, show_ids: bool) -> Self {
+        self.show_ids = show_ids || names.is_none();
+        self.names = names;
+        self
     }
 
     /// How many desktops were received.
@@ -70,15 +85,15 @@ impl<W: Write> Emitter<W> {
     pub fn push(&mut self, desktop: DesktopUsage) -> io::Result<()> {
         self.seen += 1;
         match (self.kind, &mut self.dest, self.format) {
-            (Kind::Users, _, _) => self.users.add(&desktop),
+            (Kind::UsersDaily, _, _) => self.users.add(&desktop),
             (Kind::Report, Dest::Rows(w), Format::Ndjson) => {
-                for row in report_rows(&desktop) {
+                for row in report_rows(&desktop, self.names.as_deref()) {
                     w.row(&row)?;
                 }
                 w.flush()?;
             }
             (Kind::Idle { threshold }, Dest::Rows(w), Format::Ndjson) => {
-                if let Some(row) = idle_row(&desktop, threshold) {
+                if let Some(row) = idle_row(&desktop, threshold, self.names.as_deref()) {
                     w.row(&row)?;
                     w.flush()?;
                 }
@@ -92,11 +107,22 @@ impl<W: Write> Emitter<W> {
     pub fn finish(mut self) -> io::Result<W> {
         self.desktops
             .sort_by(|a, b| a.desktop_id.cmp(&b.desktop_id));
+        if self.format == Format::Table && !self.show_ids {
+            // The table shows names: people look for a name, so rows go by name.
+            let names = self.names.as_deref();
+            let label = |d: &DesktopUsage| {
+                names
+                    .and_then(|n| n.get(&d.desktop_id))
+                    .and_then(|x| x.computer_name.clone())
+                    .unwrap_or_else(|| d.desktop_id.clone())
+            };
+            self.desktops.sort_by_cached_key(label);
+        }
         let users = std::mem::take(&mut self.users);
         match (self.kind, self.dest) {
             (Kind::Report, Dest::Rows(mut w)) => {
                 for desktop in &self.desktops {
-                    for row in report_rows(desktop) {
+                    for row in report_rows(desktop, self.names.as_deref()) {
                         w.row(&row)?;
                     }
                 }
@@ -104,30 +130,33 @@ impl<W: Write> Emitter<W> {
             }
             (Kind::Idle { threshold }, Dest::Rows(mut w)) => {
                 for desktop in &self.desktops {
-                    if let Some(row) = idle_row(desktop, threshold) {
+                    if let Some(row) = idle_row(desktop, threshold, self.names.as_deref()) {
                         w.row(&row)?;
                     }
                 }
                 w.finish::<IdleRow>()
             }
-            (Kind::Users, Dest::Rows(mut w)) => {
+            (Kind::UsersDaily, Dest::Rows(mut w)) => {
                 for totals in users.finish() {
-                    w.row(&user_row(&totals))?;
+                    w.row(&user_daily_row(&totals))?;
                 }
-                w.finish::<UserRow>()
+                w.finish::<UserDailyRow>()
             }
             (kind, Dest::Table(mut out)) => {
                 writeln!(out, "{}", crate::sanitize::for_terminal(&self.caption))?;
                 writeln!(out)?;
                 match kind {
-                    Kind::Report => report_table(&self.desktops).write(&mut out)?,
+                    Kind::Report => {
+                        report_table(&self.desktops, self.names.as_deref(), self.show_ids)
+                            .write(&mut out)?;
+                    }
                     Kind::Idle { threshold } => {
                         let rows: Vec<IdleRow> = self
                             .desktops
                             .iter()
-                            .filter_map(|d| idle_row(d, threshold))
+                            .filter_map(|d| idle_row(d, threshold, self.names.as_deref()))
                             .collect();
-                        idle_table(&rows).write(&mut out)?;
+                        idle_table(&rows, self.names.is_some(), self.show_ids).write(&mut out)?;
                         writeln!(
                             out,
                             "\n{} of {} used at most {} h.",
@@ -136,8 +165,9 @@ impl<W: Write> Emitter<W> {
                             threshold
                         )?;
                     }
-                    Kind::Users => {
-                        let rows: Vec<UserRow> = users.finish().iter().map(user_row).collect();
+                    Kind::UsersDaily => {
+                        let rows: Vec<UserDailyRow> =
+                            users.finish().iter().map(user_daily_row).collect();
                         users_table(&rows).write(&mut out)?;
                     }
                 }
@@ -160,7 +190,26 @@ fn user_cell(user: &Option<String>) -> String {
     user.clone().unwrap_or_else(|| "-".to_string())
 }
 
-fn report_table(desktops: &[DesktopUsage]) -> Table {
+/// The desktop's cells: its name when names are known (the id when it has
+/// none), or its id; both with `show_ids`.
+fn desktop_cells(id: &str, name: Option<&str>, named: bool, show_ids: bool) -> Vec<String> {
+    match (named, show_ids) {
+        (false, _) => vec![id.to_string()],
+        (true, false) => vec![name.unwrap_or(id).to_string()],
+        (true, true) => vec![id.to_string(), name.unwrap_or("-").to_string()],
+    }
+}
+
+fn desktop_headers(named: bool, show_ids: bool) -> Vec<&'static str> {
+    match (named, show_ids) {
+        (false, _) => vec!["DESKTOP ID"],
+        (true, false) => vec!["DESKTOP"],
+        (true, true) => vec!["DESKTOP ID", "NAME"],
+    }
+}
+
+fn report_table(desktops: &[DesktopUsage], names: Option<&Names>, show_ids: bool) -> Table {
+    let named = names.is_some();
     let mut rows = Vec::with_capacity(desktops.len());
     let mut total = Hours::ZERO;
     let mut desktop_days = 0usize;
@@ -176,73 +225,90 @@ fn report_table(desktops: &[DesktopUsage]) -> Table {
         if let Some(u) = &d.username {
             users.insert(u.as_str());
         }
-        rows.push(vec![
-            d.desktop_id.clone(),
+        let name = names
+            .and_then(|n| n.get(&d.desktop_id))
+            .and_then(|x| x.computer_name.as_deref());
+        let mut row = desktop_cells(&d.desktop_id, name, named, show_ids);
+        row.extend([
             user_cell(&d.username),
             hours.to_string(),
             days.to_string(),
             average_per_active_day(hours, days).to_string(),
             last_day.map_or_else(|| "-".to_string(), |d| d.to_string()),
         ]);
+        rows.push(row);
     }
-    let totals = vec![
-        format!("TOTAL ({})", plural(desktops.len(), "desktop")),
+    let mut totals = vec![format!("TOTAL ({})", plural(desktops.len(), "desktop"))];
+    if named && show_ids {
+        totals.push(String::new());
+    }
+    totals.extend([
         plural(users.len(), "user"),
         total.to_string(),
         desktop_days.to_string(),
         average_per_active_day(total, desktop_days).to_string(),
         last.map_or_else(|| "-".to_string(), |d| d.to_string()),
-    ];
+    ]);
+    let mut headers = desktop_headers(named, show_ids);
+    let mut align = vec![Align::Left; headers.len()];
+    headers.extend([
+        "USER",
+        "HOURS",
+        "ACTIVE DAYS",
+        "AVG H/ACTIVE DAY",
+        "LAST ACTIVE",
+    ]);
+    align.extend([
+        Align::Left,
+        Align::Right,
+        Align::Right,
+        Align::Right,
+        Align::Left,
+    ]);
     Table {
-        headers: vec![
-            "DESKTOP ID",
-            "USER",
-            "HOURS",
-            "ACTIVE DAYS",
-            "AVG H/ACTIVE DAY",
-            "LAST ACTIVE",
-        ],
-        align: vec![
-            Align::Left,
-            Align::Left,
-            Align::Right,
-            Align::Right,
-            Align::Right,
-            Align::Left,
-        ],
+        headers,
+        align,
         rows,
         totals: Some(totals),
     }
 }
 
-fn idle_table(rows: &[IdleRow]) -> Table {
+fn idle_table(rows: &[IdleRow], named: bool, show_ids: bool) -> Table {
+    let mut headers = desktop_headers(named, show_ids);
+    let mut align = vec![Align::Left; headers.len()];
+    headers.extend(["USER", "HOURS", "ACTIVE DAYS", "LAST ACTIVE"]);
+    align.extend([Align::Left, Align::Right, Align::Right, Align::Left]);
+    if named {
+        headers.extend(["STATUS", "CREATED"]);
+        align.extend([Align::Left, Align::Left]);
+    }
     Table {
-        headers: vec!["DESKTOP ID", "USER", "HOURS", "ACTIVE DAYS", "LAST ACTIVE"],
-        align: vec![
-            Align::Left,
-            Align::Left,
-            Align::Right,
-            Align::Right,
-            Align::Left,
-        ],
+        headers,
+        align,
         rows: rows
             .iter()
             .map(|r| {
-                vec![
-                    r.desktop_id.clone(),
+                let mut row =
+                    desktop_cells(&r.desktop_id, r.computer_name.as_deref(), named, show_ids);
+                row.extend([
                     user_cell(&r.desktop_username),
                     r.total_hours.0.to_string(),
                     r.active_days.to_string(),
                     r.last_active_day
                         .map_or_else(|| "never".to_string(), |d| d.to_string()),
-                ]
+                ]);
+                if named {
+                    row.push(user_cell(&r.status));
+                    row.push(r.created.map_or_else(|| "-".to_string(), |d| d.to_string()));
+                }
+                row
             })
             .collect(),
         totals: None,
     }
 }
 
-fn users_table(rows: &[UserRow]) -> Table {
+fn users_table(rows: &[UserDailyRow]) -> Table {
     let total: Hours = rows.iter().map(|r| r.hours.0).sum();
     let desktops: usize = rows.iter().map(|r| r.desktops).sum();
     let users = rows.iter().filter(|r| r.username.is_some()).count();
@@ -308,10 +374,10 @@ mod tests {
     fn report_csv_is_sorted_by_desktop_then_period() {
         assert_eq!(
             emit(Kind::Report, Format::Csv),
-            "desktop_id,desktop_username,date,hours\n\
-             d1,ann,2024-01-01,1.50\nd1,ann,2024-01-02,0.25\n\
-             d2,,2024-01-01,0.00\nd2,,2024-01-02,0.00\n\
-             d3,ann,2024-01-01,0.00\nd3,ann,2024-01-02,0.10\n"
+            "desktop_id,computer_name,desktop_username,date,hours\n\
+             d1,,ann,2024-01-01,1.50\nd1,,ann,2024-01-02,0.25\n\
+             d2,,,2024-01-01,0.00\nd2,,,2024-01-02,0.00\n\
+             d3,,ann,2024-01-01,0.00\nd3,,ann,2024-01-02,0.10\n"
         );
     }
 
@@ -351,7 +417,7 @@ mod tests {
         };
         assert_eq!(
             emit(threshold, Format::Json),
-            "[\n  {\"desktop_id\":\"d2\",\"desktop_username\":null,\"total_hours\":0.00,\"active_days\":0,\"last_active_day\":null},\n  {\"desktop_id\":\"d3\",\"desktop_username\":\"ann\",\"total_hours\":0.10,\"active_days\":1,\"last_active_day\":\"2024-01-02\"}\n]\n"
+            "[\n  {\"desktop_id\":\"d2\",\"computer_name\":null,\"desktop_username\":null,\"total_hours\":0.00,\"active_days\":0,\"last_active_day\":null,\"status\":null,\"created\":null},\n  {\"desktop_id\":\"d3\",\"computer_name\":null,\"desktop_username\":\"ann\",\"total_hours\":0.10,\"active_days\":1,\"last_active_day\":\"2024-01-02\",\"status\":null,\"created\":null}\n]\n"
         );
         assert_eq!(
             emit(threshold, Format::Table),
@@ -366,11 +432,11 @@ mod tests {
     #[test]
     fn users_formats() {
         assert_eq!(
-            emit(Kind::Users, Format::Csv),
+            emit(Kind::UsersDaily, Format::Csv),
             "username,hours,desktops,active_days\nann,1.85,2,2\n,0.00,1,0\n"
         );
         assert_eq!(
-            emit(Kind::Users, Format::Table),
+            emit(Kind::UsersDaily, Format::Table),
             "caption\n\n\
              USER            HOURS  DESKTOPS  ACTIVE DAYS\n\
              ann              1.85         2            2\n\

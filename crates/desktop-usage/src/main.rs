@@ -11,6 +11,8 @@ mod cli;
 mod demo;
 mod emit;
 mod logging;
+mod metrics;
+mod names;
 mod output;
 mod progress;
 mod rows;
@@ -52,21 +54,42 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (kind, query, output) = match &cli.command {
+    let default_names = cli::NamesArgs::default();
+    let (job, output) = match &cli.command {
         Command::Schema { command } => return print_schema(*command),
-        Command::Report { query, output } => (Kind::Report, query, output),
+        Command::Report {
+            query,
+            names,
+            output,
+        } => (Job::Usage(Kind::Report, query, names), output),
         Command::Idle {
             query,
             threshold,
+            names,
             output,
         } => (
-            Kind::Idle {
-                threshold: *threshold,
-            },
-            query,
+            Job::Usage(
+                Kind::Idle {
+                    threshold: *threshold,
+                },
+                query,
+                names,
+            ),
             output,
         ),
-        Command::Users { query, output } => (Kind::Users, query, output),
+        Command::UsersDaily { query, output } => {
+            (Job::Usage(Kind::UsersDaily, query, &default_names), output)
+        }
+        Command::Desktops {
+            range,
+            filters,
+            output,
+        } => (Job::Desktops(range, filters), output),
+        Command::Users {
+            range,
+            filters,
+            output,
+        } => (Job::Users(range, filters), output),
     };
     logging::init(cli.global.verbose, cli.global.quiet);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -94,7 +117,7 @@ fn main() -> ExitCode {
             }
         };
         tokio::select! {
-            result = run::run(&cli.global, kind, query, output) => result,
+            result = job.run(&cli.global, output) => result,
             signal = signals.recv() => Err(Failure::Interrupted {
                 signal,
                 to_file: output.writes_file(),
@@ -114,11 +137,35 @@ fn main() -> ExitCode {
     }
 }
 
+/// What a data command does.
+enum Job<'a> {
+    /// `report`, `idle`, `users-daily`: the per-day operation.
+    Usage(Kind, &'a cli::QueryArgs, &'a cli::NamesArgs),
+    /// `desktops`: the desktop metrics.
+    Desktops(&'a cli::MetricsRangeArgs, &'a cli::DesktopFilterArgs),
+    /// `users`: the user metrics.
+    Users(&'a cli::MetricsRangeArgs, &'a cli::UserFilterArgs),
+}
+
+impl Job<'_> {
+    async fn run(&self, global: &cli::GlobalArgs, output: &cli::OutputArgs) -> Result<(), Failure> {
+        match self {
+            Job::Usage(kind, query, names) => run::run(global, *kind, query, names, output).await,
+            Job::Desktops(range, filters) => {
+                metrics::desktops(global, range, filters, output).await
+            }
+            Job::Users(range, filters) => metrics::users(global, range, filters, output).await,
+        }
+    }
+}
+
 fn print_schema(kind: SchemaKind) -> ExitCode {
     let schema = match kind {
         SchemaKind::Report => schemars::schema_for!(rows::ReportRow),
         SchemaKind::Idle => schemars::schema_for!(rows::IdleRow),
+        SchemaKind::Desktops => schemars::schema_for!(rows::DesktopRow),
         SchemaKind::Users => schemars::schema_for!(rows::UserRow),
+        SchemaKind::UsersDaily => schemars::schema_for!(rows::UserDailyRow),
     };
     let text = match serde_json::to_string_pretty(&schema) {
         Ok(text) => text,

@@ -8,7 +8,6 @@ use clap::ValueEnum;
 use serde::Serialize;
 use tempfile::NamedTempFile;
 
-use crate::rows::{IdleRow, ReportRow, UserRow};
 use crate::sanitize;
 
 /// How rows are written.
@@ -298,57 +297,6 @@ pub trait CsvRow: Serialize {
     fn fields(&self) -> Vec<Field>;
 }
 
-fn opt(value: &Option<String>) -> Field {
-    Field::Text(value.clone().unwrap_or_default())
-}
-
-impl CsvRow for ReportRow {
-    const HEADERS: &'static [&'static str] = &["desktop_id", "desktop_username", "date", "hours"];
-    fn fields(&self) -> Vec<Field> {
-        vec![
-            Field::Text(self.desktop_id.clone()),
-            opt(&self.desktop_username),
-            Field::Text(self.date.clone()),
-            Field::Number(self.hours.0.to_string()),
-        ]
-    }
-}
-
-impl CsvRow for IdleRow {
-    const HEADERS: &'static [&'static str] = &[
-        "desktop_id",
-        "desktop_username",
-        "total_hours",
-        "active_days",
-        "last_active_day",
-    ];
-    fn fields(&self) -> Vec<Field> {
-        vec![
-            Field::Text(self.desktop_id.clone()),
-            opt(&self.desktop_username),
-            Field::Number(self.total_hours.0.to_string()),
-            Field::Number(self.active_days.to_string()),
-            Field::Number(
-                self.last_active_day
-                    .map(|d| d.to_string())
-                    .unwrap_or_default(),
-            ),
-        ]
-    }
-}
-
-impl CsvRow for UserRow {
-    const HEADERS: &'static [&'static str] = &["username", "hours", "desktops", "active_days"];
-    fn fields(&self) -> Vec<Field> {
-        vec![
-            opt(&self.username),
-            Field::Number(self.hours.0.to_string()),
-            Field::Number(self.desktops.to_string()),
-            Field::Number(self.active_days.to_string()),
-        ]
-    }
-}
-
 /// Writes one csv record (RFC 4180, `\n` line ends). A field is quoted
 /// when it holds a comma, a quote or a line break, and a text field that a
 /// spreadsheet would run as a formula is prefixed with `'` and quoted.
@@ -541,15 +489,16 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rows::TwoDecimals;
+    use crate::rows::{ReportRow, TwoDecimals};
     use huaweicloud_workspace::Hours;
     use std::collections::BTreeSet;
 
     fn row(id: &str, user: Option<&str>, h: u64) -> ReportRow {
         ReportRow {
             desktop_id: id.into(),
+            computer_name: None,
             desktop_username: user.map(Into::into),
-            date: "2024-01-02".into(),
+            date: Some("2024-01-02".into()),
             hours: TwoDecimals(Hours::from_hundredths(h)),
         }
     }
@@ -567,15 +516,15 @@ mod tests {
         let rows = [row("d1", Some("a,b"), 1260), row("d2", None, 5)];
         assert_eq!(
             render(Format::Csv, &rows),
-            "desktop_id,desktop_username,date,hours\nd1,\"a,b\",2024-01-02,12.60\nd2,,2024-01-02,0.05\n"
+            "desktop_id,computer_name,desktop_username,date,hours\nd1,,\"a,b\",2024-01-02,12.60\nd2,,,2024-01-02,0.05\n"
         );
         assert_eq!(
             render(Format::Json, &rows),
-            "[\n  {\"desktop_id\":\"d1\",\"desktop_username\":\"a,b\",\"date\":\"2024-01-02\",\"hours\":12.60},\n  {\"desktop_id\":\"d2\",\"desktop_username\":null,\"date\":\"2024-01-02\",\"hours\":0.05}\n]\n"
+            "[\n  {\"desktop_id\":\"d1\",\"computer_name\":null,\"desktop_username\":\"a,b\",\"date\":\"2024-01-02\",\"hours\":12.60},\n  {\"desktop_id\":\"d2\",\"computer_name\":null,\"desktop_username\":null,\"date\":\"2024-01-02\",\"hours\":0.05}\n]\n"
         );
         assert_eq!(
             render(Format::Ndjson, &rows),
-            "{\"desktop_id\":\"d1\",\"desktop_username\":\"a,b\",\"date\":\"2024-01-02\",\"hours\":12.60}\n{\"desktop_id\":\"d2\",\"desktop_username\":null,\"date\":\"2024-01-02\",\"hours\":0.05}\n"
+            "{\"desktop_id\":\"d1\",\"computer_name\":null,\"desktop_username\":\"a,b\",\"date\":\"2024-01-02\",\"hours\":12.60}\n{\"desktop_id\":\"d2\",\"computer_name\":null,\"desktop_username\":null,\"date\":\"2024-01-02\",\"hours\":0.05}\n"
         );
         let parsed: serde_json::Value = serde_json::from_str(&render(Format::Json, &rows)).unwrap();
         assert_eq!(parsed[0]["hours"], serde_json::json!(12.6));
@@ -586,7 +535,7 @@ mod tests {
         assert_eq!(render(Format::Json, &[]), "[]\n");
         assert_eq!(
             render(Format::Csv, &[]),
-            "desktop_id,desktop_username,date,hours\n"
+            "desktop_id,computer_name,desktop_username,date,hours\n"
         );
         assert_eq!(render(Format::Ndjson, &[]), "");
     }
@@ -652,11 +601,11 @@ mod tests {
         ];
         assert_eq!(
             render(Format::Csv, &rows),
-            "desktop_id,desktop_username,date,hours\n\
-             \"'=HYPERLINK(\"\"http://x\"\")\",\"'+cmd|' /C calc'!A0\",2024-01-02,1.00\n\
-             \"'-d\",\"'@SUM(A1)\",2024-01-02,0.00\n\
-             \"'\td\",\"'\rann\",2024-01-02,0.05\n\
-             d=1,a-b,2024-01-02,0.05\n"
+            "desktop_id,computer_name,desktop_username,date,hours\n\
+             \"'=HYPERLINK(\"\"http://x\"\")\",,\"'+cmd|' /C calc'!A0\",2024-01-02,1.00\n\
+             \"'-d\",,\"'@SUM(A1)\",2024-01-02,0.00\n\
+             \"'\td\",,\"'\rann\",2024-01-02,0.05\n\
+             d=1,,a-b,2024-01-02,0.05\n"
         );
         // json stays exact: the service's text, escaped by JSON's rules only.
         let json = render(Format::Ndjson, &rows[..1]);
@@ -669,9 +618,9 @@ mod tests {
         let rows = [row("d\n1", Some("say \"hi\""), 1), row("d", Some(""), 1)];
         assert_eq!(
             render(Format::Csv, &rows),
-            "desktop_id,desktop_username,date,hours\n\
-             \"d\n1\",\"say \"\"hi\"\"\",2024-01-02,0.01\n\
-             d,,2024-01-02,0.01\n"
+            "desktop_id,computer_name,desktop_username,date,hours\n\
+             \"d\n1\",,\"say \"\"hi\"\"\",2024-01-02,0.01\n\
+             d,,,2024-01-02,0.01\n"
         );
     }
 

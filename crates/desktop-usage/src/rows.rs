@@ -6,11 +6,16 @@
 //! these very structs.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use huaweicloud_workspace::{DesktopUsage, Hours, UserTotals};
+use huaweicloud_workspace::{
+    Desktop, DesktopMetrics, DesktopUsage, Hours, UserMetrics, UserTotals,
+};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Serialize, Serializer};
+
+use crate::output::{CsvRow, Field};
 
 /// Hours written as a JSON number with exactly two decimals (`12.60`, `0.00`).
 ///
@@ -66,6 +71,9 @@ impl<T: JsonSchema> JsonSchema for Nullable<T> {
     }
 }
 
+/// The desktops' names and inventory facts, by id, as far as they are known.
+pub type Names = HashMap<String, Desktop>;
+
 /// A row of `report` in json, ndjson and csv: one desktop in one period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[schemars(title = "desktop-usage report row")]
@@ -73,11 +81,18 @@ impl<T: JsonSchema> JsonSchema for Nullable<T> {
 pub struct ReportRow {
     /// Desktop id.
     pub desktop_id: String,
+    /// The desktop's computer name, from the inventory; null when unknown
+    /// (`--no-names`, or the inventory could not be read).
+    #[schemars(with = "Nullable<String>")]
+    pub computer_name: Option<String>,
     /// The desktop's user; null when the desktop has none.
     #[schemars(with = "Nullable<String>")]
     pub desktop_username: Option<String>,
-    /// The period as the API gives it: `YYYY-MM-DD` for days, `YYYY-MM-DD HH:00` (UTC) for hours.
-    pub date: String,
+    /// The period as the API gives it: `YYYY-MM-DD` for days, `YYYY-MM-DD HH:00` (UTC) for
+    /// hours; null for a desktop the service listed without any period (its one row has
+    /// 0.00 hours), so that every format shows the same desktops.
+    #[schemars(with = "Nullable<String>")]
+    pub date: Option<String>,
     /// Hours used in the period.
     pub hours: TwoDecimals,
 }
@@ -89,6 +104,9 @@ pub struct ReportRow {
 pub struct IdleRow {
     /// Desktop id.
     pub desktop_id: String,
+    /// The desktop's computer name; null when unknown.
+    #[schemars(with = "Nullable<String>")]
+    pub computer_name: Option<String>,
     /// The desktop's user; null when the desktop has none.
     #[schemars(with = "Nullable<String>")]
     pub desktop_username: Option<String>,
@@ -99,13 +117,21 @@ pub struct IdleRow {
     /// The last UTC day with some use; null when unused over the whole range.
     #[schemars(with = "Nullable<NaiveDate>")]
     pub last_active_day: Option<NaiveDate>,
+    /// The desktop's status (`ACTIVE`, `SHUTOFF`, …); null when unknown.
+    #[schemars(with = "Nullable<String>")]
+    pub status: Option<String>,
+    /// When the desktop was created (UTC day): one created yesterday is not
+    /// idle, it is new. Null when unknown.
+    #[schemars(with = "Nullable<NaiveDate>")]
+    pub created: Option<NaiveDate>,
 }
 
-/// A row of `users`: totals of one user over the range.
+/// A row of `users-daily`: totals of one user over the range, computed
+/// from the per-day usage of each desktop.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
-#[schemars(title = "desktop-usage users row")]
+#[schemars(title = "desktop-usage users-daily row")]
 #[serde(deny_unknown_fields)]
-pub struct UserRow {
+pub struct UserDailyRow {
     /// User name; null for the desktops that have no user (one row gathers them all).
     #[schemars(with = "Nullable<String>")]
     pub username: Option<String>,
@@ -117,35 +143,239 @@ pub struct UserRow {
     pub active_days: usize,
 }
 
+/// A row of `users`: one user's usage and logins (`ListUserUsageMetric`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(title = "desktop-usage users row")]
+#[serde(deny_unknown_fields)]
+pub struct UserRow {
+    /// User name.
+    pub username: String,
+    /// Hours of use (seconds / 3600, two decimals); sessions on several
+    /// desktops at once add up. Null when the service did not report it.
+    #[schemars(with = "Nullable<TwoDecimals>")]
+    pub hours: Option<TwoDecimals>,
+    /// Login attempts; null when not reported.
+    #[schemars(with = "Nullable<u64>")]
+    pub login_count: Option<u64>,
+    /// Successful logins; null when not reported.
+    #[schemars(with = "Nullable<u64>")]
+    pub login_success_count: Option<u64>,
+    /// Failed logins; null when not reported.
+    #[schemars(with = "Nullable<u64>")]
+    pub login_fail_count: Option<u64>,
+}
+
+/// A row of `desktops`: one desktop's usage and idle time (`ListDesktopUsageMetric`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(title = "desktop-usage desktops row")]
+#[serde(deny_unknown_fields)]
+pub struct DesktopRow {
+    /// Desktop id.
+    pub desktop_id: String,
+    /// The desktop's computer name; null when unknown.
+    #[schemars(with = "Nullable<String>")]
+    pub computer_name: Option<String>,
+    /// The user who connected last; null when unknown.
+    #[schemars(with = "Nullable<String>")]
+    pub latest_user: Option<String>,
+    /// Hours of use (seconds / 3600, two decimals); null when not reported.
+    #[schemars(with = "Nullable<TwoDecimals>")]
+    pub usage_hours: Option<TwoDecimals>,
+    /// Idle hours (seconds / 3600, two decimals); null when not reported.
+    #[schemars(with = "Nullable<TwoDecimals>")]
+    pub idle_hours: Option<TwoDecimals>,
+    /// Whole idle days (idle hours / 24, rounded down); null when not reported.
+    #[schemars(with = "Nullable<u64>")]
+    pub idle_days: Option<u64>,
+    /// The desktop pool's name, for pool desktops.
+    #[schemars(with = "Nullable<String>")]
+    pub pool_name: Option<String>,
+}
+
+/// The name and inventory facts of a desktop, when known.
+fn named<'a>(names: Option<&'a Names>, id: &str) -> Option<&'a Desktop> {
+    names.and_then(|n| n.get(id))
+}
+
 /// The `report` rows of one desktop, in period order.
-pub fn report_rows(desktop: &DesktopUsage) -> impl Iterator<Item = ReportRow> + '_ {
-    desktop.periods.iter().map(|p| ReportRow {
+pub fn report_rows<'a>(
+    desktop: &'a DesktopUsage,
+    names: Option<&'a Names>,
+) -> impl Iterator<Item = ReportRow> + 'a {
+    let name = named(names, &desktop.desktop_id).and_then(|d| d.computer_name.clone());
+    let row = move |date: Option<String>, hours: Hours| ReportRow {
         desktop_id: desktop.desktop_id.clone(),
+        computer_name: name.clone(),
         desktop_username: desktop.username.clone(),
-        date: p.period.to_string(),
-        hours: TwoDecimals(p.hours),
-    })
+        date,
+        hours: TwoDecimals(hours),
+    };
+    let empty = desktop.periods.is_empty().then_some((None, Hours::ZERO));
+    desktop
+        .periods
+        .iter()
+        .map(|p| (Some(p.period.to_string()), p.hours))
+        .chain(empty)
+        .map(move |(date, hours)| row(date, hours))
 }
 
 /// The `idle` row of a desktop, when its total is at most `threshold`.
-pub fn idle_row(desktop: &DesktopUsage, threshold: Hours) -> Option<IdleRow> {
+pub fn idle_row(
+    desktop: &DesktopUsage,
+    threshold: Hours,
+    names: Option<&Names>,
+) -> Option<IdleRow> {
     let total = desktop.total_hours();
+    let known = named(names, &desktop.desktop_id);
     (total <= threshold).then(|| IdleRow {
         desktop_id: desktop.desktop_id.clone(),
+        computer_name: known.and_then(|d| d.computer_name.clone()),
         desktop_username: desktop.username.clone(),
         total_hours: TwoDecimals(total),
         active_days: desktop.active_days(),
         last_active_day: desktop.last_active_day(),
+        status: known.and_then(|d| d.status.clone()),
+        created: known.and_then(|d| d.created).map(|t| t.date_naive()),
     })
 }
 
-/// The `users` row of one user's totals.
-pub fn user_row(totals: &UserTotals) -> UserRow {
-    UserRow {
+/// The `users-daily` row of one user's totals.
+pub fn user_daily_row(totals: &UserTotals) -> UserDailyRow {
+    UserDailyRow {
         username: totals.username.clone(),
         hours: TwoDecimals(totals.hours),
         desktops: totals.desktops,
         active_days: totals.active_days,
+    }
+}
+
+/// The `users` row of one user's metrics.
+pub fn user_row(user: &UserMetrics) -> UserRow {
+    UserRow {
+        username: user.username.clone(),
+        hours: user.usage_hours().map(TwoDecimals),
+        login_count: user.login_count,
+        login_success_count: user.login_success_count,
+        login_fail_count: user.login_fail_count,
+    }
+}
+
+/// The `desktops` row of one desktop's metrics.
+pub fn desktop_row(desktop: &DesktopMetrics) -> DesktopRow {
+    DesktopRow {
+        desktop_id: desktop.desktop_id.clone(),
+        computer_name: desktop.computer_name.clone(),
+        latest_user: desktop.latest_user.clone(),
+        usage_hours: desktop.usage_hours().map(TwoDecimals),
+        idle_hours: desktop.idle_hours().map(TwoDecimals),
+        idle_days: desktop.idle_seconds.map(|s| s / 86_400),
+        pool_name: desktop.pool_name.clone(),
+    }
+}
+
+fn opt(value: &Option<String>) -> Field {
+    Field::Text(value.clone().unwrap_or_default())
+}
+
+fn number<T: ToString>(value: Option<T>) -> Field {
+    Field::Number(value.map(|v| v.to_string()).unwrap_or_default())
+}
+
+impl CsvRow for ReportRow {
+    const HEADERS: &'static [&'static str] = &[
+        "desktop_id",
+        "computer_name",
+        "desktop_username",
+        "date",
+        "hours",
+    ];
+    fn fields(&self) -> Vec<Field> {
+        vec![
+            Field::Text(self.desktop_id.clone()),
+            opt(&self.computer_name),
+            opt(&self.desktop_username),
+            opt(&self.date),
+            Field::Number(self.hours.0.to_string()),
+        ]
+    }
+}
+
+impl CsvRow for IdleRow {
+    const HEADERS: &'static [&'static str] = &[
+        "desktop_id",
+        "computer_name",
+        "desktop_username",
+        "total_hours",
+        "active_days",
+        "last_active_day",
+        "status",
+        "created",
+    ];
+    fn fields(&self) -> Vec<Field> {
+        vec![
+            Field::Text(self.desktop_id.clone()),
+            opt(&self.computer_name),
+            opt(&self.desktop_username),
+            Field::Number(self.total_hours.0.to_string()),
+            Field::Number(self.active_days.to_string()),
+            number(self.last_active_day),
+            opt(&self.status),
+            number(self.created),
+        ]
+    }
+}
+
+impl CsvRow for UserDailyRow {
+    const HEADERS: &'static [&'static str] = &["username", "hours", "desktops", "active_days"];
+    fn fields(&self) -> Vec<Field> {
+        vec![
+            opt(&self.username),
+            Field::Number(self.hours.0.to_string()),
+            Field::Number(self.desktops.to_string()),
+            Field::Number(self.active_days.to_string()),
+        ]
+    }
+}
+
+impl CsvRow for UserRow {
+    const HEADERS: &'static [&'static str] = &[
+        "username",
+        "hours",
+        "login_count",
+        "login_success_count",
+        "login_fail_count",
+    ];
+    fn fields(&self) -> Vec<Field> {
+        vec![
+            Field::Text(self.username.clone()),
+            number(self.hours.map(|h| h.0)),
+            number(self.login_count),
+            number(self.login_success_count),
+            number(self.login_fail_count),
+        ]
+    }
+}
+
+impl CsvRow for DesktopRow {
+    const HEADERS: &'static [&'static str] = &[
+        "desktop_id",
+        "computer_name",
+        "latest_user",
+        "usage_hours",
+        "idle_hours",
+        "idle_days",
+        "pool_name",
+    ];
+    fn fields(&self) -> Vec<Field> {
+        vec![
+            Field::Text(self.desktop_id.clone()),
+            opt(&self.computer_name),
+            opt(&self.latest_user),
+            number(self.usage_hours.map(|h| h.0)),
+            number(self.idle_hours.map(|h| h.0)),
+            number(self.idle_days),
+            opt(&self.pool_name),
+        ]
     }
 }
 
@@ -181,13 +411,14 @@ mod tests {
     fn hours_are_json_numbers_with_two_decimals() {
         let row = ReportRow {
             desktop_id: "d1".into(),
+            computer_name: None,
             desktop_username: None,
-            date: "2024-01-01".into(),
+            date: Some("2024-01-01".into()),
             hours: TwoDecimals(h(1260)),
         };
         assert_eq!(
             serde_json::to_string(&row).unwrap(),
-            r#"{"desktop_id":"d1","desktop_username":null,"date":"2024-01-01","hours":12.60}"#
+            r#"{"desktop_id":"d1","computer_name":null,"desktop_username":null,"date":"2024-01-01","hours":12.60}"#
         );
         assert_eq!(
             serde_json::to_string(&TwoDecimals(Hours::ZERO)).unwrap(),
@@ -198,8 +429,8 @@ mod tests {
     #[test]
     fn idle_uses_at_most() {
         let d = desktop("d1", None, &[100, 50]);
-        assert!(idle_row(&d, h(149)).is_none());
-        let row = idle_row(&d, h(150)).unwrap();
+        assert!(idle_row(&d, h(149), None).is_none());
+        let row = idle_row(&d, h(150), None).unwrap();
         assert_eq!(row.total_hours, TwoDecimals(h(150)));
         assert_eq!(row.active_days, 2);
     }
@@ -211,7 +442,7 @@ mod tests {
         totals.add(&desktop("d2", Some("bob"), &[100, 0, 5]));
         totals.add(&desktop("d3", None, &[0, 0, 0]));
         totals.add(&desktop("d4", Some("alice"), &[0, 1, 0]));
-        let rows: Vec<UserRow> = totals.finish().iter().map(user_row).collect();
+        let rows: Vec<UserDailyRow> = totals.finish().iter().map(user_daily_row).collect();
         let names: Vec<_> = rows.iter().map(|r| r.username.as_deref()).collect();
         assert_eq!(names, [Some("alice"), Some("bob"), None]);
         assert_eq!(rows[1].hours, TwoDecimals(h(205)));

@@ -5,18 +5,19 @@ use std::fmt;
 use std::pin::pin;
 use std::time::Duration;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use futures::StreamExt;
 use huaweicloud_workspace::{
-    Client, ClientBuilder, Credentials, DesktopUsageQuery, Error as ApiError, ErrorClass, GroupBy,
-    Region, RetryConfig,
+    Client, ClientBuilder, Credentials, DesktopUsage, DesktopUsageQuery, Error as ApiError,
+    ErrorClass, GroupBy, Region, RetryConfig,
 };
 
-use crate::cli::{GlobalArgs, GroupByArg, OutputArgs, QueryArgs};
+use crate::cli::{GlobalArgs, GroupByArg, NamesArgs, OutputArgs, QueryArgs};
 use crate::demo;
 use crate::emit::{Emitter, Kind};
 use crate::logging::say;
-use crate::output::{OutputError, Sink};
+use crate::names;
+use crate::output::{Format, OutputError, Sink};
 use crate::progress::Progress;
 use crate::secrets;
 use crate::signals::Signal;
@@ -119,6 +120,12 @@ fn flag_of(field: &str) -> &str {
         "endpoint" => "--endpoint",
         "region" => "--region",
         "project_id" => "--project-id",
+        "name" => "--name",
+        "domain" => "--domain",
+        "min_idle_days" => "--min-idle-days",
+        "max_idle_days" => "--max-idle-days",
+        "min_usage_hours" => "--min-hours",
+        "max_usage_hours" => "--max-hours",
         other => other,
     }
 }
@@ -191,7 +198,7 @@ pub fn caption(kind: Kind, query: &QueryArgs, range: Range, demo: bool) -> Strin
     let what = match kind {
         Kind::Report => "Desktop usage".to_string(),
         Kind::Idle { threshold } => format!("Idle desktops (at most {threshold} h)"),
-        Kind::Users => "Usage per user".to_string(),
+        Kind::UsersDaily => "Usage per user (from the per-day usage)".to_string(),
     };
     let mut text = format!("{what}, {range}");
     text.push_str(match query.group_by {
@@ -217,52 +224,124 @@ pub fn caption(kind: Kind, query: &QueryArgs, range: Range, demo: bool) -> Strin
     text
 }
 
-/// Runs one data command end to end.
+/// The client of a run, and the demo simulator behind it with `--demo`.
+pub struct Session {
+    /// The client every query of the run uses.
+    pub client: Client,
+    simulator: Option<huaweicloud_workspace_sim::RunningSimulator>,
+}
+
+impl Session {
+    /// Builds the client from the flags (starting the demo simulator with
+    /// `--demo`); nothing is sent.
+    pub async fn open(global: &GlobalArgs, today: NaiveDate) -> Result<Session, Failure> {
+        // --demo brings its own credentials.
+        let token = if global.demo {
+            None
+        } else {
+            secrets::auth_token(global.auth_token_file.as_deref())?
+        };
+        let simulator = if global.demo {
+            Some(
+                demo::start(today, global.quiet)
+                    .await
+                    .map_err(Failure::Demo)?,
+            )
+        } else {
+            None
+        };
+        let client = match &simulator {
+            Some(sim) => demo::client(sim, configure(Client::builder(), global))?,
+            None => real_client(global, token)?,
+        };
+        if !global.quiet
+            && let Some(warning) = secrets::plain_http_warning(client.endpoint())
+        {
+            say(&warning);
+        }
+        Ok(Session { client, simulator })
+    }
+
+    /// Stops the demo simulator, if any.
+    pub async fn close(self) {
+        if let Some(sim) = self.simulator {
+            sim.shutdown().await;
+        }
+    }
+}
+
+/// Runs `report`, `idle` or `users-daily` end to end.
 pub async fn run(
     global: &GlobalArgs,
     kind: Kind,
     query_args: &QueryArgs,
+    names_args: &NamesArgs,
     output: &OutputArgs,
 ) -> Result<(), Failure> {
     check_filters(query_args)?;
-    let today = Utc::now().date_naive();
+    let today = global.today();
     let range = Range::resolve(query_args, today)?;
-    // --demo brings its own credentials.
-    let token = if global.demo {
-        None
-    } else {
-        secrets::auth_token(global.auth_token_file.as_deref())?
-    };
-
     // The output file is created before anything is sent: a path that
     // cannot be written is a usage error found before any request.
     let sink = Sink::create(output.output.as_deref())?;
+    let session = Session::open(global, today).await?;
+    let result = run_usage(
+        &session.client,
+        global,
+        kind,
+        query_args,
+        names_args,
+        (range, today),
+        (sink, output.format),
+    )
+    .await;
+    session.close().await;
+    result?.commit()?;
+    Ok(())
+}
 
-    let simulator = if global.demo {
-        Some(
-            demo::start(today, global.quiet)
-                .await
-                .map_err(Failure::Demo)?,
-        )
-    } else {
-        None
-    };
-    let client = match &simulator {
-        Some(sim) => demo::client(sim, configure(Client::builder(), global))?,
-        None => real_client(global, token)?,
-    };
-    if !global.quiet
-        && let Some(warning) = secrets::plain_http_warning(client.endpoint())
-    {
-        say(&warning);
-    }
-
+async fn run_usage(
+    client: &Client,
+    global: &GlobalArgs,
+    kind: Kind,
+    query_args: &QueryArgs,
+    names_args: &NamesArgs,
+    (range, today): (Range, NaiveDate),
+    (sink, format): (Sink, Format),
+) -> Result<Sink, Failure> {
     let progress = Progress::new(global.quiet);
-    let query = build_query(&client, query_args, range, today, global, &progress);
+    let mut query = build_query(client, query_args, range, today, global, &progress);
     query.validate()?;
-
+    let wants_names = !matches!(kind, Kind::UsersDaily) && !global.no_names;
+    let mut nothing_matched = false;
+    let inventory = match &names_args.name {
+        // --name: which desktops, from the inventory, before the usage.
+        Some(text) => {
+            let named = names::matching(client, text, &query_args.desktops).await?;
+            if named.is_empty() {
+                nothing_matched = true;
+                if !global.quiet {
+                    say(&format!(
+                        "desktop-usage: note: no desktop's computer name contains {:?}",
+                        crate::sanitize::for_terminal(text)
+                    ));
+                }
+            } else {
+                query = query.desktop_ids(named.keys().cloned());
+            }
+            names::Pending::Ready(Some(std::sync::Arc::new(named)))
+        }
+        None if wants_names => names::Pending::of(client, &query_args.desktops),
+        None => names::Pending::Ready(None),
+    };
     let caption = caption(kind, query_args, range, global.demo);
-    let result = stream_into(query, Emitter::new(kind, output.format, caption, sink)).await;
+    let emitter = Emitter::new(kind, format, caption, sink);
+    let desktops = if nothing_matched {
+        futures::stream::empty().boxed()
+    } else {
+        query.into_stream().boxed()
+    };
+    let result = stream_into(desktops, emitter, inventory, names_args.ids, global.quiet).await;
     progress.finish();
     if let Ok((_, 0)) = &result
         && query_args.user.is_some()
@@ -274,12 +353,7 @@ pub async fn run(
              also need --domain <DOMAIN>",
         );
     }
-    let result = result.map(|(sink, _)| sink);
-    if let Some(sim) = simulator {
-        sim.shutdown().await;
-    }
-    result?.commit()?;
-    Ok(())
+    result.map(|(sink, _)| sink)
 }
 
 /// Filter rules the CLI states in its own words, before the library sees them.
@@ -293,13 +367,24 @@ fn check_filters(args: &QueryArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Streams the desktops into the emitter. The inventory is read once the
+/// first desktop is in (or the query is over): names cost at most one
+/// round trip more, and none is asked for when the usage query fails.
 async fn stream_into(
-    query: DesktopUsageQuery,
-    mut emitter: Emitter<Sink>,
+    desktops: impl futures::Stream<Item = Result<DesktopUsage, ApiError>>,
+    emitter: Emitter<Sink>,
+    names: names::Pending,
+    show_ids: bool,
+    quiet: bool,
 ) -> Result<(Sink, usize), Failure> {
-    let mut stream = pin!(query.into_stream());
-    while let Some(desktop) = stream.next().await {
-        emitter.push(desktop?)?;
+    let mut stream = pin!(desktops);
+    let first = stream.next().await.transpose()?;
+    let mut emitter = emitter.with_names(names.wait(quiet).await, show_ids);
+    if let Some(desktop) = first {
+        emitter.push(desktop)?;
+        while let Some(desktop) = stream.next().await {
+            emitter.push(desktop?)?;
+        }
     }
     let seen = emitter.seen();
     Ok((emitter.finish()?, seen))
@@ -506,8 +591,8 @@ mod tests {
              1 selected desktop [SIMULATED DATA]"
         );
         assert_eq!(
-            caption(Kind::Users, &args(), Range::ApiDefault, false),
-            "Usage per user, the latest 15 days (the API's default range, UTC), per day"
+            caption(Kind::UsersDaily, &args(), Range::ApiDefault, false),
+            "Usage per user (from the per-day usage), the latest 15 days (the API's default range, UTC), per day"
         );
     }
 }

@@ -85,6 +85,8 @@ fn help_of_each_command() {
         vec!["report", "--help"],
         vec!["idle", "--help"],
         vec!["users", "--help"],
+        vec!["users-daily", "--help"],
+        vec!["desktops", "--help"],
         vec!["schema", "--help"],
     ] {
         let out = bare(home.path()).args(&args).output().unwrap();
@@ -121,7 +123,7 @@ fn idle_in_every_format() {
 
 #[test]
 fn users_in_every_format() {
-    every_format("users", &[]);
+    every_format("users-daily", &[]);
 }
 
 #[test]
@@ -237,12 +239,12 @@ fn hourly_grouping_and_filters() {
         .expect("the fleet has users outside the main domain");
     let name = other.username.clone().unwrap();
     let domain = other.user_domain.clone().unwrap();
-    let out = sim.run("users", &["--user", &name, "--format", "csv"]);
+    let out = sim.run("users-daily", &["--user", &name, "--format", "csv"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stdout(&out), "username,hours,desktops,active_days\n");
     assert!(stderr(&out).contains("--domain"), "{}", stderr(&out));
     let out = sim.run(
-        "users",
+        "users-daily",
         &["--user", &name, "--domain", &domain, "--format", "json"],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -263,7 +265,10 @@ fn schema_matches_the_rows() {
     for (command, extra) in [
         ("report", vec![]),
         ("idle", vec!["--threshold", "1000"]),
-        ("users", vec![]),
+        ("users-daily", vec![]),
+        // The metric commands count days before the simulator's today.
+        ("desktops", vec!["--today", "2024-01-31"]),
+        ("users", vec!["--today", "2024-01-31"]),
     ] {
         let home = tempfile::tempdir().unwrap();
         let out = bare(home.path())
@@ -346,7 +351,7 @@ fn failed_run_leaves_no_output_file() {
     let throttled = start(small_fleet().faults(FaultConfig::new(1.0, [FaultKind::Throttle429])));
     let fresh = dir.path().join("throttled.csv");
     let out = throttled.run(
-        "users",
+        "users-daily",
         &[
             "--format",
             "csv",
@@ -600,13 +605,13 @@ fn iam_token_is_sent_instead_of_signing() {
             "--project-id",
             sim.sim.project_id(),
         ])
-        .args(["users", "--from", FROM, "--to", TO, "--format", "csv"])
+        .args(["users-daily", "--from", FROM, "--to", TO, "--format", "csv"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
-        stdout(&sim.run("users", &["--format", "csv"]))
+        stdout(&sim.run("users-daily", &["--format", "csv"]))
     );
 }
 
@@ -658,7 +663,9 @@ fn readme_main_job_demo_report_last_45_days() {
         lines[0]
     );
     assert_eq!(lines[1], "");
-    assert!(lines[2].starts_with("DESKTOP ID"), "{}", lines[2]);
+    // Names from the inventory take the place of the ids.
+    assert!(lines[2].starts_with("DESKTOP "), "{}", lines[2]);
+    assert!(lines[3].starts_with("WKS-"), "{}", lines[3]);
     // header, 300 desktops, rule, totals
     assert_eq!(lines.len(), 2 + 1 + 300 + 1 + 1, "{text}");
     assert!(lines[303].chars().all(|c| c == '-'));

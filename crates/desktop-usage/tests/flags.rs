@@ -116,7 +116,7 @@ fn last_reaches_past_ten_years() {
     let sim = start(fleet());
     let out = sim
         .cmd()
-        .args(["users", "--last", "3700d"])
+        .args(["users-daily", "--last", "3700d"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -132,7 +132,7 @@ fn the_iam_token_comes_from_a_file_or_stdin() {
     let sim = start(fleet().iam_token("token-for-tests"));
     let expected = stdout(
         &sim.cmd()
-            .args(["users", "--format", "csv"])
+            .args(["users-daily", "--format", "csv"])
             .args(RANGE)
             .output()
             .unwrap(),
@@ -149,7 +149,7 @@ fn the_iam_token_comes_from_a_file_or_stdin() {
             .args(["--endpoint", &sim.sim.base_url()])
             .args(["--project-id", sim.sim.project_id()])
             .args(args)
-            .args(["users", "--format", "csv"])
+            .args(["users-daily", "--format", "csv"])
             .args(RANGE)
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())

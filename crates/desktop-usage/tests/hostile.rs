@@ -67,7 +67,7 @@ fn against(sim: &common::Sim) -> Command {
 fn service_text_in_tables_is_escaped_and_columns_stay_aligned() {
     use unicode_width::UnicodeWidthStr;
     let home = tempfile::tempdir().unwrap();
-    for command in ["report", "idle", "users"] {
+    for command in ["report", "idle", "users-daily"] {
         let server = hostile_server(1);
         let mut cmd = server.cmd(home.path());
         cmd.arg(command).args(RANGE);
@@ -160,17 +160,17 @@ fn csv_disarms_formulas_and_json_stays_exact() {
     };
     let csv = run("csv", "report");
     for expected in [
-        "\"'=d1\",\"'=1+1\",2024-01-01,1.50\n",
-        "d2,\"'+cmd|' /C calc'!A0\",2024-01-01,1.50\n",
-        "d3,\"'@SUM(A1:A9)\",2024-01-02,0.00\n",
-        "d4,\"'-2+3\",2024-01-01,1.50\n",
-        "d5,\"'\tx\",2024-01-01,1.50\n",
-        "d6,\"'\rx\",2024-01-01,1.50\n",
-        "d7,\"plain,name\",2024-01-01,1.50\n",
+        "\"'=d1\",,\"'=1+1\",2024-01-01,1.50\n",
+        "d2,,\"'+cmd|' /C calc'!A0\",2024-01-01,1.50\n",
+        "d3,,\"'@SUM(A1:A9)\",2024-01-02,0.00\n",
+        "d4,,\"'-2+3\",2024-01-01,1.50\n",
+        "d5,,\"'\tx\",2024-01-01,1.50\n",
+        "d6,,\"'\rx\",2024-01-01,1.50\n",
+        "d7,,\"plain,name\",2024-01-01,1.50\n",
     ] {
         assert!(csv.contains(expected), "{expected:?} not in\n{csv}");
     }
-    let users = run("csv", "users");
+    let users = run("csv", "users-daily");
     assert!(users.contains("\"'-2+3\",1.50,1,1\n"), "{users}");
     // json and ndjson: the names exactly as the service sent them.
     let json: Vec<Value> = serde_json::from_str(&run("json", "report")).unwrap();
@@ -318,7 +318,7 @@ fn a_full_stdout_or_stderr_is_an_error_not_a_panic() {
             .open("/dev/full")
             .unwrap()
     };
-    for kind in ["report", "idle", "users"] {
+    for kind in ["report", "idle", "users-daily"] {
         let out = plain(home.path())
             .args(["schema", kind])
             .stdout(full())

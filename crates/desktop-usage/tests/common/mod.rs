@@ -168,7 +168,8 @@ impl HandMade {
         let mut cmd = bare(home);
         cmd.env("HUAWEICLOUD_SDK_AK", "AKHANDMADE")
             .env("HUAWEICLOUD_SDK_SK", "SKHANDMADE")
-            .args(["--endpoint", &self.url, "--project-id", "p1"]);
+            // This server answers every request alike: no inventory request.
+            .args(["--endpoint", &self.url, "--project-id", "p1", "--no-names"]);
         cmd
     }
 
@@ -180,7 +181,7 @@ impl HandMade {
             .env("HOME", home)
             .env("HUAWEICLOUD_SDK_AK", "AKHANDMADE")
             .env("HUAWEICLOUD_SDK_SK", "SKHANDMADE")
-            .args(["--endpoint", &self.url, "--project-id", "p1"]);
+            .args(["--endpoint", &self.url, "--project-id", "p1", "--no-names"]);
         cmd
     }
 

@@ -1,0 +1,67 @@
+//! Names for desktop ids: one inventory pass (`ListDesktops`) per run. A
+//! report never fails for lack of names: when the inventory cannot be read
+//! (a policy may allow usage statistics but not the desktop list), the run
+//! goes on without them and says so once.
+
+use std::sync::Arc;
+
+use huaweicloud_workspace::{Client, DesktopListQuery};
+
+use crate::logging::say;
+use crate::rows::Names;
+use crate::run::Failure;
+
+/// The inventory of a run: known already, or to be read.
+pub enum Pending {
+    /// Known (or not wanted: `None`).
+    Ready(Option<Arc<Names>>),
+    /// To be read once the usage query has answered: a run whose
+    /// credentials are refused sends one bad signature, not two (five in a
+    /// row lock the key), and the names cost one round trip at most.
+    Deferred(Box<DesktopListQuery>),
+}
+
+impl Pending {
+    /// The inventory pass of a run: every desktop (⌈N/1000⌉ requests), or
+    /// the `--desktop` ones (batches of 100).
+    pub fn of(client: &Client, ids: &[String]) -> Pending {
+        let mut query = client.desktops();
+        if !ids.is_empty() {
+            query = query.desktop_ids(ids.iter().cloned());
+        }
+        Pending::Deferred(Box::new(query))
+    }
+
+    /// The names; `None`, with one warning on stderr (unless `quiet`),
+    /// when the inventory could not be read.
+    pub async fn wait(self, quiet: bool) -> Option<Arc<Names>> {
+        let query = match self {
+            Pending::Ready(names) => return names,
+            Pending::Deferred(query) => query,
+        };
+        match query.send().await {
+            Ok(inventory) => Some(Arc::new(inventory.into_names())),
+            Err(error) => {
+                if !quiet {
+                    say(&format!(
+                        "desktop-usage: warning: desktop names are not shown: the desktop list \
+                         could not be read ({error}); the usage is complete without them \
+                         (--no-names skips the list)"
+                    ));
+                }
+                None
+            }
+        }
+    }
+}
+
+/// The desktops whose computer name contains `text` (the service's match),
+/// restricted to `ids` when some were given. `--name` cannot work without
+/// the inventory, so its errors are the run's.
+pub async fn matching(client: &Client, text: &str, ids: &[String]) -> Result<Names, Failure> {
+    let mut query = client.desktops().computer_name(text);
+    if !ids.is_empty() {
+        query = query.desktop_ids(ids.iter().cloned());
+    }
+    Ok(query.send().await?.into_names())
+}
