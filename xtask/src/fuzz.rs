@@ -18,7 +18,12 @@ use anyhow::{Context, Result, bail};
 use crate::workspace_root;
 
 /// The targets in `fuzz/fuzz_targets`, in the order they run.
-const TARGETS: &[&str] = &["decode_response", "decode_page", "parse_authorization"];
+const TARGETS: &[&str] = &[
+    "decode_response",
+    "decode_page",
+    "decode_listings",
+    "parse_authorization",
+];
 
 /// Seconds each target runs for when `--seconds` is not given.
 const DEFAULT_SECONDS: u64 = 30;

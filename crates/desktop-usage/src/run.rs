@@ -413,14 +413,26 @@ fn real_client(global: &GlobalArgs, token: Option<String>) -> Result<Client, Fai
     match (&global.endpoint, &global.region) {
         (Some(endpoint), _) => builder = builder.endpoint(endpoint),
         (None, Some(region)) => {
-            let region = region.parse::<Region>().map_err(|_| {
-                let known: Vec<&str> = Region::KNOWN.iter().map(Region::id).collect();
-                Failure::Usage(format!(
-                    "--region {region:?} is not a known region (known: {}); for another \
-                     region pass its endpoint with --endpoint",
-                    known.join(", ")
-                ))
-            })?;
+            let region = match region.parse::<Region>() {
+                Ok(known) => known,
+                // A region the tool does not know is fine when the official
+                // override variable gives its endpoint.
+                Err(_)
+                    if std::env::var_os(Region::custom(region.trim()).override_variable())
+                        .is_some() =>
+                {
+                    Region::custom(region.trim())
+                }
+                Err(_) => {
+                    let known: Vec<&str> = Region::KNOWN.iter().map(Region::id).collect();
+                    return Err(Failure::Usage(format!(
+                        "--region {region:?} is not a known region (known: {}); for another \
+                         region pass its endpoint with --endpoint, or set {}",
+                        known.join(", "),
+                        Region::custom(region.trim()).override_variable()
+                    )));
+                }
+            };
             builder = builder.region(region);
         }
         (None, None) => {

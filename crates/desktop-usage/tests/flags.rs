@@ -205,3 +205,38 @@ fn credentials_over_plain_http_to_another_host_are_warned_about_once() {
         .unwrap();
     assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_region_not_on_the_list_works_when_its_override_variable_is_set() {
+    let sim = common::start(huaweicloud_workspace_sim::Simulator::builder().desktops(3));
+    let creds = sim.sim.credentials();
+    let run = |with_override: bool| {
+        let mut cmd = bare(sim.home.path());
+        cmd.env("HUAWEICLOUD_SDK_AK", creds.access_key())
+            .env("HUAWEICLOUD_SDK_SK", creds.secret_key().expose())
+            .args([
+                "--region",
+                "xx-test-9",
+                "--project-id",
+                sim.sim.project_id(),
+            ])
+            .args(["--no-names", "report", "--last", "2d", "--format", "csv"]);
+        if with_override {
+            cmd.env(
+                "HUAWEICLOUD_SDK_REGION_WORKSPACE_XX_TEST_9",
+                sim.sim.base_url(),
+            );
+        }
+        cmd.output().unwrap()
+    };
+    let out = run(true);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 1 + 3 * 2);
+    let out = run(false);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("HUAWEICLOUD_SDK_REGION_WORKSPACE_XX_TEST_9"),
+        "{}",
+        stderr(&out)
+    );
+}

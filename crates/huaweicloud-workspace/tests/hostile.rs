@@ -86,12 +86,13 @@ async fn a_total_count_that_never_adds_up_is_an_error() {
     let list = ids(100);
     let server = serve(Arc::new(move |_, req| page_of(&list, req, Some(150)))).await;
     let err = run_send(&server).await.unwrap_err();
+    // The second page is empty while total_count says 50 more: no re-paging
+    // can make that add up, so the query stops at once.
     assert!(
-        matches!(&err, Error::InvalidResponse { status: 200, reason, request_id: Some(id), .. } if reason.contains("kept changing") && id == "req-7"),
+        matches!(&err, Error::InvalidResponse { status: 200, reason, request_id: Some(id), .. } if reason.contains("empty although total_count is 150") && id == "req-1"),
         "{err:?}"
     );
-    // Four passes of two pages, then it gives up.
-    assert_eq!(server.calls.load(Ordering::SeqCst), 8);
+    assert_eq!(server.calls.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test]
@@ -314,4 +315,65 @@ async fn each_attempt_is_signed_afresh_and_retry_after_is_honoured() {
     assert!(!seen[0].0.is_empty() && !seen[1].0.is_empty());
     assert_ne!(seen[0].0, seen[1].0);
     assert_ne!(seen[0].1, seen[1].1);
+}
+
+/// A service that claims 2^31 - 1 desktops and serves none past the first
+/// page: the query ends with a typed error after a handful of requests,
+/// whatever the range (one window, or several merged).
+#[tokio::test]
+async fn a_total_the_pages_do_not_hold_ends_paging_quickly() {
+    let server = common::serve(Arc::new(|call, request| {
+        let offset = request["offset"].as_u64().unwrap_or(0);
+        let list = if offset == 0 && call < 1000 {
+            vec![json!({"desktop_id": "d-0001", "used_info_list": []})]
+        } else {
+            vec![]
+        };
+        json!({"desktop_used_info_list": list, "total_count": 2_147_483_647u64})
+    }))
+    .await;
+    let client = common::client(&server);
+    for (start, end) in [("2024-01-01", "2024-01-05"), ("2024-01-01", "2024-03-31")] {
+        server.calls.store(0, Ordering::SeqCst);
+        // 2^31 - 1 is more pages than any paging takes: refused at once.
+        let err = client
+            .desktop_usage()
+            .range(common::d(start)..=common::d(end))
+            .send()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidResponse { status: 200, reason, .. } if reason.contains("refusing to page")),
+            "{start}..{end}: {err:?}"
+        );
+        let calls = server.calls.load(Ordering::SeqCst);
+        assert!(calls <= 64, "{start}..{end}: {calls} requests");
+    }
+    // A total paging could reach, with empty pages: the first empty one ends it.
+    let server = common::serve(Arc::new(|_, request| {
+        let offset = request["offset"].as_u64().unwrap_or(0);
+        let list = if offset == 0 {
+            vec![json!({"desktop_id": "d-0001", "used_info_list": []})]
+        } else {
+            vec![]
+        };
+        json!({"desktop_used_info_list": list, "total_count": 1_000_000})
+    }))
+    .await;
+    let client = common::client(&server);
+    for (start, end) in [("2024-01-01", "2024-01-05"), ("2024-01-01", "2024-03-31")] {
+        server.calls.store(0, Ordering::SeqCst);
+        let err = client
+            .desktop_usage()
+            .range(common::d(start)..=common::d(end))
+            .send()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidResponse { status: 200, reason, .. } if reason.contains("is empty although total_count is 1000000")),
+            "{start}..{end}: {err:?}"
+        );
+        let calls = server.calls.load(Ordering::SeqCst);
+        assert!(calls <= 64, "{start}..{end}: {calls} requests");
+    }
 }

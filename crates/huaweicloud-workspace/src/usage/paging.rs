@@ -82,9 +82,39 @@ impl Ctx {
             let _permit = self.permits.acquire().await.ok();
             self.client.call(&op).await?
         };
+        if checks == Checks::Strict {
+            check_progress(&page, u64::from(offset.unsigned_abs()), limit)?;
+        }
         self.page_done();
         Ok(page)
     }
+}
+
+/// A page must move paging forward: one that is empty although the service
+/// reports desktops at its offset (or a total no paging could ever reach)
+/// would otherwise have the query ask for pages forever.
+fn check_progress(page: &Page, offset: u64, limit: u32) -> Result<(), Error> {
+    let Some(total) = page.total_count else {
+        return Ok(());
+    };
+    let invalid = |reason: String| Error::InvalidResponse {
+        status: 200,
+        reason,
+        body_prefix: None,
+        request_id: page.request_id.clone(),
+    };
+    if total.div_ceil(u64::from(limit.max(1))) > crate::pager::MAX_PAGES {
+        return Err(invalid(format!(
+            "total_count is {total}, more than {} pages of {limit}: refusing to page them",
+            crate::pager::MAX_PAGES
+        )));
+    }
+    if page.desktops.is_empty() && offset < total {
+        return Err(invalid(format!(
+            "the page at offset {offset} is empty although total_count is {total}"
+        )));
+    }
+    Ok(())
 }
 
 pub(super) fn merge_into(merged: &mut BTreeMap<String, DesktopUsage>, list: Vec<DesktopUsage>) {
