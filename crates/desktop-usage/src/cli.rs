@@ -120,6 +120,11 @@ pub struct GlobalArgs {
     #[arg(short, long, action = ArgAction::Count, global = true)]
     pub verbose: u8,
 
+    /// Read the credentials from this section of the profile file (HUAWEICLOUD_SDK_CREDENTIALS_FILE,
+    /// else ~/.huaweicloud/credentials) instead of the environment or [basic]
+    #[arg(long, value_name = "NAME", global = true)]
+    pub profile: Option<String>,
+
     /// The date taken as today (UTC) by --last and the metric commands, for reproducible
     /// reports [default: the system clock's]
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date, global = true)]
@@ -209,6 +214,15 @@ pub enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Print a shell completion script (e.g. `desktop-usage completions bash >
+    /// /etc/bash_completion.d/desktop-usage`)
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff; e.g. `desktop-usage man > desktop-usage.1`)
+    Man,
     /// Print the JSON Schema of a command's json/ndjson rows
     Schema {
         /// Which command's rows.

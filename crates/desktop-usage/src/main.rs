@@ -57,6 +57,18 @@ fn main() -> ExitCode {
     let default_names = cli::NamesArgs::default();
     let (job, output) = match &cli.command {
         Command::Schema { command } => return print_schema(*command),
+        Command::Completions { shell } => {
+            return print_generated(|out| {
+                let mut command = <Cli as clap::CommandFactory>::command();
+                clap_complete::generate(*shell, &mut command, "desktop-usage", out);
+                Ok(())
+            });
+        }
+        Command::Man => {
+            return print_generated(|out| {
+                clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(out)
+            });
+        }
         Command::Report {
             query,
             names,
@@ -155,6 +167,26 @@ impl Job<'_> {
                 metrics::desktops(global, range, filters, output).await
             }
             Job::Users(range, filters) => metrics::users(global, range, filters, output).await,
+        }
+    }
+}
+
+/// Writes what `generate` produces to stdout; a closed stdout is not an error.
+fn print_generated(generate: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> ExitCode {
+    let mut text = Vec::new();
+    if let Err(e) = generate(&mut text) {
+        say(&format!("desktop-usage: error: {e}"));
+        return ExitCode::from(1);
+    }
+    let mut out = std::io::stdout().lock();
+    match out.write_all(&text).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            say(&format!(
+                "desktop-usage: error: writing the output failed: {e}"
+            ));
+            ExitCode::from(1)
         }
     }
 }

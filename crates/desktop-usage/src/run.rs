@@ -446,6 +446,9 @@ fn real_client(global: &GlobalArgs, token: Option<String>) -> Result<Client, Fai
     if let Some(project) = &global.project_id {
         builder = builder.project_id(project.clone());
     }
+    if let Some(profile) = &global.profile {
+        builder = builder.profile(profile.clone());
+    }
     if let Some(token) = token {
         builder = builder.credentials(
             Credentials::iam_token(token.as_str()).map_err(|e| Failure::from(ApiError::from(e)))?,

@@ -240,3 +240,92 @@ fn a_region_not_on_the_list_works_when_its_override_variable_is_set() {
         stderr(&out)
     );
 }
+
+#[test]
+fn completions_and_the_man_page_come_from_the_clap_definition() {
+    let home = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = bare(home.path())
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{shell}: {}", stderr(&out));
+        let text = stdout(&out);
+        // Every command and a few options of each, so a new one cannot be missed.
+        for word in [
+            "report",
+            "idle",
+            "desktops",
+            "users-daily",
+            "--no-names",
+            "--min-idle-days",
+        ] {
+            assert!(text.contains(word), "{shell}: no {word}");
+        }
+    }
+    let out = bare(home.path())
+        .args(["completions", "tcsh"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
+
+    let out = bare(home.path()).arg("man").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let man = stdout(&out);
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH desktop-usage"),
+        "{}",
+        &man[..200.min(man.len())]
+    );
+    for word in ["desktops", "users\\-daily", "EXIT CODES", "\\-\\-profile"] {
+        assert!(man.contains(word), "man page without {word}");
+    }
+}
+
+#[test]
+fn a_named_profile_picks_its_section_of_the_credentials_file() {
+    let sim = common::start(huaweicloud_workspace_sim::Simulator::builder().desktops(2));
+    let creds = sim.sim.credentials();
+    let file = sim.home.path().join("credentials");
+    std::fs::write(
+        &file,
+        format!(
+            "[basic]\nak = AKWRONG\nsk = SKWRONG\n\n[prod]\nak = {}\nsk = {}\nproject_id = {}\n",
+            creds.access_key(),
+            creds.secret_key().expose(),
+            sim.sim.project_id()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let run = |profile: Option<&str>| {
+        let mut cmd = bare(sim.home.path());
+        cmd.env("HUAWEICLOUD_SDK_CREDENTIALS_FILE", &file).args([
+            "--endpoint",
+            &sim.sim.base_url(),
+            "--project-id",
+            sim.sim.project_id(),
+        ]);
+        if let Some(p) = profile {
+            cmd.args(["--profile", p]);
+        }
+        cmd.args(["--no-names", "report", "--last", "1d", "--format", "csv"])
+            .output()
+            .unwrap()
+    };
+    let out = run(Some("prod"));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // [basic] holds wrong keys: refused by the service.
+    assert_eq!(run(None).status.code(), Some(3));
+    let out = run(Some("staging"));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("staging"), "{}", stderr(&out));
+}

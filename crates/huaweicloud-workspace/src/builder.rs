@@ -52,6 +52,7 @@ pub struct ClientBuilder {
     retry: RetryConfig,
     concurrency: usize,
     http_client: Option<reqwest::Client>,
+    profile: Option<String>,
     env: EnvGetter,
 }
 
@@ -70,6 +71,7 @@ impl fmt::Debug for ClientBuilder {
             .field("retry", &self.retry)
             .field("concurrency", &self.concurrency)
             .field("http_client", &self.http_client.is_some())
+            .field("profile", &self.profile)
             .finish_non_exhaustive()
     }
 }
@@ -89,6 +91,7 @@ impl Default for ClientBuilder {
             retry: RetryConfig::default(),
             concurrency: DEFAULT_CONCURRENCY,
             http_client: None,
+            profile: None,
             env: Arc::new(|name| std::env::var(name).ok()),
         }
     }
@@ -184,6 +187,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Reads the credentials from this section of the profile file (named
+    /// profiles, for several accounts or regions), instead of the
+    /// environment or the `HUAWEICLOUD_SDK_PROFILE` section (default
+    /// `[basic]`). Ignored when [`credentials`](Self::credentials) are given.
+    pub fn profile(mut self, name: impl Into<String>) -> Self {
+        self.profile = Some(name.into());
+        self
+    }
+
     /// Reads environment variables through `get` instead of the process
     /// environment (for the credential chain and the region override); for tests.
     pub fn env(mut self, get: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
@@ -220,7 +232,13 @@ impl ClientBuilder {
             Some(c) => (c, None),
             None => {
                 let env = Arc::clone(&self.env);
-                let resolved = huaweicloud_signer::chain_with(move |k| env(k))?;
+                let resolved = huaweicloud_signer::chain_with_profile(
+                    move |k| env(k),
+                    self.profile.as_deref(),
+                )?;
+                for warning in &resolved.warnings {
+                    tracing::warn!("{warning}");
+                }
                 (resolved.credentials, resolved.project_id)
             }
         };
