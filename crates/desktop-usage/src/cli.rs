@@ -401,6 +401,17 @@ pub struct QueryArgs {
     pub group_by: GroupByArg,
 }
 
+/// When tables carry pictures (sparklines, bars).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChartWhen {
+    /// When stdout is a terminal.
+    Auto,
+    /// Always (in tables).
+    Always,
+    /// Never.
+    Never,
+}
+
 /// Output options of every data command.
 #[derive(Args, Debug, Clone)]
 #[command(next_help_heading = "Output")]
@@ -408,6 +419,15 @@ pub struct OutputArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
+
+    /// Pictures in tables: a sparkline of daily hours per desktop (report), bars of hours
+    /// (users-daily, desktops, users)
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    pub chart: ChartWhen,
+
+    /// Same as --chart never
+    #[arg(long, conflicts_with = "chart")]
+    pub no_chart: bool,
 
     /// Write to FILE (atomically: a failed run leaves any previous FILE untouched) instead of
     /// stdout; - is stdout; a device or pipe is written in place, a symlink's target replaced
@@ -424,6 +444,16 @@ impl GlobalArgs {
 }
 
 impl OutputArgs {
+    /// Whether tables get pictures: asked for, or on a terminal by default.
+    pub fn charts(&self) -> bool {
+        use std::io::IsTerminal;
+        match (self.no_chart, self.chart) {
+            (true, _) | (false, ChartWhen::Never) => false,
+            (false, ChartWhen::Always) => true,
+            (false, ChartWhen::Auto) => !self.writes_file() && std::io::stdout().is_terminal(),
+        }
+    }
+
     /// Whether the rows go to a file rather than stdout.
     pub fn writes_file(&self) -> bool {
         self.output

@@ -7,6 +7,9 @@ use huaweicloud_workspace::{DesktopUsage, Hours, UserTotalsBuilder, average_per_
 
 use std::sync::Arc;
 
+use chrono::NaiveDate;
+
+use crate::chart;
 use crate::output::{Align, Format, RowWriter, Table};
 use crate::rows::{IdleRow, Names, ReportRow, UserDailyRow, idle_row, report_rows, user_daily_row};
 
@@ -44,6 +47,10 @@ pub struct Emitter<W: Write> {
     seen: usize,
     names: Option<Arc<Names>>,
     show_ids: bool,
+    /// The days a sparkline spans, when tables get pictures.
+    chart: Option<(NaiveDate, NaiveDate)>,
+    /// Bars in the users table.
+    bars: bool,
 }
 
 impl<W: Write> Emitter<W> {
@@ -64,7 +71,18 @@ impl<W: Write> Emitter<W> {
             seen: 0,
             names: None,
             show_ids: true,
+            chart: None,
+            bars: false,
         }
+    }
+
+    /// Pictures in the table: a sparkline of daily hours over `days` per
+    /// desktop (report; `None` when the range is the service's default),
+    /// bars of hours (users-daily).
+    pub fn with_charts(mut self, days: Option<(NaiveDate, NaiveDate)>) -> Self {
+        self.chart = days;
+        self.bars = true;
+        self
     }
 
     /// Puts names on the desktops (before the first one is pushed). The
@@ -147,8 +165,12 @@ impl<W: Write> Emitter<W> {
                 writeln!(out)?;
                 match kind {
                     Kind::Report => {
-                        report_table(&self.desktops, self.names.as_deref(), self.show_ids)
-                            .write(&mut out)?;
+                        let mut table =
+                            report_table(&self.desktops, self.names.as_deref(), self.show_ids);
+                        if let Some((from, to)) = self.chart {
+                            add_sparklines(&mut table, &self.desktops, from, to);
+                        }
+                        table.write(&mut out)?;
                     }
                     Kind::Idle { threshold } => {
                         let rows: Vec<IdleRow> = self
@@ -168,13 +190,47 @@ impl<W: Write> Emitter<W> {
                     Kind::UsersDaily => {
                         let rows: Vec<UserDailyRow> =
                             users.finish().iter().map(user_daily_row).collect();
-                        users_table(&rows).write(&mut out)?;
+                        let mut table = users_table(&rows);
+                        if self.bars {
+                            let hours: Vec<u64> =
+                                rows.iter().map(|r| r.hours.0.hundredths()).collect();
+                            add_bars(&mut table, &hours);
+                        }
+                        table.write(&mut out)?;
                     }
                 }
                 out.flush()?;
                 Ok(out)
             }
         }
+    }
+}
+
+/// Adds a `DAILY` column: each desktop's hours per day as a sparkline,
+/// scaled to its own busiest day (the HOURS column gives the size; the
+/// line gives the shape: weekends, the day it stopped being used).
+fn add_sparklines(table: &mut Table, desktops: &[DesktopUsage], from: NaiveDate, to: NaiveDate) {
+    table.headers.push("DAILY");
+    table.align.push(Align::Left);
+    for (row, desktop) in table.rows.iter_mut().zip(desktops) {
+        let days = chart::daily_hundredths(desktop, from, to);
+        row.push(chart::sparkline(&days, chart::SPARKLINE_WIDTH, 0));
+    }
+    if let Some(totals) = &mut table.totals {
+        totals.push(String::new());
+    }
+}
+
+/// Adds a bar column: each row's hours against the largest.
+pub fn add_bars(table: &mut Table, hundredths: &[u64]) {
+    let max = hundredths.iter().copied().max().unwrap_or(0);
+    table.headers.push("");
+    table.align.push(Align::Left);
+    for (row, &h) in table.rows.iter_mut().zip(hundredths) {
+        row.push(chart::bar(h, max, chart::BAR_WIDTH));
+    }
+    if let Some(totals) = &mut table.totals {
+        totals.push(String::new());
     }
 }
 

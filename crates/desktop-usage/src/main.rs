@@ -7,6 +7,7 @@
 //! simulator. What it is not for: a library: code should depend on the
 //! `huaweicloud-workspace` crate, which this tool is a thin layer over.
 
+mod chart;
 mod cli;
 mod demo;
 mod emit;

@@ -89,7 +89,12 @@ pub async fn desktops(
         query.validate()?;
         let rows = query.into_stream().map(|d| d.map(|d| desktop_row(&d)));
         let caption = caption("Desktop usage metrics", days, global.demo);
-        write(rows, output.format, sink, caption, desktops_table).await
+        let table = if output.charts() {
+            desktops_chart
+        } else {
+            desktops_table
+        };
+        write(rows, output.format, sink, caption, table).await
     }
     .await;
     session.close().await;
@@ -132,7 +137,12 @@ pub async fn users(
         let users = query.send().await?;
         let rows = futures::stream::iter(users.iter().map(|u| Ok(user_row(u))).collect::<Vec<_>>());
         let caption = caption("User usage metrics", days, global.demo);
-        write(rows, output.format, sink, caption, users_table).await
+        let table = if output.charts() {
+            users_chart
+        } else {
+            users_table
+        };
+        write(rows, output.format, sink, caption, table).await
     }
     .await;
     session.close().await;
@@ -209,6 +219,24 @@ fn desktops_table(rows: &[DesktopRow]) -> Table {
             String::new(),
         ]),
     }
+}
+
+fn hundredths(hours: Option<crate::rows::TwoDecimals>) -> u64 {
+    hours.map_or(0, |h| h.0.hundredths())
+}
+
+fn desktops_chart(rows: &[DesktopRow]) -> Table {
+    let mut table = desktops_table(rows);
+    let hours: Vec<u64> = rows.iter().map(|r| hundredths(r.usage_hours)).collect();
+    crate::emit::add_bars(&mut table, &hours);
+    table
+}
+
+fn users_chart(rows: &[UserRow]) -> Table {
+    let mut table = users_table(rows);
+    let hours: Vec<u64> = rows.iter().map(|r| hundredths(r.hours)).collect();
+    crate::emit::add_bars(&mut table, &hours);
+    table
 }
 
 fn users_table(rows: &[UserRow]) -> Table {

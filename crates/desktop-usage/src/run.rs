@@ -292,7 +292,7 @@ pub async fn run(
         query_args,
         names_args,
         (range, today),
-        (sink, output.format),
+        (sink, output.format, output.charts()),
     )
     .await;
     session.close().await;
@@ -307,7 +307,7 @@ async fn run_usage(
     query_args: &QueryArgs,
     names_args: &NamesArgs,
     (range, today): (Range, NaiveDate),
-    (sink, format): (Sink, Format),
+    (sink, format, charts): (Sink, Format, bool),
 ) -> Result<Sink, Failure> {
     let progress = Progress::new(global.quiet);
     let mut query = build_query(client, query_args, range, today, global, &progress);
@@ -335,7 +335,13 @@ async fn run_usage(
         None => names::Pending::Ready(None),
     };
     let caption = caption(kind, query_args, range, global.demo);
-    let emitter = Emitter::new(kind, format, caption, sink);
+    let mut emitter = Emitter::new(kind, format, caption, sink);
+    if charts {
+        emitter = emitter.with_charts(match range {
+            Range::Days(from, to) => Some((from, to)),
+            Range::ApiDefault => None,
+        });
+    }
     let desktops = if nothing_matched {
         futures::stream::empty().boxed()
     } else {

@@ -680,3 +680,18 @@ fn readme_main_job_demo_report_last_45_days() {
         .collect();
     assert_eq!(ids.len(), 300);
 }
+
+#[test]
+fn tables_with_charts_when_asked_and_none_off_a_terminal() {
+    let sim = start(small_fleet());
+    let charted = sim.run("report", &["--chart", "always"]);
+    assert_eq!(charted.status.code(), Some(0), "{}", stderr(&charted));
+    insta::assert_snapshot!("report_table_chart", stdout(&charted));
+    let bars = sim.run("users-daily", &["--chart", "always"]);
+    insta::assert_snapshot!("users_daily_table_chart", stdout(&bars));
+    // The default (auto) draws nothing when stdout is not a terminal, as here.
+    let plain = stdout(&sim.run("report", &[]));
+    assert!(!plain.contains("DAILY"));
+    assert_eq!(stdout(&sim.run("report", &["--no-chart"])), plain);
+    assert_eq!(stdout(&sim.run("report", &["--chart", "never"])), plain);
+}
