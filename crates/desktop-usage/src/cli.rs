@@ -153,6 +153,9 @@ pub enum Command {
         /// Names.
         #[command(flatten)]
         names: NamesArgs,
+        /// Order.
+        #[command(flatten)]
+        sort: SortArgs,
         /// Output.
         #[command(flatten)]
         output: OutputArgs,
@@ -171,6 +174,9 @@ pub enum Command {
         /// Names.
         #[command(flatten)]
         names: NamesArgs,
+        /// Order.
+        #[command(flatten)]
+        sort: SortArgs,
         /// Output.
         #[command(flatten)]
         output: OutputArgs,
@@ -210,6 +216,9 @@ pub enum Command {
         /// Range and filters.
         #[command(flatten)]
         query: QueryArgs,
+        /// Order.
+        #[command(flatten)]
+        sort: SortArgs,
         /// Output.
         #[command(flatten)]
         output: OutputArgs,
@@ -257,6 +266,46 @@ pub struct NamesArgs {
     /// Show desktop ids in the table too (machine formats always carry both)
     #[arg(long)]
     pub ids: bool,
+}
+
+/// What a table (and, when asked, every format) is sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortKey {
+    /// Total hours.
+    Hours,
+    /// Computer name (the id without names); the user name in users-daily.
+    Name,
+    /// User name.
+    User,
+    /// The last active day.
+    LastActive,
+}
+
+/// The order of `report`, `idle` and `users-daily`.
+#[derive(Args, Debug, Clone, Copy, Default)]
+#[command(next_help_heading = "Order")]
+pub struct SortArgs {
+    /// Sort by this, largest (latest) first with hours and last-active, A to Z with name and
+    /// user [default: tables by name, machine formats by desktop id]
+    #[arg(long, value_enum, value_name = "KEY")]
+    pub sort: Option<SortKey>,
+
+    /// With --sort: ascending
+    #[arg(long, requires = "sort", conflicts_with = "desc")]
+    pub asc: bool,
+
+    /// With --sort: descending
+    #[arg(long, requires = "sort")]
+    pub desc: bool,
+}
+
+impl SortArgs {
+    /// The key and whether ascending, when a sort was asked for.
+    pub fn order(&self) -> Option<(SortKey, bool)> {
+        let key = self.sort?;
+        let ascending_by_default = matches!(key, SortKey::Name | SortKey::User);
+        Some((key, self.asc || (ascending_by_default && !self.desc)))
+    }
 }
 
 /// The range of the metric commands: whole UTC days.

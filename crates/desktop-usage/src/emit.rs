@@ -10,6 +10,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 use crate::chart;
+use crate::cli::SortKey;
 use crate::output::{Align, Format, RowWriter, Table};
 use crate::rows::{IdleRow, Names, ReportRow, UserDailyRow, idle_row, report_rows, user_daily_row};
 
@@ -51,6 +52,8 @@ pub struct Emitter<W: Write> {
     chart: Option<(NaiveDate, NaiveDate)>,
     /// Bars in the users table.
     bars: bool,
+    /// The order asked for (key, ascending).
+    sort: Option<(SortKey, bool)>,
 }
 
 impl<W: Write> Emitter<W> {
@@ -73,7 +76,15 @@ impl<W: Write> Emitter<W> {
             show_ids: true,
             chart: None,
             bars: false,
+            sort: None,
         }
+    }
+
+    /// Sorts every format by `key` (ascending when the flag is set); the
+    /// rows are then held to the end, ndjson too.
+    pub fn with_sort(mut self, sort: Option<(SortKey, bool)>) -> Self {
+        self.sort = sort;
+        self
     }
 
     /// Pictures in the table: a sparkline of daily hours over `days` per
@@ -104,13 +115,13 @@ impl<W: Write> Emitter<W> {
         self.seen += 1;
         match (self.kind, &mut self.dest, self.format) {
             (Kind::UsersDaily, _, _) => self.users.add(&desktop),
-            (Kind::Report, Dest::Rows(w), Format::Ndjson) => {
+            (Kind::Report, Dest::Rows(w), Format::Ndjson) if self.sort.is_none() => {
                 for row in report_rows(&desktop, self.names.as_deref()) {
                     w.row(&row)?;
                 }
                 w.flush()?;
             }
-            (Kind::Idle { threshold }, Dest::Rows(w), Format::Ndjson) => {
+            (Kind::Idle { threshold }, Dest::Rows(w), Format::Ndjson) if self.sort.is_none() => {
                 if let Some(row) = idle_row(&desktop, threshold, self.names.as_deref()) {
                     w.row(&row)?;
                     w.flush()?;
@@ -125,7 +136,9 @@ impl<W: Write> Emitter<W> {
     pub fn finish(mut self) -> io::Result<W> {
         self.desktops
             .sort_by(|a, b| a.desktop_id.cmp(&b.desktop_id));
-        if self.format == Format::Table && !self.show_ids {
+        if let Some((key, ascending)) = self.sort {
+            sort_desktops(&mut self.desktops, self.names.as_deref(), key, ascending);
+        } else if self.format == Format::Table && !self.show_ids {
             // The table shows names: people look for a name, so rows go by name.
             let names = self.names.as_deref();
             let label = |d: &DesktopUsage| {
@@ -155,7 +168,7 @@ impl<W: Write> Emitter<W> {
                 w.finish::<IdleRow>()
             }
             (Kind::UsersDaily, Dest::Rows(mut w)) => {
-                for totals in users.finish() {
+                for totals in sort_users(users.finish(), self.sort) {
                     w.row(&user_daily_row(&totals))?;
                 }
                 w.finish::<UserDailyRow>()
@@ -188,8 +201,10 @@ impl<W: Write> Emitter<W> {
                         )?;
                     }
                     Kind::UsersDaily => {
-                        let rows: Vec<UserDailyRow> =
-                            users.finish().iter().map(user_daily_row).collect();
+                        let rows: Vec<UserDailyRow> = sort_users(users.finish(), self.sort)
+                            .iter()
+                            .map(user_daily_row)
+                            .collect();
                         let mut table = users_table(&rows);
                         if self.bars {
                             let hours: Vec<u64> =
@@ -204,6 +219,71 @@ impl<W: Write> Emitter<W> {
             }
         }
     }
+}
+
+/// Sorts desktops by `key`; ties by desktop id, so the order is total.
+fn sort_desktops(
+    desktops: &mut [DesktopUsage],
+    names: Option<&Names>,
+    key: SortKey,
+    ascending: bool,
+) {
+    let name = |d: &DesktopUsage| {
+        names
+            .and_then(|n| n.get(&d.desktop_id))
+            .and_then(|x| x.computer_name.clone())
+            .unwrap_or_else(|| d.desktop_id.clone())
+    };
+    // Keys computed once per desktop, not once per comparison.
+    let mut keyed: Vec<(SortValue, usize)> = desktops
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let value = match key {
+                SortKey::Hours => SortValue::Number(d.total_hours().hundredths()),
+                SortKey::Name => SortValue::Text(Some(name(d))),
+                SortKey::User => SortValue::Text(d.username.clone()),
+                SortKey::LastActive => SortValue::Day(d.last_active_day()),
+            };
+            (value, i)
+        })
+        .collect();
+    keyed.sort_by(|(a, i), (b, j)| {
+        let order = if ascending { a.cmp(b) } else { b.cmp(a) };
+        order.then_with(|| desktops[*i].desktop_id.cmp(&desktops[*j].desktop_id))
+    });
+    let order: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
+    let sorted: Vec<DesktopUsage> = order.iter().map(|&i| desktops[i].clone()).collect();
+    desktops.clone_from_slice(&sorted);
+}
+
+/// A sort key's value; `None` (no user, never active) sorts first ascending.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+enum SortValue {
+    Number(u64),
+    Text(Option<String>),
+    Day(Option<NaiveDate>),
+}
+
+/// Sorts users-daily rows; `last-active` sorts by active days. Without a
+/// sort, by name with the desktops without a user last (the library's order).
+fn sort_users(
+    mut users: Vec<huaweicloud_workspace::UserTotals>,
+    sort: Option<(SortKey, bool)>,
+) -> Vec<huaweicloud_workspace::UserTotals> {
+    let Some((key, ascending)) = sort else {
+        return users;
+    };
+    users.sort_by(|a, b| {
+        let order = match key {
+            SortKey::Hours => a.hours.cmp(&b.hours),
+            SortKey::Name | SortKey::User => a.username.cmp(&b.username),
+            SortKey::LastActive => a.active_days.cmp(&b.active_days),
+        };
+        let order = if ascending { order } else { order.reverse() };
+        order.then_with(|| a.username.cmp(&b.username))
+    });
+    users
 }
 
 /// Adds a `DAILY` column: each desktop's hours per day as a sparkline,

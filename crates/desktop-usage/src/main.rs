@@ -73,12 +73,14 @@ fn main() -> ExitCode {
         Command::Report {
             query,
             names,
+            sort,
             output,
-        } => (Job::Usage(Kind::Report, query, names), output),
+        } => (Job::Usage(Kind::Report, query, names, *sort), output),
         Command::Idle {
             query,
             threshold,
             names,
+            sort,
             output,
         } => (
             Job::Usage(
@@ -87,12 +89,18 @@ fn main() -> ExitCode {
                 },
                 query,
                 names,
+                *sort,
             ),
             output,
         ),
-        Command::UsersDaily { query, output } => {
-            (Job::Usage(Kind::UsersDaily, query, &default_names), output)
-        }
+        Command::UsersDaily {
+            query,
+            sort,
+            output,
+        } => (
+            Job::Usage(Kind::UsersDaily, query, &default_names, *sort),
+            output,
+        ),
         Command::Desktops {
             range,
             filters,
@@ -153,7 +161,7 @@ fn main() -> ExitCode {
 /// What a data command does.
 enum Job<'a> {
     /// `report`, `idle`, `users-daily`: the per-day operation.
-    Usage(Kind, &'a cli::QueryArgs, &'a cli::NamesArgs),
+    Usage(Kind, &'a cli::QueryArgs, &'a cli::NamesArgs, cli::SortArgs),
     /// `desktops`: the desktop metrics.
     Desktops(&'a cli::MetricsRangeArgs, &'a cli::DesktopFilterArgs),
     /// `users`: the user metrics.
@@ -163,7 +171,9 @@ enum Job<'a> {
 impl Job<'_> {
     async fn run(&self, global: &cli::GlobalArgs, output: &cli::OutputArgs) -> Result<(), Failure> {
         match self {
-            Job::Usage(kind, query, names) => run::run(global, *kind, query, names, output).await,
+            Job::Usage(kind, query, names, sort) => {
+                run::run(global, *kind, query, (names, *sort), output).await
+            }
             Job::Desktops(range, filters) => {
                 metrics::desktops(global, range, filters, output).await
             }

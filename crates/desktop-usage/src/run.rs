@@ -12,7 +12,7 @@ use huaweicloud_workspace::{
     ErrorClass, GroupBy, Region, RetryConfig,
 };
 
-use crate::cli::{GlobalArgs, GroupByArg, NamesArgs, OutputArgs, QueryArgs};
+use crate::cli::{GlobalArgs, GroupByArg, NamesArgs, OutputArgs, QueryArgs, SortArgs};
 use crate::demo;
 use crate::emit::{Emitter, Kind};
 use crate::logging::say;
@@ -275,7 +275,7 @@ pub async fn run(
     global: &GlobalArgs,
     kind: Kind,
     query_args: &QueryArgs,
-    names_args: &NamesArgs,
+    (names_args, sort): (&NamesArgs, SortArgs),
     output: &OutputArgs,
 ) -> Result<(), Failure> {
     check_filters(query_args)?;
@@ -290,7 +290,7 @@ pub async fn run(
         global,
         kind,
         query_args,
-        names_args,
+        (names_args, sort),
         (range, today),
         (sink, output.format, output.charts()),
     )
@@ -305,7 +305,7 @@ async fn run_usage(
     global: &GlobalArgs,
     kind: Kind,
     query_args: &QueryArgs,
-    names_args: &NamesArgs,
+    (names_args, sort): (&NamesArgs, SortArgs),
     (range, today): (Range, NaiveDate),
     (sink, format, charts): (Sink, Format, bool),
 ) -> Result<Sink, Failure> {
@@ -335,7 +335,7 @@ async fn run_usage(
         None => names::Pending::Ready(None),
     };
     let caption = caption(kind, query_args, range, global.demo);
-    let mut emitter = Emitter::new(kind, format, caption, sink);
+    let mut emitter = Emitter::new(kind, format, caption, sink).with_sort(sort.order());
     if charts {
         emitter = emitter.with_charts(match range {
             Range::Days(from, to) => Some((from, to)),

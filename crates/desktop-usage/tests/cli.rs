@@ -695,3 +695,52 @@ fn tables_with_charts_when_asked_and_none_off_a_terminal() {
     assert_eq!(stdout(&sim.run("report", &["--no-chart"])), plain);
     assert_eq!(stdout(&sim.run("report", &["--chart", "never"])), plain);
 }
+
+#[test]
+fn sort_orders_tables_and_machine_formats_alike() {
+    let sim = start(small_fleet());
+    let totals = |args: &[&str]| -> Vec<(String, u64)> {
+        let mut extra = vec!["--format", "ndjson"];
+        extra.extend_from_slice(args);
+        let out = sim.run("report", &extra);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let mut per: Vec<(String, u64)> = Vec::new();
+        for line in stdout(&out).lines() {
+            let row: Value = serde_json::from_str(line).unwrap();
+            let id = row["desktop_id"].as_str().unwrap().to_string();
+            let h = (row["hours"].as_f64().unwrap() * 100.0).round() as u64;
+            match per.last_mut() {
+                Some((last, sum)) if *last == id => *sum += h,
+                _ => per.push((id, h)),
+            }
+        }
+        per
+    };
+    let by_hours = totals(&["--sort", "hours"]);
+    assert_eq!(by_hours.len(), 12);
+    assert!(
+        by_hours.windows(2).all(|w| w[0].1 >= w[1].1),
+        "{by_hours:?}"
+    );
+    let ascending = totals(&["--sort", "hours", "--asc"]);
+    assert!(
+        ascending.windows(2).all(|w| w[0].1 <= w[1].1),
+        "{ascending:?}"
+    );
+    // Without --sort, the machine formats keep their documented order: by id.
+    let default = totals(&[]);
+    assert!(default.windows(2).all(|w| w[0].0 < w[1].0));
+
+    let table = stdout(&sim.run("users-daily", &["--sort", "name", "--desc"]));
+    let names: Vec<&str> = table
+        .lines()
+        .skip(3)
+        .take_while(|l| !l.starts_with('-'))
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    let mut expected = names.clone();
+    expected.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(names, expected);
+    let out = sim.run("report", &["--asc"]);
+    assert_eq!(out.status.code(), Some(2), "--asc needs --sort");
+}
