@@ -532,11 +532,7 @@ fn api_error_exits_4() {
 #[test]
 fn network_errors_exit_5() {
     // A port nobody listens on: connection refused.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let (_bound, port) = refusing_port();
     let home = tempfile::tempdir().unwrap();
     let out = bare(home.path())
         .env("HUAWEICLOUD_SDK_AK", "ak")
@@ -642,6 +638,8 @@ fn secrets_never_reach_stderr() {
 #[test]
 fn readme_main_job_demo_report_last_45_days() {
     let home = tempfile::tempdir().unwrap();
+    // The run reads the clock once; a run across UTC midnight sees either day.
+    let before = chrono::Utc::now().date_naive();
     let out = bare(home.path())
         // Credentials in the environment are ignored by --demo.
         .env("HUAWEICLOUD_SDK_AK", "bogus")
@@ -653,12 +651,13 @@ fn readme_main_job_demo_report_last_45_days() {
     assert!(stderr(&out).contains("SIMULATION"), "{}", stderr(&out));
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
-    let today = chrono::Utc::now().date_naive();
-    let from = today - chrono::Days::new(44);
+    let after = chrono::Utc::now().date_naive();
+    let caption = |today: chrono::NaiveDate| {
+        let from = today - chrono::Days::new(44);
+        format!("Desktop usage, {from} to {today} (45 days, UTC), per day")
+    };
     assert!(
-        lines[0].starts_with(&format!(
-            "Desktop usage, {from} to {today} (45 days, UTC), per day"
-        )),
+        lines[0].starts_with(&caption(before)) || lines[0].starts_with(&caption(after)),
         "{}",
         lines[0]
     );
@@ -743,4 +742,14 @@ fn sort_orders_tables_and_machine_formats_alike() {
     assert_eq!(names, expected);
     let out = sim.run("report", &["--asc"]);
     assert_eq!(out.status.code(), Some(2), "--asc needs --sort");
+}
+
+/// A port that refuses connections while the returned socket lives: bound,
+/// never listening. (A dropped listener's port could be taken meanwhile by
+/// another test's server.)
+fn refusing_port() -> (tokio::net::TcpSocket, u16) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = socket.local_addr().unwrap().port();
+    (socket, port)
 }

@@ -142,12 +142,8 @@ fn no_secret_in_any_output_at_trace_level() {
         ));
         assert!(sim.stats().faults_injected >= 4);
     }
-    // Nobody listening: connection refused.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // A port nobody listens on: connection refused.
+    let (_bound, port) = refusing_port();
     let refused = format!("http://127.0.0.1:{port}");
     runs.push((
         "connection refused, AK/SK",
@@ -172,4 +168,14 @@ fn no_secret_in_any_output_at_trace_level() {
     // The request spans were logged, so the headers had every chance to show.
     let (_, (_, success), _) = &runs[0];
     assert!(success.contains("workspace.request"), "{success}");
+}
+
+/// A port that refuses connections while the returned socket lives: bound,
+/// never listening. (A dropped listener's port could be taken meanwhile by
+/// another test's server.)
+fn refusing_port() -> (tokio::net::TcpSocket, u16) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = socket.local_addr().unwrap().port();
+    (socket, port)
 }

@@ -343,12 +343,8 @@ fn a_404_is_an_api_error_not_retried() {
 
 #[test]
 fn a_refused_connection_is_a_transport_error_after_retries() {
-    // Bind then drop a listener: nothing listens on that port any more.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // A port nobody listens on: connection refused.
+    let (_bound, port) = refusing_port();
     let client = Client::builder()
         .endpoint(format!("http://127.0.0.1:{port}"))
         .project_id(PROJECT)
@@ -459,4 +455,14 @@ fn the_operation_timeout_bounds_all_attempts_together() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// A port that refuses connections while the returned socket lives: bound,
+/// never listening. (A dropped listener's port could be taken meanwhile by
+/// another test's server.)
+fn refusing_port() -> (tokio::net::TcpSocket, u16) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = socket.local_addr().unwrap().port();
+    (socket, port)
 }
