@@ -257,8 +257,8 @@ fn completions_and_the_man_page_come_from_the_clap_definition() {
             "idle",
             "desktops",
             "users-daily",
-            "--no-names",
-            "--min-idle-days",
+            "no-names",
+            "min-idle-days",
         ] {
             assert!(text.contains(word), "{shell}: no {word}");
         }
