@@ -121,7 +121,7 @@ pub struct GlobalArgs {
     pub verbose: u8,
 
     /// Read the credentials from this section of the profile file (HUAWEICLOUD_SDK_CREDENTIALS_FILE,
-    /// else ~/.huaweicloud/credentials) instead of the environment or [basic]
+    /// else ~/.huaweicloud/credentials) instead of the environment or `[basic]`
     #[arg(long, value_name = "NAME", global = true)]
     pub profile: Option<String>,
 

@@ -14,7 +14,7 @@ pub(crate) const HOUR_FORMAT: &str = "%Y-%m-%d %H:%M";
 ///
 /// Days and hours in the documented formats are parsed; any other label is
 /// kept as text by [`Period::parse`]. A query refuses a page whose periods
-/// are not real days (or hours, with [`GroupBy::Hour`]) of the asked range
+/// are not real days (or hours, with [`GroupBy::Hour`](crate::GroupBy::Hour)) of the asked range
 /// ([`Error::InvalidResponse`](crate::Error::InvalidResponse)): hours that no
 /// day shows must never be counted. Only a raw
 /// [`page`](crate::DesktopUsageQuery::page) keeps [`Period::Other`] labels.
