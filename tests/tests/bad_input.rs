@@ -326,7 +326,12 @@ async fn every_bad_setting_is_named_with_its_rule_and_nothing_is_sent() {
     sim.shutdown().await;
 }
 
-/// A caller's own HTTP client (any will do: the check is on the builder).
+/// A caller's own HTTP client (any will do: the check is on the builder),
+/// made as the crate documents: with the default `rustls` feature reqwest has
+/// no crypto provider of its own, so `reqwest::Client::new()` would panic.
 fn reqwest_client() -> reqwest::Client {
-    reqwest::Client::new()
+    huaweicloud_workspace::http_client_builder()
+        .unwrap()
+        .build()
+        .unwrap()
 }

@@ -46,7 +46,12 @@ async fn tls_front(backend: SocketAddr, cert: &[u8], key: &[u8], host: &str) -> 
         .collect::<Result<_, _>>()
         .unwrap();
     let key = PrivateKeyDer::from_pem_slice(key).unwrap();
-    let config = ServerConfig::builder()
+    // An explicit provider: with --all-features rustls has both ring and
+    // aws-lc-rs, and `ServerConfig::builder()` would not know which to use.
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
         .with_no_client_auth()
         .with_single_cert(certs, key)
         .unwrap();

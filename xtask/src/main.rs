@@ -10,8 +10,10 @@ mod ci;
 mod codegen;
 mod fuzz;
 mod interop;
+mod package;
 mod profiles;
 mod python;
+mod readme_check;
 mod vectors;
 
 use std::path::{Path, PathBuf};
@@ -30,6 +32,8 @@ commands:
   interop             the official Python SDK against a running workspace-sim
   bench [--quick]     benchmarks against the official SDK and the floor; writes BENCHMARKS.md
                       (--quick: small fleet, one run, to target/bench/BENCHMARKS.quick.md)
+  readme-check        build the README's [dependencies] block and library examples as pasted
+  package             cargo package the library crates together (verified by building them)
   ci                  run every gate CI runs, in order, stopping at the first failure
   fuzz [--seconds N]  run each fuzz target in fuzz/ for N seconds (default 30); fails on a crash
 ";
@@ -74,6 +78,18 @@ fn run(args: &[String]) -> Result<ExitCode> {
                 bail!("interop takes no arguments\n{USAGE}");
             }
             interop::run()
+        }
+        "readme-check" => {
+            if !rest.is_empty() {
+                bail!("readme-check takes no arguments\n{USAGE}");
+            }
+            readme_check::run()
+        }
+        "package" => {
+            if !rest.is_empty() {
+                bail!("package takes no arguments\n{USAGE}");
+            }
+            package::run()
         }
         "ci" => {
             if !rest.is_empty() {

@@ -176,7 +176,9 @@ impl ClientBuilder {
     }
 
     /// Sends through this `reqwest::Client` (its own TLS, proxy, pool settings).
-    /// Build it with `.redirect(reqwest::redirect::Policy::none())`: a 3xx
+    /// Start from [`http_client_builder`](crate::http_client_builder), which
+    /// sets this build's TLS backend, or build it with
+    /// `.redirect(reqwest::redirect::Policy::none())`: a 3xx
     /// is then [`Error::Redirect`], as with the client this crate builds,
     /// instead of the credentials following the redirect to another host.
     /// Cannot be combined with [`connect_timeout`](Self::connect_timeout) or
@@ -293,18 +295,17 @@ impl ClientBuilder {
                 }
                 // The API never redirects; following one would send the
                 // credentials to whatever host it names.
-                let mut builder = reqwest::Client::builder()
+                let builder = reqwest::Client::builder()
                     .redirect(reqwest::redirect::Policy::none())
                     .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT));
-                if !certs.is_empty() {
-                    builder = builder.tls_certs_merge(certs);
-                }
-                builder.build().map_err(|e| {
-                    Error::invalid(
-                        "http_client",
-                        format!("could not build the HTTP client: {}", error_chain(&e)),
-                    )
-                })?
+                crate::tls::apply(builder, certs, &self.root_certificates)?
+                    .build()
+                    .map_err(|e| {
+                        Error::invalid(
+                            "http_client",
+                            format!("could not build the HTTP client: {}", error_chain(&e)),
+                        )
+                    })?
             }
         };
 

@@ -14,15 +14,85 @@
 //! verifies on its own (that is `huaweicloud-signer`). It talks to the one
 //! deprecated-but-working operation `ListUsedDesktopInfo`.
 //!
-//! # Example
+//! # Getting started
 //!
-//! Against the local simulator (the same code works against the real cloud
-//! with `.region(Region::CN_NORTH_4)` and your credentials):
+//! `Cargo.toml` (the TLS backend is a feature, see [below](#tls-backends)):
+//!
+//! ```toml
+//! [dependencies]
+//! huaweicloud-workspace = "0.1"
+//! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
+//! ```
+//!
+//! Everything else the API hands out comes re-exported: [`chrono`] for dates,
+//! [`prelude`] for the stream traits, [`reqwest`] for
+//! [`ClientBuilder::http_client`].
+//!
+//! With credentials and project id from the environment
+//! (`HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK`, `HUAWEICLOUD_SDK_PROJECT_ID`)
+//! or the profile file `~/.huaweicloud/credentials`:
+//!
+//! ```no_run
+//! use huaweicloud_workspace::prelude::*;
+//! use huaweicloud_workspace::{Client, Region};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), huaweicloud_workspace::Error> {
+//!     let client = Client::builder().region(Region::CN_NORTH_4).build()?;
+//!     let report = client.desktop_usage().last_days(30).send().await?;
+//!     for (desktop, hours) in report.totals_per_desktop() {
+//!         println!("{desktop}: {hours} h");
+//!     }
+//!     Ok(())
+//! }
+//! ```
+//!
+//! Everything explicit in code, here from your own configuration (an
+//! endpoint overrides the region's; the secret key is a [`Secret`], never
+//! printed by `Debug`):
+//!
+//! ```no_run
+//! use std::time::Duration;
+//!
+//! use huaweicloud_workspace::chrono::NaiveDate;
+//! use huaweicloud_workspace::prelude::*;
+//! use huaweicloud_workspace::{Client, Credentials, GroupBy};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), huaweicloud_workspace::Error> {
+//!     let ak = std::env::var("MY_APP_AK").unwrap_or_default();
+//!     let sk = std::env::var("MY_APP_SK").unwrap_or_default();
+//!     let client = Client::builder()
+//!         .endpoint("https://workspace.cn-north-4.myhuaweicloud.com")
+//!         .project_id("0123456789abcdef0123456789abcdef")
+//!         .credentials(Credentials::access_key(ak, sk)?)
+//!         .operation_timeout(Duration::from_secs(120))
+//!         .build()?;
+//!
+//!     // One day per hour, one desktop at a time with bounded memory.
+//!     let day = NaiveDate::from_ymd_opt(2024, 1, 15).unwrap_or_default();
+//!     let mut desktops = Box::pin(
+//!         client
+//!             .desktop_usage()
+//!             .range(day..=day)
+//!             .group_by(GroupBy::Hour)
+//!             .into_stream(),
+//!     );
+//!     while let Some(desktop) = desktops.try_next().await? {
+//!         println!("{} {} h", desktop.desktop_id, desktop.total_hours());
+//!     }
+//!     Ok(())
+//! }
+//! ```
+//!
+//! Against the local simulator (no account needed; the same code works
+//! against the real cloud with `.region(Region::CN_NORTH_4)` and your
+//! credentials):
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use futures::TryStreamExt;
+//! use huaweicloud_workspace::prelude::*;
 //! use huaweicloud_workspace::{Client, Credentials};
 //! use huaweicloud_workspace_sim::Simulator;
 //!
@@ -52,6 +122,23 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # TLS backends
+//!
+//! | feature | TLS | note |
+//! |---|---|---|
+//! | `rustls` (default) | rustls with the ring provider, the operating system's verifier | quickest to build |
+//! | `rustls-aws-lc` | rustls with the aws-lc-rs provider (reqwest's own `rustls`) | the way to FIPS: install rustls' FIPS provider as the process default |
+//! | `native-tls` | OpenSSL (Linux, needs its development files), Secure Transport, SChannel | |
+//!
+//! Pick one with `default-features = false, features = ["native-tls"]`.
+//! When several are on, the one added on top of the default wins:
+//! `native-tls`, then `rustls-aws-lc`, then `rustls` ([`TLS_BACKEND`] says
+//! which). A process-wide default rustls `CryptoProvider` installed by the
+//! application is used by both rustls backends.
+//! [`ClientBuilder::add_root_certificate_pem`] works with each of them. A
+//! `reqwest::Client` of your own for [`ClientBuilder::http_client`] should
+//! start from [`http_client_builder`].
+//!
 //! # Errors
 //!
 //! Every failure is an [`Error`]; [`Error::class`] sorts it into what the
@@ -72,9 +159,17 @@ mod pager;
 mod period;
 mod region;
 mod retry;
+mod tls;
 mod transport;
 mod usage;
 mod windows;
+
+/// Dates and times of the API ([`chrono::NaiveDate`] ranges and periods),
+/// re-exported so an application needs no version of its own.
+pub use chrono;
+/// The HTTP client, re-exported for [`ClientBuilder::http_client`] (start
+/// from [`http_client_builder`]).
+pub use reqwest;
 
 pub use builder::{
     ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT,
@@ -99,6 +194,7 @@ pub use pager::Counted;
 pub use period::Period;
 pub use region::Region;
 pub use retry::RetryConfig;
+pub use tls::{TLS_BACKEND, http_client_builder};
 pub use transport::{Answer, MAX_RESPONSE_BYTES, RetryAfter};
 pub use usage::{DesktopUsageQuery, MAX_IDS_PER_REQUEST, MAX_PAGE_SIZE};
 pub use windows::MAX_WINDOW_DAYS;
@@ -111,4 +207,13 @@ pub mod decode {
     pub use crate::ops::desktops::desktops_page;
     pub use crate::ops::metrics::{desktop_metrics_page, user_metrics_page};
     pub use crate::ops::used::used_desktop_page;
+}
+
+/// The traits that make [`DesktopUsageQuery::into_stream`] usable
+/// (`try_next`, `try_collect`, `next`...), the main types, nothing else:
+/// `use huaweicloud_workspace::prelude::*;`.
+pub mod prelude {
+    pub use futures::{Stream, StreamExt, TryStreamExt};
+
+    pub use crate::{Client, Credentials, DesktopUsageQuery, Error, Region};
 }

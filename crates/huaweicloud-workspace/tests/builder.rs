@@ -265,14 +265,23 @@ fn every_missing_or_malformed_setting_names_its_field() {
     );
     assert_eq!(
         field_of(
-            ok().http_client(reqwest::Client::new())
+            ok().http_client(own_client())
                 .connect_timeout(Duration::from_secs(1))
                 .build()
                 .unwrap_err()
         ),
         "http_client"
     );
-    assert!(ok().http_client(reqwest::Client::new()).build().is_ok());
+    assert!(ok().http_client(own_client()).build().is_ok());
+}
+
+/// A caller's own client, made the documented way (with the default `rustls`
+/// feature, reqwest has no crypto provider and `reqwest::Client::new()` panics).
+fn own_client() -> reqwest::Client {
+    huaweicloud_workspace::http_client_builder()
+        .unwrap()
+        .build()
+        .unwrap()
 }
 
 #[test]

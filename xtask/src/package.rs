@@ -1,0 +1,76 @@
+//! `cargo xtask package`: the library crates package and build as they
+//! would be published.
+//!
+//! They depend on each other and none is on crates.io yet, so they are
+//! packaged in one `cargo package` call: cargo orders them by dependency and
+//! verifies each one by building the extracted `.crate` against the others'
+//! freshly made packages (a local overlay registry), not against the
+//! checkout. `--allow-dirty` because this runs in working trees with
+//! uncommitted changes; what is checked is the packages' content, not the
+//! VCS state.
+
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, Result};
+
+use crate::workspace_root;
+
+/// The crates meant for crates.io, in dependency order (cargo sorts them
+/// anyway; the order is for the reader).
+pub const LIBRARY_CRATES: &[&str] = &[
+    "huaweicloud-signer",
+    "huaweicloud-workspace-api",
+    "huaweicloud-workspace-sim",
+    "huaweicloud-workspace",
+];
+
+/// A package bigger than this has picked up something it should not ship
+/// (tests, fixtures, benches, target output).
+const MAX_CRATE_BYTES: u64 = 512 * 1024;
+
+/// Entry point of `cargo xtask package`.
+pub fn run() -> Result<ExitCode> {
+    let root = workspace_root();
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.arg("package").arg("--allow-dirty");
+    for name in LIBRARY_CRATES {
+        cmd.arg("-p").arg(name);
+    }
+    let status = cmd
+        .current_dir(&root)
+        .status()
+        .context("starting cargo package")?;
+    if !status.success() {
+        eprintln!("package: cargo package failed");
+        return Ok(ExitCode::FAILURE);
+    }
+
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let version = env!("CARGO_PKG_VERSION");
+    let mut too_big = false;
+    for name in LIBRARY_CRATES {
+        let file = target_dir
+            .join("package")
+            .join(format!("{name}-{version}.crate"));
+        let bytes = std::fs::metadata(&file)
+            .with_context(|| format!("reading {}", file.display()))?
+            .len();
+        println!(
+            "package: {name}-{version}.crate {} KiB",
+            bytes.div_ceil(1024)
+        );
+        if bytes > MAX_CRATE_BYTES {
+            eprintln!(
+                "package: {name} is {bytes} bytes, over {MAX_CRATE_BYTES}: check its `include` list"
+            );
+            too_big = true;
+        }
+    }
+    Ok(if too_big {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
