@@ -326,3 +326,70 @@ async fn a_body_just_over_the_cap_is_refused_and_just_under_is_read() {
     );
     assert_eq!(err.class(), ErrorClass::Api);
 }
+
+/// Answers every request with a redirect to `location`.
+async fn redirecting(status: u16, location: String) -> Server {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let calls = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&calls);
+    let app = Router::new().fallback(move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+        let location = location.clone();
+        async move {
+            (
+                StatusCode::from_u16(status).unwrap(),
+                [
+                    ("location", location),
+                    ("x-request-id", "moved-1".to_string()),
+                ],
+                String::new(),
+            )
+        }
+    });
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Server {
+        url: format!("http://{addr}"),
+        calls,
+    }
+}
+
+#[tokio::test]
+async fn redirects_are_never_followed_and_credentials_stay_home() {
+    // Where a followed redirect would take the credentials.
+    let elsewhere = serve(200, valid_page()).await;
+    for status in [301, 302, 303, 307, 308] {
+        let home = redirecting(
+            status,
+            format!("{}/v2/p/desktops/statistics/used", elsewhere.url),
+        )
+        .await;
+        for credentials in [
+            Credentials::access_key("AKTEST", "SKTEST").unwrap(),
+            Credentials::iam_token("a-token").unwrap(),
+        ] {
+            let err = Client::builder()
+                .endpoint(&home.url)
+                .project_id("0123456789abcdef0123456789abcdef")
+                .credentials(credentials)
+                .build()
+                .unwrap()
+                .desktop_usage()
+                .range(d("2024-01-01")..=d("2024-01-02"))
+                .send()
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(&err, Error::Redirect { status: s, location: Some(l), request_id: Some(_) } if *s == status && l.starts_with(&elsewhere.url)),
+                "{status}: {err:?}"
+            );
+            assert_eq!(err.class(), ErrorClass::Api);
+            assert!(err.to_string().contains("never followed"), "{err}");
+        }
+        // One request each, never resent, and nothing reached the other host.
+        assert_eq!(home.calls.load(Ordering::SeqCst), 2, "{status}");
+    }
+    assert_eq!(elsewhere.calls.load(Ordering::SeqCst), 0);
+}
