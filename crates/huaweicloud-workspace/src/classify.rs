@@ -171,6 +171,17 @@ pub(crate) fn check(answer: &Answer) -> Result<(), Failure> {
             format!("the body is larger than the {MAX_RESPONSE_BYTES}-byte cap"),
         ));
     }
+    if let Some(encoding) = &answer.content_encoding
+        && !encoding.trim().eq_ignore_ascii_case("identity")
+    {
+        return Err(Failure::bad_body(
+            answer,
+            format!(
+                "the body is {:?}-encoded although no encoding was asked for",
+                encoding.trim()
+            ),
+        ));
+    }
     if (300..400).contains(&answer.status) {
         return Err(Failure::Redirect {
             status: answer.status,

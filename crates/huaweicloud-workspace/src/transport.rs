@@ -68,6 +68,9 @@ pub struct Answer {
     pub retry_after: Option<RetryAfter>,
     /// The `Location` header (of a redirect).
     pub location: Option<String>,
+    /// The `Content-Encoding` header: this crate asks for none, so any but
+    /// `identity` makes the body unreadable.
+    pub content_encoding: Option<String>,
     /// The body; only its first bytes when it was larger than the cap.
     pub body: Bytes,
     /// Whether the body was larger than [`MAX_RESPONSE_BYTES`] (and so not read whole).
@@ -82,6 +85,7 @@ impl Answer {
             request_id: None,
             retry_after: None,
             location: None,
+            content_encoding: None,
             body: body.into(),
             oversize: false,
         }
@@ -148,6 +152,7 @@ impl Transport {
                 .as_deref()
                 .and_then(RetryAfter::parse),
             location: header_text(&headers, "location"),
+            content_encoding: header_text(&headers, "content-encoding"),
             body: Bytes::from(body),
             oversize,
         })
