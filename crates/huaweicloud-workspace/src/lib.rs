@@ -62,7 +62,9 @@
 mod builder;
 mod classify;
 mod client;
+mod concurrency;
 mod error;
+mod limiter;
 mod model;
 mod operation;
 mod ops;
@@ -77,6 +79,7 @@ pub use builder::{
     DEFAULT_OPERATION_TIMEOUT, DEFAULT_USER_AGENT,
 };
 pub use client::Client;
+pub use concurrency::{Concurrency, ParseConcurrencyError};
 pub use error::{BODY_PREFIX_BYTES, Error, ErrorClass, ErrorMetadata, TimeoutScope};
 pub use huaweicloud_signer::{AccessKeyCredentials, Credentials, CredentialsError, Secret};
 pub use huaweicloud_workspace_api::Hours;
@@ -84,6 +87,8 @@ pub use model::{
     DesktopUsage, GroupBy, Page, Period, PeriodUsage, Progress, UsageReport, UserTotals,
 };
 pub use region::Region;
+#[doc(hidden)]
+pub use retry::Clock;
 pub use retry::RetryConfig;
 pub use transport::{Answer, MAX_RESPONSE_BYTES, RetryAfter};
 pub use usage::{DesktopUsageQuery, MAX_IDS_PER_REQUEST, MAX_PAGE_SIZE};
