@@ -17,6 +17,10 @@ use crate::retry::Clock;
 use crate::transport::Transport;
 use crate::{ClientBuilder, Concurrency, DesktopUsageQuery, Error, RetryConfig};
 
+/// How many times a request waiting its turn at the rate limiter takes a
+/// new one because the rate was lowered meanwhile.
+const MAX_NEW_TURNS: u32 = 4;
+
 /// The SDK client: cheap to clone (one `Arc`), safe to share between tasks.
 ///
 /// Every operation's request is built by the generated client of
@@ -194,11 +198,20 @@ impl Client {
                 Some(auto) => Some(auto.acquire().await),
                 None => None,
             };
-            let admitted = clock.now();
+            let mut admitted = clock.now();
             if retry.adaptive {
-                let turn = inner.limiter.reserve(admitted);
-                if !turn.is_zero() {
+                // A turn given before a decrease was paced by the old rate:
+                // take a new one at the new rate (a few times at most).
+                for _ in 0..MAX_NEW_TURNS {
+                    let turn = inner.limiter.reserve(admitted);
+                    if turn.is_zero() {
+                        break;
+                    }
                     clock.sleep(turn).await;
+                    if !inner.limiter.decreased_since(admitted) {
+                        break;
+                    }
+                    admitted = clock.now();
                 }
             }
             let span = tracing::info_span!(
