@@ -212,6 +212,12 @@ fn build(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Where cargo builds: `CARGO_TARGET_DIR`, else `target/`.
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root.join("target"), |dir| root.join(PathBuf::from(dir)))
+}
+
 fn env_or(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_string())
 }
@@ -224,7 +230,7 @@ struct Bins {
 
 impl Bins {
     fn locate(root: &Path) -> Result<Bins> {
-        let release = root.join("target/release");
+        let release = target_dir(root).join("release");
         let bins = Bins {
             sim: release.join("workspace-sim"),
             cli: release.join("desktop-usage"),
@@ -1164,9 +1170,7 @@ fn throttled_scenario(
 }
 
 fn criterion_median_ns(root: &Path, bench: &str) -> Result<f64> {
-    let path = root.join(format!(
-        "target/criterion/decode_page/{bench}/new/estimates.json"
-    ));
+    let path = target_dir(root).join(format!("criterion/decode_page/{bench}/new/estimates.json"));
     let text =
         std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     let v: Value = serde_json::from_str(&text).context("criterion's estimates.json")?;

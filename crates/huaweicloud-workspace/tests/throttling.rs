@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use huaweicloud_workspace::{Client, Concurrency, Credentials, RetryConfig};
-use huaweicloud_workspace_sim::{RunningSimulator, Simulator, Stats};
+use huaweicloud_workspace::{Client, Concurrency, Credentials, Error, RetryConfig};
+use huaweicloud_workspace_sim::{FaultConfig, FaultKind, RunningSimulator, Simulator, Stats};
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -81,17 +81,32 @@ async fn the_adaptive_limiter_keeps_429s_under_a_bound_that_without_it_is_exceed
 }
 
 #[tokio::test]
-async fn auto_concurrency_shrinks_under_throttling() {
-    let sim = limited().await;
-    let c = client(&sim, Concurrency::Auto, eager(true));
-    let stats = report(&c, &sim).await;
+async fn auto_concurrency_halves_on_each_wave_of_429s_down_to_its_minimum() {
+    // Every request answered 429, and the rate limiter off so that only
+    // the concurrency reacts: each retry is a new wave (sent after the
+    // last decrease), 8 -> 4 -> 2 -> 1, and nothing succeeds to regrow it.
+    let sim = Simulator::builder()
+        .desktops(300)
+        .seed(5)
+        .faults(FaultConfig::new(1.0, [FaultKind::Throttle429]))
+        .start()
+        .await
+        .unwrap();
+    let retry = RetryConfig::default()
+        .with_adaptive(false)
+        .with_max_attempts(5)
+        .with_throttle_base_delay(Duration::from_millis(1));
+    let c = client(&sim, Concurrency::Auto, retry);
+    assert_eq!(c.concurrency_limit(), Concurrency::AUTO_START);
+    let err = c
+        .desktop_usage()
+        .range(d("2024-01-01")..=d("2024-01-31"))
+        .send()
+        .await
+        .unwrap_err();
     sim.shutdown().await;
-    assert!(stats.throttled <= BOUND, "{stats:?}");
-    assert!(
-        c.concurrency_limit() < Concurrency::AUTO_START,
-        "limit {} after {stats:?}",
-        c.concurrency_limit()
-    );
+    assert!(matches!(err, Error::Throttled { .. }), "{err:?}");
+    assert_eq!(c.concurrency_limit(), Concurrency::AUTO_MIN);
 }
 
 #[tokio::test]
