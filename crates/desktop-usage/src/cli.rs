@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
-use huaweicloud_workspace::Hours;
+use huaweicloud_workspace::{Concurrency, Hours};
 
 use crate::output::Format;
 
@@ -100,17 +100,16 @@ pub struct GlobalArgs {
     #[arg(long, global = true, conflicts_with = "endpoint")]
     pub demo: bool,
 
-    /// Requests in flight at once [default: 8]
-    #[arg(long, value_name = "N", global = true,
-          value_parser = clap::value_parser!(u64).range(1..=256))]
-    pub concurrency: Option<u64>,
+    /// Requests in flight at once: `auto` adapts to the service's round trips and throttling (from 8, between 1 and 64); a number pins it [default: auto]
+    #[arg(long, value_name = "auto|N", global = true, value_parser = parse_concurrency)]
+    pub concurrency: Option<Concurrency>,
 
     /// Timeout of each request attempt, in seconds [default: 60]
     #[arg(long, value_name = "SECS", global = true,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: Option<u64>,
 
-    /// Retries after a failed attempt (throttling, 5xx, network); 0 disables them [default: 2]
+    /// Retries after a failed attempt (5xx, network, timeouts); 0 disables all retries. Throttling (429) has its own, larger budget while the client slows down [default: 2]
     #[arg(long, value_name = "N", global = true,
           value_parser = clap::value_parser!(u32).range(0..=20))]
     pub retries: Option<u32>,
@@ -573,6 +572,18 @@ fn parse_hours(text: &str) -> Result<Hours, String> {
     text.parse::<Hours>().map_err(|e| e.to_string())
 }
 
+/// `auto`, or a number of requests in 1..=256.
+fn parse_concurrency(text: &str) -> Result<Concurrency, String> {
+    if text.eq_ignore_ascii_case("auto") {
+        return Ok(Concurrency::Auto);
+    }
+    match text.parse::<u64>() {
+        Ok(n @ 1..=256) => Ok(Concurrency::Fixed(n as usize)),
+        Ok(n) => Err(format!("{n} is not in 1..=256 (or `auto`)")),
+        Err(e) => Err(format!("{e}: expected `auto` or a number in 1..=256")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -586,7 +597,18 @@ mod tests {
     #[test]
     fn documented_defaults_are_the_librarys() {
         // The help text states these numbers; the library owns them.
-        assert_eq!(huaweicloud_workspace::DEFAULT_CONCURRENCY, 8);
+        assert_eq!(
+            huaweicloud_workspace::DEFAULT_CONCURRENCY,
+            Concurrency::Auto
+        );
+        assert_eq!(
+            (
+                Concurrency::AUTO_START,
+                Concurrency::AUTO_MIN,
+                Concurrency::AUTO_MAX
+            ),
+            (8, 1, 64)
+        );
         assert_eq!(
             huaweicloud_workspace::DEFAULT_ATTEMPT_TIMEOUT,
             std::time::Duration::from_secs(60)

@@ -398,8 +398,8 @@ async fn stream_into(
 
 fn configure(mut builder: ClientBuilder, global: &GlobalArgs) -> ClientBuilder {
     builder = builder.user_agent(concat!("desktop-usage/", env!("CARGO_PKG_VERSION")));
-    if let Some(n) = global.concurrency {
-        builder = builder.concurrency(usize::try_from(n).unwrap_or(usize::MAX));
+    if let Some(concurrency) = global.concurrency {
+        builder = builder.concurrency(concurrency);
     }
     if let Some(secs) = global.timeout {
         builder = builder.attempt_timeout(Duration::from_secs(secs));
@@ -490,8 +490,8 @@ fn build_query(
     if let Some(domain) = &args.domain {
         query = query.user_domain(domain.clone());
     }
-    if let Some(n) = global.concurrency {
-        query = query.concurrency(usize::try_from(n).unwrap_or(usize::MAX));
+    if let Some(concurrency) = global.concurrency {
+        query = query.concurrency(concurrency);
     }
     let progress = progress.clone();
     query.on_progress(move |p| progress.update(p.requests_done, p.requests_planned))

@@ -243,6 +243,12 @@ fn cases(dir: &Path) -> Vec<Case> {
             "1..=256",
         ),
         case(
+            "concurrency neither auto nor a number",
+            &["--concurrency", "fast", "report"],
+            "--concurrency",
+            "expected `auto` or a number in 1..=256",
+        ),
+        case(
             "timeout 0",
             &["--timeout", "0", "report"],
             "--timeout",

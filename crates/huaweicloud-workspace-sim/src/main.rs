@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use huaweicloud_workspace_sim::{FaultConfig, Simulator};
+use huaweicloud_workspace_sim::{FaultConfig, FaultKind, Simulator};
 
 /// A local simulator of Huawei Cloud Workspace's desktop-usage operations:
 /// the per-day usage, the desktop and user usage metrics, the desktop list.
@@ -52,6 +52,11 @@ struct Args {
     /// Fraction of requests (0 to 1) answered with an injected fault.
     #[arg(long, default_value_t = 0.0)]
     fault_rate: f64,
+    /// Answer every k-th request (across all clients) with a fault instead,
+    /// the kinds in turn.
+    #[arg(long, value_name = "K", conflicts_with = "fault_rate",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    fault_every: Option<u64>,
     /// Requests per second allowed per access key (token bucket).
     #[arg(long)]
     rate_limit: Option<f64>,
@@ -81,9 +86,12 @@ async fn main() -> Result<()> {
             Duration::from_millis(args.latency_ms),
             Duration::from_millis(args.jitter_ms),
         )
-        .faults(FaultConfig {
-            rate: args.fault_rate,
-            ..FaultConfig::default()
+        .faults(match args.fault_every {
+            Some(k) => FaultConfig::every(k, FaultKind::ALL),
+            None => FaultConfig {
+                rate: args.fault_rate,
+                ..FaultConfig::default()
+            },
         })
         .string_hours(args.string_hours)
         .lockout(!args.no_lockout)

@@ -27,7 +27,9 @@ use tokio::time::Instant;
 
 use crate::fleet::{DailyCache, Fleet, hash, unit};
 use crate::params::QueryParams;
-use crate::{FaultKind, Operation, SimError, SimulatorBuilder, desktops, metrics, query};
+use crate::{
+    FaultKind, FaultPattern, Operation, SimError, SimulatorBuilder, desktops, metrics, query,
+};
 
 /// How many requests ended each way, since start. A snapshot.
 ///
@@ -118,6 +120,9 @@ struct Shared {
     daily: DailyCache,
     counters: Counters,
     seq: AtomicU64,
+    /// Requests that reached the faults (authenticated, under the rate
+    /// limit): the count a [`FaultPattern`] goes by.
+    faultable: AtomicU64,
     buckets: Mutex<HashMap<String, Bucket>>,
     failures: Mutex<HashMap<String, Failures>>,
 }
@@ -253,6 +258,18 @@ pub(crate) async fn start(cfg: SimulatorBuilder) -> Result<RunningSimulator, Sim
     if !(0.0..=1.0).contains(&cfg.faults.rate) {
         return Err(invalid("faults.rate", "must be between 0 and 1"));
     }
+    match cfg.faults.pattern {
+        Some(FaultPattern::Every(0)) => {
+            return Err(invalid("faults.pattern", "every k-th request needs k >= 1"));
+        }
+        Some(FaultPattern::Bursts { every, len }) if every == 0 || len > every => {
+            return Err(invalid(
+                "faults.pattern",
+                "bursts need a period of at least 1 and a length of at most the period",
+            ));
+        }
+        _ => {}
+    }
     if let Some(r) = cfg.rate_limit
         && !(r.is_finite() && r > 0.0)
     {
@@ -293,6 +310,7 @@ pub(crate) async fn start(cfg: SimulatorBuilder) -> Result<RunningSimulator, Sim
         daily: DailyCache::default(),
         counters: Counters::default(),
         seq: AtomicU64::new(0),
+        faultable: AtomicU64::new(0),
         buckets: Mutex::new(HashMap::new()),
         failures: Mutex::new(HashMap::new()),
     });
@@ -555,13 +573,22 @@ async fn respond(sim: &Shared, conn: &ConnCtl, n: u64, req: Request) -> Response
 
     // Faults.
     let faults = &sim.cfg.faults;
-    if faults.rate > 0.0 && unit(hash(&[seed, 50, n])) < faults.rate {
-        let kinds: &[FaultKind] = if faults.kinds.is_empty() {
-            &FaultKind::ALL
-        } else {
-            &faults.kinds
-        };
-        let kind = kinds[(hash(&[seed, 51, n]) % kinds.len() as u64) as usize];
+    let kinds: &[FaultKind] = if faults.kinds.is_empty() {
+        &FaultKind::ALL
+    } else {
+        &faults.kinds
+    };
+    let fault = match faults.pattern {
+        Some(pattern) => {
+            let i = sim.faultable.fetch_add(1, Ordering::Relaxed) + 1;
+            pattern
+                .fault_index(i)
+                .map(|f| kinds[(f % kinds.len() as u64) as usize])
+        }
+        None => (faults.rate > 0.0 && unit(hash(&[seed, 50, n])) < faults.rate)
+            .then(|| kinds[(hash(&[seed, 51, n]) % kinds.len() as u64) as usize]),
+    };
+    if let Some(kind) = fault {
         bump(&sim.counters.faults_injected);
         match kind {
             FaultKind::Throttle429 => return throttled(),

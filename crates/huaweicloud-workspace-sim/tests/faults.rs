@@ -249,3 +249,89 @@ async fn invalid_options_are_refused_and_shutdown_stops_serving() {
             .is_err()
     );
 }
+
+/// The status of each of `n` requests, one after the other, each on its own
+/// connection (as from as many clients).
+#[allow(clippy::unwrap_used)]
+async fn statuses(sim: &huaweicloud_workspace_sim::RunningSimulator, n: usize) -> Vec<u16> {
+    let mut out = Vec::new();
+    for _ in 0..n {
+        out.push(post(sim, BODY).await.status().as_u16());
+    }
+    out
+}
+
+#[tokio::test]
+async fn every_third_request_across_clients_fails_the_kinds_in_turn() {
+    let sim = Simulator::builder()
+        .desktops(3)
+        .faults(FaultConfig::every(
+            3,
+            [FaultKind::Throttle429, FaultKind::BadGateway502Html],
+        ))
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(
+        statuses(&sim, 12).await,
+        [200, 200, 429, 200, 200, 502, 200, 200, 429, 200, 200, 502]
+    );
+    assert_eq!(sim.stats().faults_injected, 4);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn bursts_of_consecutive_429s() {
+    let sim = Simulator::builder()
+        .desktops(3)
+        .faults(FaultConfig::bursts(5, 3, [FaultKind::Throttle429]))
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(
+        statuses(&sim, 11).await,
+        [429, 429, 429, 200, 200, 429, 429, 429, 200, 200, 429]
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn requests_turned_away_before_the_faults_do_not_count() {
+    // Unsigned requests are refused by authentication and leave the
+    // pattern's count alone: the third signed request still fails.
+    let sim = Simulator::builder()
+        .desktops(3)
+        .faults(FaultConfig::every(3, [FaultKind::Internal500]))
+        .start()
+        .await
+        .unwrap();
+    let unsigned = common::client()
+        .post(url(&sim))
+        .header("content-type", "application/json")
+        .body(BODY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status().as_u16(), 401);
+    assert_eq!(statuses(&sim, 3).await, [200, 200, 500]);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_pattern_that_cannot_be_is_refused() {
+    for faults in [
+        FaultConfig::every(0, [FaultKind::Throttle429]),
+        FaultConfig::bursts(0, 0, [FaultKind::Throttle429]),
+        FaultConfig::bursts(3, 4, [FaultKind::Throttle429]),
+    ] {
+        let err = Simulator::builder()
+            .faults(faults.clone())
+            .start()
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("faults.pattern"),
+            "{faults:?}: {err}"
+        );
+    }
+}

@@ -4,7 +4,7 @@
 //! ```text
 //! HUAWEICLOUD_SDK_AK=... HUAWEICLOUD_SDK_SK=... HUAWEICLOUD_SDK_PROJECT_ID=... \
 //!   cargo run --release -p huaweicloud-workspace --example bench_report -- \
-//!   --endpoint http://127.0.0.1:8080 --from 2024-01-01 --to 2024-12-30 [--concurrency 8]
+//!   --endpoint http://127.0.0.1:8080 --from 2024-01-01 --to 2024-12-30 [--concurrency auto|8]
 //! ```
 //!
 //! Credentials and the project id come from the environment, as for any
@@ -14,9 +14,12 @@
 //! user, every period and its hours) into `std::io::sink()`, so the cost of
 //! formatting is paid as a real consumer would, but nothing is kept. The
 //! last stdout line is JSON: `{"desktops":N,"periods":N,"hundredths":N,
-//! "concurrency":N,"seconds":F}`, where `hundredths` is the exact total of
-//! every period, so the contenders' answers can be checked against each
-//! other, and `concurrency` the client's (by default, the crate's default).
+//! "setting":"auto","concurrency":N,"limit":N,"seconds":F}`, where
+//! `hundredths` is the exact total of every period, so the contenders'
+//! answers can be checked against each other, `setting` the client's
+//! concurrency setting (by default, the crate's default), `concurrency` the
+//! concurrency it ran at (the fixed number, or under `auto` the most
+//! requests it had in flight at once) and `limit` the adaptive limit at the end.
 
 use std::io::Write as _;
 use std::time::Instant;
@@ -24,13 +27,13 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use futures::TryStreamExt;
-use huaweicloud_workspace::Client;
+use huaweicloud_workspace::{Client, Concurrency};
 
 struct Args {
     endpoint: String,
     from: NaiveDate,
     to: NaiveDate,
-    concurrency: Option<usize>,
+    concurrency: Option<Concurrency>,
     fleet_ids: Option<(u64, usize)>,
 }
 
@@ -52,8 +55,8 @@ fn parse_args() -> Result<Args> {
             "--concurrency" => {
                 concurrency = Some(
                     value
-                        .parse::<usize>()
-                        .with_context(|| format!("--concurrency: not a number: {value:?}"))?,
+                        .parse::<Concurrency>()
+                        .with_context(|| format!("--concurrency: {value:?}"))?,
                 );
             }
             "--fleet-ids" => {
@@ -119,9 +122,14 @@ async fn main() -> Result<()> {
         writeln!(sink)?;
     }
     sink.flush()?;
+    let ran_at = match client.concurrency() {
+        Concurrency::Auto => client.concurrency_peak(),
+        Concurrency::Fixed(n) => n,
+    };
     println!(
-        "{{\"desktops\":{desktops},\"periods\":{periods},\"hundredths\":{hundredths},\"concurrency\":{},\"seconds\":{:.6}}}",
+        "{{\"desktops\":{desktops},\"periods\":{periods},\"hundredths\":{hundredths},\"setting\":\"{}\",\"concurrency\":{ran_at},\"limit\":{},\"seconds\":{:.6}}}",
         client.concurrency(),
+        client.concurrency_limit(),
         started.elapsed().as_secs_f64()
     );
     Ok(())

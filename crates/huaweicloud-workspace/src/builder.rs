@@ -3,29 +3,31 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use huaweicloud_signer::Credentials;
 use reqwest::header::HeaderValue;
 
 use crate::client::{Client, Inner};
-use crate::retry::AdaptiveLimiter;
+use crate::concurrency::AdaptiveConcurrency;
+use crate::limiter::AdaptiveLimiter;
+use crate::retry::{Clock, TokioClock};
 use crate::transport::{Transport, error_chain};
-use crate::{Error, Region, RetryConfig};
+use crate::{Concurrency, Error, Region, RetryConfig};
 
-/// Pages fetched at the same time by default (see [`ClientBuilder::concurrency`]).
+/// How many requests are in flight by default: [`Concurrency::Auto`] (see
+/// [`ClientBuilder::concurrency`]).
 ///
-/// Chosen from `cargo xtask bench` (`BENCHMARKS.md`, section 6): at 8, a year
-/// of 2,000 desktops behind 50 ms of latency takes within 1.1× of its floor
-/// (one round trip per 8 pages), and against a 20 requests/s limit the
-/// adaptive limiter keeps the 429s to about 2 % of the requests. At 16 the
-/// latency-bound year is about 1.6× faster, but 6 to 7 % of the requests are
-/// throttled (each wave of 429s is as large as the number of requests in
-/// flight); at 32, about 20 % for little more speed; at 64 the throttled year fails
-/// (three attempts are too few for a wave of 64 429s) and the latency-bound
-/// one is no faster. Raise it with [`ClientBuilder::concurrency`] when the
-/// account's limit is known to be high.
-pub const DEFAULT_CONCURRENCY: usize = 8;
+/// It starts at [`Concurrency::AUTO_START`] (8) and adapts between
+/// [`Concurrency::AUTO_MIN`] (1) and [`Concurrency::AUTO_MAX`] (64). A
+/// fixed 8 was the default before: within 1.1× of its latency floor for a
+/// year of 2,000 desktops behind 50 ms of latency, and few 429s under a 20
+/// requests/s limit; but 32 is twice as fast where nothing throttles, and
+/// where the limit is low, 8 is already too many. Auto grows while round
+/// trips stay flat and shrinks on 429s and rising latency (`cargo xtask
+/// bench`, `BENCHMARKS.md`, section 6, compares it with fixed numbers).
+pub const DEFAULT_CONCURRENCY: Concurrency = Concurrency::Auto;
 /// Default limit for establishing a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default limit for one attempt (request sent to body read).
@@ -50,7 +52,8 @@ pub struct ClientBuilder {
     user_agent: Option<String>,
     root_certificates: Vec<Vec<u8>>,
     retry: RetryConfig,
-    concurrency: usize,
+    concurrency: Concurrency,
+    clock: Arc<dyn Clock>,
     http_client: Option<reqwest::Client>,
     profile: Option<String>,
     env: EnvGetter,
@@ -90,6 +93,7 @@ impl Default for ClientBuilder {
             root_certificates: Vec::new(),
             retry: RetryConfig::default(),
             concurrency: DEFAULT_CONCURRENCY,
+            clock: Arc::new(TokioClock),
             http_client: None,
             profile: None,
             env: Arc::new(|name| std::env::var(name).ok()),
@@ -168,10 +172,21 @@ impl ClientBuilder {
         self
     }
 
-    /// How many requests a query keeps in flight by default (default
-    /// [`DEFAULT_CONCURRENCY`]); a query can override it.
-    pub fn concurrency(mut self, concurrency: usize) -> Self {
-        self.concurrency = concurrency;
+    /// How many requests are kept in flight (default [`DEFAULT_CONCURRENCY`],
+    /// [`Concurrency::Auto`]): a number pins it per query
+    /// (`.concurrency(16)`), `Concurrency::Auto` adapts it for the whole
+    /// client; a query can override it.
+    pub fn concurrency(mut self, concurrency: impl Into<Concurrency>) -> Self {
+        self.concurrency = concurrency.into();
+        self
+    }
+
+    /// Reads the time and waits through `clock` instead of the real clock
+    /// and the tokio timer; for tests that look at the waits the client
+    /// chose. Not part of the stable API.
+    #[doc(hidden)]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
         self
     }
 
@@ -216,8 +231,14 @@ impl ClientBuilder {
                 "must be at least 1, got 0",
             ));
         }
-        if self.concurrency == 0 {
+        if self.concurrency == Concurrency::Fixed(0) {
             return Err(Error::invalid("concurrency", "must be at least 1, got 0"));
+        }
+        if self.retry.max_throttled_attempts == 0 {
+            return Err(Error::invalid(
+                "retry.max_throttled_attempts",
+                "must be at least 1, got 0",
+            ));
         }
         for (field, value) in [
             ("attempt_timeout", Some(self.attempt_timeout)),
@@ -323,9 +344,12 @@ impl ClientBuilder {
                 endpoint,
                 project_id,
                 retry: self.retry,
-                limiter: AdaptiveLimiter::new(),
+                limiter: AdaptiveLimiter::new(self.clock.now()),
                 operation_timeout: self.operation_timeout,
                 concurrency: self.concurrency,
+                auto: AdaptiveConcurrency::new(),
+                clock: self.clock,
+                successes: AtomicU64::new(0),
             }),
         })
     }

@@ -3,17 +3,23 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use tracing::Instrument;
 
 use crate::classify::{self, Retry};
+use crate::concurrency::{AdaptiveConcurrency, AutoPermit, Sample};
 use crate::error::TimeoutScope;
+use crate::limiter::AdaptiveLimiter;
 use crate::operation::Operation;
-use crate::retry::AdaptiveLimiter;
+use crate::retry::Clock;
 use crate::transport::Transport;
-use crate::{ClientBuilder, DesktopUsageQuery, Error, RetryConfig};
+use crate::{ClientBuilder, Concurrency, DesktopUsageQuery, Error, RetryConfig};
+
+/// How many times a request waiting its turn at the rate limiter takes a
+/// new one because the rate was lowered meanwhile.
+const MAX_NEW_TURNS: u32 = 4;
 
 /// The SDK client: cheap to clone (one `Arc`), safe to share between tasks.
 ///
@@ -29,7 +35,12 @@ use crate::{ClientBuilder, DesktopUsageQuery, Error, RetryConfig};
 /// curve of the time since (back near the old rate in about 2.5 s at 20
 /// requests per second), so a throttled client settles just under the
 /// service's limit and sees few 429s (`cargo xtask bench`, scenario 3).
-/// [`RetryConfig::with_adaptive`] turns it off.
+/// [`RetryConfig::with_adaptive`] turns it off. While it is on, 429s have
+/// their own retry budget, apart from errors' (see [`RetryConfig`]).
+///
+/// Concurrency: by default ([`Concurrency::Auto`]) the number of requests in
+/// flight adapts to the round trips and the 429s, and is shared by all clones
+/// of the client; [`ClientBuilder::concurrency`] can pin it.
 ///
 /// ```no_run
 /// use huaweicloud_workspace::{Client, Credentials, Region};
@@ -57,7 +68,13 @@ pub(crate) struct Inner {
     pub(crate) retry: RetryConfig,
     pub(crate) limiter: AdaptiveLimiter,
     pub(crate) operation_timeout: Duration,
-    pub(crate) concurrency: usize,
+    pub(crate) concurrency: Concurrency,
+    /// The limit behind [`Concurrency::Auto`] (unused when fixed).
+    pub(crate) auto: AdaptiveConcurrency,
+    pub(crate) clock: Arc<dyn Clock>,
+    /// Attempts that succeeded, all clones together: whether the service
+    /// works while one request keeps failing.
+    pub(crate) successes: AtomicU64,
 }
 
 impl fmt::Debug for Client {
@@ -101,16 +118,58 @@ impl Client {
         &self.inner.retry
     }
 
-    /// The default number of requests a query keeps in flight.
-    pub fn concurrency(&self) -> usize {
+    /// How many requests the client's queries keep in flight (a query can
+    /// override it).
+    pub fn concurrency(&self) -> Concurrency {
         self.inner.concurrency
     }
 
-    /// One operation, with retries, within the operation timeout.
+    /// How many requests may be in flight now: the adaptive limit under
+    /// [`Concurrency::Auto`] (shared by all clones), else the fixed number.
+    pub fn concurrency_limit(&self) -> usize {
+        match self.inner.concurrency {
+            Concurrency::Auto => self.inner.auto.limit(),
+            Concurrency::Fixed(n) => n,
+        }
+    }
+
+    /// Under [`Concurrency::Auto`], the most requests that were in flight
+    /// at once so far (for benchmarks; 0 when fixed). Not part of the stable API.
+    #[doc(hidden)]
+    pub fn concurrency_peak(&self) -> usize {
+        self.inner.auto.peak()
+    }
+
+    /// One operation, with retries, within the operation timeout, in the
+    /// client's concurrency (the adaptive limit, when it is `Auto`): the
+    /// entry point of an operation that holds no permits of its own.
     pub(crate) async fn call<O: Operation>(&self, op: &O) -> Result<O::Output, Error> {
+        self.call_gated(op, self.inner.concurrency == Concurrency::Auto)
+            .await
+    }
+
+    /// How many requests a query's stream keeps ready at once by default:
+    /// the pinned concurrency, or under `auto` its maximum (the adaptive
+    /// limit then gates each attempt in [`call`](Self::call)).
+    pub(crate) fn stream_width(&self) -> usize {
+        match self.inner.concurrency {
+            Concurrency::Fixed(n) => n,
+            Concurrency::Auto => Concurrency::AUTO_MAX,
+        }
+    }
+
+    /// [`call`](Self::call), by the adaptive limit or not (a query that
+    /// pinned its own concurrency holds its own permits).
+    pub(crate) async fn call_gated<O: Operation>(
+        &self,
+        op: &O,
+        adaptive: bool,
+    ) -> Result<O::Output, Error> {
         let attempts = AtomicU32::new(0);
         let timeout = self.inner.operation_timeout;
-        match tokio::time::timeout(timeout, self.call_with_retries(op, &attempts)).await {
+        let gate = adaptive.then_some(&self.inner.auto);
+        let retries = self.call_with_retries(op, &attempts, gate);
+        match tokio::time::timeout(timeout, retries).await {
             Ok(result) => result,
             Err(_) => Err(Error::Timeout {
                 scope: TimeoutScope::Operation,
@@ -124,18 +183,46 @@ impl Client {
         &self,
         op: &O,
         attempts: &AtomicU32,
+        gate: Option<&AdaptiveConcurrency>,
     ) -> Result<O::Output, Error> {
         let inner = &*self.inner;
         let retry = &inner.retry;
+        let clock = &*inner.clock;
+        let deadline = clock.now() + inner.operation_timeout;
+        let successes_before = inner.successes.load(Ordering::Relaxed);
+        // Every attempt, of either kind: the span's `attempt` and the final
+        // error's `attempts`.
         let mut attempt = 0u32;
+        // The error budget (`max_attempts`, or more while other requests
+        // succeed): 5xx, gateways' HTML, resets, timeouts; and 429s when the
+        // limiter is off.
+        let mut errors = 0u32;
+        // The throttling budget (`max_throttled_attempts`): 429s while the
+        // limiter slows the client down; they never spend the error budget.
+        let mut throttled = 0u32;
         loop {
             attempt += 1;
             attempts.store(attempt, Ordering::Relaxed);
-            let admitted = if retry.adaptive {
-                inner.limiter.acquire().await
-            } else {
-                Instant::now()
+            let permit: Option<AutoPermit<'_>> = match gate {
+                Some(auto) => Some(auto.acquire().await),
+                None => None,
             };
+            let mut admitted = clock.now();
+            if retry.adaptive {
+                // A turn given before a decrease was paced by the old rate:
+                // take a new one at the new rate (a few times at most).
+                for _ in 0..MAX_NEW_TURNS {
+                    let turn = inner.limiter.reserve(admitted);
+                    if turn.is_zero() {
+                        break;
+                    }
+                    clock.sleep(turn).await;
+                    if !inner.limiter.decreased_since(admitted) {
+                        break;
+                    }
+                    admitted = clock.now();
+                }
+            }
             let span = tracing::info_span!(
                 "workspace.request",
                 operation = O::NAME,
@@ -144,28 +231,63 @@ impl Client {
                 request_id = tracing::field::Empty,
                 latency_ms = tracing::field::Empty,
             );
+            let sent = clock.now();
             let outcome = self.attempt(op).instrument(span.clone()).await;
+            let now = clock.now();
             let failure = match outcome {
                 Ok(output) => {
+                    inner.successes.fetch_add(1, Ordering::Relaxed);
                     if retry.adaptive {
-                        inner.limiter.on_success();
+                        inner.limiter.on_success(now);
+                    }
+                    if let Some(permit) = permit {
+                        permit.release(Sample::Ok(now.saturating_duration_since(sent)), now);
                     }
                     return Ok(output);
                 }
                 Err(failure) => failure,
             };
             let kind = failure.retry();
-            if kind == Retry::Throttle && retry.adaptive {
-                inner.limiter.on_throttle(admitted);
+            if let Some(permit) = permit {
+                let sample = match kind {
+                    Retry::Throttle => Sample::Throttled(admitted),
+                    _ => Sample::Error,
+                };
+                permit.release(sample, now);
             }
-            if kind == Retry::Never || attempt >= retry.max_attempts {
+            let (failures, budget) = match kind {
+                Retry::Never => return Err(failure.into_error(attempt)),
+                Retry::Throttle if retry.adaptive => {
+                    inner.limiter.on_throttle(admitted, now);
+                    throttled += 1;
+                    (throttled, retry.max_throttled_attempts)
+                }
+                Retry::Throttle | Retry::Transient => {
+                    errors += 1;
+                    let others_succeed = inner.successes.load(Ordering::Relaxed) > successes_before;
+                    let budget = if others_succeed {
+                        retry
+                            .max_attempts
+                            .max(retry.max_attempts_while_others_succeed)
+                    } else {
+                        retry.max_attempts
+                    };
+                    (errors, budget)
+                }
+            };
+            if failures >= budget {
                 return Err(failure.into_error(attempt));
             }
             let delay = retry.backoff(
-                attempt,
+                failures,
                 kind == Retry::Throttle,
-                failure.retry_after(chrono::Utc::now()),
+                failure.retry_after(clock.wall()),
             );
+            // A wait that would end past the operation's deadline only
+            // turns this failure into a timeout: report the failure now.
+            if now + delay >= deadline {
+                return Err(failure.into_error(attempt));
+            }
             span.in_scope(|| {
                 tracing::warn!(
                     error = %failure.into_error(attempt),
@@ -173,7 +295,7 @@ impl Client {
                     "attempt failed, retrying"
                 );
             });
-            tokio::time::sleep(delay).await;
+            clock.sleep(delay).await;
         }
     }
 

@@ -265,7 +265,9 @@ impl DesktopListQuery {
             Ok(ids) => ids,
             Err(e) => return stream::iter([Err(e)]).boxed(),
         };
-        let concurrency = self.concurrency.unwrap_or(self.client.inner.concurrency);
+        let concurrency = self
+            .concurrency
+            .unwrap_or_else(|| self.client.stream_width());
         let filters = Arc::new(self.filters);
         let client = self.client;
         let page_size = self.page_size;

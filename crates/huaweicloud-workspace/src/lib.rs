@@ -149,8 +149,10 @@
 mod builder;
 mod classify;
 mod client;
+mod concurrency;
 mod error;
 mod inventory;
+mod limiter;
 pub mod metrics;
 mod model;
 mod operation;
@@ -176,6 +178,7 @@ pub use builder::{
     DEFAULT_OPERATION_TIMEOUT, DEFAULT_USER_AGENT,
 };
 pub use client::Client;
+pub use concurrency::{Concurrency, ParseConcurrencyError};
 pub use error::{BODY_PREFIX_BYTES, Error, ErrorClass, ErrorMetadata, TimeoutScope};
 pub use huaweicloud_signer::{AccessKeyCredentials, Credentials, CredentialsError, Secret};
 pub use huaweicloud_workspace_api::Hours;
@@ -193,6 +196,8 @@ pub use model::{
 pub use pager::Counted;
 pub use period::Period;
 pub use region::Region;
+#[doc(hidden)]
+pub use retry::Clock;
 pub use retry::RetryConfig;
 pub use tls::{TLS_BACKEND, http_client_builder};
 pub use transport::{Answer, MAX_RESPONSE_BYTES, RetryAfter};

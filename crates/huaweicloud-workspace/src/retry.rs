@@ -1,23 +1,50 @@
-//! Retry policy (exponential backoff with full jitter) and the adaptive
-//! client-side rate limiter that slows down when the service throttles.
+//! Retry policy: two budgets (errors, throttling), exponential backoff
+//! with full jitter, and the hook through which the retry loop waits.
 
-use std::sync::Mutex;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
+
 /// When and how often a failed request is tried again.
 ///
-/// The operation only reads, so retrying it is always safe. Retried: HTTP 429
-/// (throttling), 5xx, connection failures and attempt timeouts. Never retried:
+/// The operation only reads, so retrying it is always safe. Never retried:
 /// authentication failures (401/403: five bad signatures in a row lock the
-/// access key), input validation, and every other 4xx.
+/// access key), input validation, and every other 4xx. The rest is retried
+/// on one of two separate budgets:
 ///
-/// The wait before attempt `n + 1` is a uniformly random duration between
-/// zero and `min(max_delay, base * 2^(n-1))` ("full jitter"), where `base` is
+/// - **Errors** (5xx, HTML gateway pages, connection resets, attempt
+///   timeouts): at most [`max_attempts`](Self::max_attempts) attempts in all
+///   (default 3) when nothing else gets through: something is broken, and
+///   trying much longer rarely helps. But when other requests of the same
+///   client (any clone) have succeeded since this one started, the service
+///   works and this request was unlucky (a flaky gateway, a busy moment),
+///   so it goes on up to
+///   [`max_attempts_while_others_succeed`](Self::max_attempts_while_others_succeed)
+///   attempts (default 10).
+/// - **Throttling** (429, `APIG.0308`): the service is busy, not broken.
+///   While the adaptive rate limiter is on ([`adaptive`](Self::adaptive),
+///   the default), a throttled attempt does not spend the error budget: the
+///   limiter slows the whole client down, and the request waits its turn and
+///   tries again, up to [`max_throttled_attempts`](Self::max_throttled_attempts)
+///   throttled attempts (default 10) and within the operation timeout
+///   ([`ClientBuilder::operation_timeout`](crate::ClientBuilder::operation_timeout)):
+///   when the next wait would end past it, the request gives up at once with
+///   [`Error::Throttled`](crate::Error::Throttled). With the limiter off,
+///   nothing slows the client down, so 429s spend the error budget too.
+///
+/// [`Error::Throttled`](crate::Error::Throttled)'s `attempts` counts every
+/// attempt, of both kinds.
+///
+/// The wait before the next attempt is a uniformly random duration between
+/// zero and `min(max_delay, base * 2^(n-1))` ("full jitter"), where `n`
+/// counts the failures of the same kind so far and `base` is
 /// [`throttle_base_delay`](Self::throttle_base_delay) after a 429 (Huawei
 /// advises waiting 2-5 s) and [`base_delay`](Self::base_delay) otherwise. A
-/// `Retry-After` header (in seconds) replaces the computed wait, capped at
-/// `max_delay`.
+/// `Retry-After` header (seconds or an HTTP date, on a 429 or a 503)
+/// replaces the computed wait, capped at `max_delay`.
 ///
 /// ```
 /// use std::time::Duration;
@@ -25,13 +52,24 @@ use std::time::{Duration, Instant};
 ///
 /// let retry = RetryConfig::default().with_max_attempts(5).with_base_delay(Duration::from_millis(50));
 /// assert_eq!(retry.max_attempts, 5);
+/// assert_eq!(retry.max_throttled_attempts, 10);
+/// assert_eq!(retry.max_attempts_while_others_succeed, 10);
 /// assert_eq!(RetryConfig::disabled().max_attempts, 1);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RetryConfig {
-    /// Attempts per request, the first included (default 3; 1 disables retries).
+    /// The error budget: attempts per request, the first included, when
+    /// attempts fail with 5xx, resets or timeouts (default 3; 1 disables
+    /// retries). Also spent by 429s when [`adaptive`](Self::adaptive) is off.
     pub max_attempts: u32,
+    /// The error budget while other requests of the client succeed (default
+    /// 10; never below `max_attempts`).
+    pub max_attempts_while_others_succeed: u32,
+    /// The throttling budget: the most attempts per request answered 429
+    /// while the adaptive limiter is on (default 10); the operation timeout
+    /// usually ends a long run of 429s first.
+    pub max_throttled_attempts: u32,
     /// Backoff base after a 5xx, a transport error or a timeout (default 200 ms).
     pub base_delay: Duration,
     /// Backoff base after a 429 (default 2 s).
@@ -40,7 +78,8 @@ pub struct RetryConfig {
     pub max_delay: Duration,
     /// Whether throttling also slows every later request of the client down
     /// (a CUBIC rate limiter shared by all clones of the client, like the AWS
-    /// SDKs' "adaptive" retry mode; see [`Client`](crate::Client)): default on.
+    /// SDKs' "adaptive" retry mode; see [`Client`](crate::Client)), and
+    /// 429s have their own budget: default on.
     pub adaptive: bool,
 }
 
@@ -48,6 +87,8 @@ impl Default for RetryConfig {
     fn default() -> Self {
         RetryConfig {
             max_attempts: 3,
+            max_attempts_while_others_succeed: 10,
+            max_throttled_attempts: 10,
             base_delay: Duration::from_millis(200),
             throttle_base_delay: Duration::from_secs(2),
             max_delay: Duration::from_secs(20),
@@ -61,14 +102,30 @@ impl RetryConfig {
     pub fn disabled() -> Self {
         RetryConfig {
             max_attempts: 1,
+            max_attempts_while_others_succeed: 1,
+            max_throttled_attempts: 1,
             adaptive: false,
             ..RetryConfig::default()
         }
     }
 
-    /// Sets the number of attempts (the first included); at least 1 (checked by `build()`).
+    /// Sets the error budget: attempts, the first included; at least 1 (checked by `build()`).
     pub fn with_max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts;
+        self
+    }
+
+    /// Sets the error budget while other requests of the client succeed
+    /// (`max_attempts` when lower).
+    pub fn with_max_attempts_while_others_succeed(mut self, attempts: u32) -> Self {
+        self.max_attempts_while_others_succeed = attempts;
+        self
+    }
+
+    /// Sets the throttling budget: the most attempts answered 429 while
+    /// the adaptive limiter is on; at least 1 (checked by `build()`).
+    pub fn with_max_throttled_attempts(mut self, attempts: u32) -> Self {
+        self.max_throttled_attempts = attempts;
         self
     }
 
@@ -90,16 +147,17 @@ impl RetryConfig {
         self
     }
 
-    /// Turns the adaptive rate limiter on or off.
+    /// Turns the adaptive rate limiter (and the separate throttling budget) on or off.
     pub fn with_adaptive(mut self, adaptive: bool) -> Self {
         self.adaptive = adaptive;
         self
     }
 
-    /// The wait before the next attempt after `attempt` (1-based) failed.
+    /// The wait before the next attempt, after the `failures`-th failure
+    /// (1-based) of this kind (throttled or not).
     pub(crate) fn backoff(
         &self,
-        attempt: u32,
+        failures: u32,
         throttled: bool,
         retry_after: Option<Duration>,
     ) -> Duration {
@@ -111,9 +169,40 @@ impl RetryConfig {
         } else {
             self.base_delay
         };
-        let factor = 1u32 << attempt.saturating_sub(1).min(16);
+        let factor = 1u32 << failures.saturating_sub(1).min(16);
         let cap = base.saturating_mul(factor).min(self.max_delay);
         cap.mul_f64(random_unit())
+    }
+}
+
+/// The time as the retry loop and the limiters see it, and how the loop
+/// waits: the real clock and the tokio timer, unless a test hands the
+/// client another (to read the waits the client chose, and to move time
+/// on, without waiting). Not part of the stable API.
+#[doc(hidden)]
+pub trait Clock: Send + Sync + 'static {
+    /// Monotonic time, for the limiters and the operation's deadline.
+    fn now(&self) -> Instant;
+    /// Calendar time, for a `Retry-After` given as an HTTP date.
+    fn wall(&self) -> DateTime<Utc>;
+    /// Waits `delay` (or pretends to, moving `now` and `wall` on).
+    fn sleep(&self, delay: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+}
+
+/// The real clock and timer.
+pub(crate) struct TokioClock;
+
+impl Clock for TokioClock {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    fn wall(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+
+    fn sleep(&self, delay: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + 'static>> {
+        Box::pin(tokio::time::sleep(delay))
     }
 }
 
@@ -131,184 +220,6 @@ pub(crate) fn random_unit() -> f64 {
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^= z >> 31;
     (z >> 11) as f64 / (1u64 << 53) as f64
-}
-
-/// The slowest rate the adaptive limiter goes down to, in requests per second.
-const MIN_RATE: f64 = 0.5;
-/// How much of the rate is kept after a 429 (the AWS SDKs' β).
-const BETA: f64 = 0.7;
-/// Scale of the cubic growth after a 429 (the AWS SDKs' C), in requests per
-/// second per second³.
-const SCALE: f64 = 0.4;
-
-/// A client-wide rate limiter after the AWS SDKs' "adaptive" retry mode
-/// (CUBIC: multiplicative decrease, cubic increase).
-///
-/// It does nothing until the service throttles. On a 429 it remembers the
-/// rate it was sending at (`max`), lowers the allowed rate to 70 % of it and
-/// empties its token bucket, so no saved-up burst follows the 429. Only one
-/// decrease per wave: a 429 for a request admitted before the last decrease
-/// (even if it then waited past it) says nothing new, as it was paced by the
-/// old rate, and is ignored; so sixteen concurrent 429s lower the rate once. Then the allowed rate grows with the time `t`
-/// since that 429 as `0.4 (t − K)³ + max`, where `K = ∛(max × 0.3 / 0.4)`:
-/// quickly back to just under `max` (about 2.5 s for 20 requests per
-/// second), flat around it, then probing above; the next 429 starts over.
-/// The allowed rate never exceeds twice the rate measured; once the curve
-/// passes that, limiting stops. All clones of a `Client` share one limiter,
-/// so concurrent pages slow down together and only a few 429s are seen.
-#[derive(Debug)]
-pub(crate) struct AdaptiveLimiter {
-    state: Mutex<LimiterState>,
-}
-
-#[derive(Debug)]
-struct LimiterState {
-    /// Allowed requests per second; `None` when not limiting.
-    rate: Option<f64>,
-    /// Tokens in the bucket (negative = reserved by waiting requests).
-    tokens: f64,
-    last_refill: Instant,
-    /// Measured send rate, requests per second (smoothed per 1 s window).
-    measured: f64,
-    window_start: Instant,
-    window_count: u64,
-    /// When the rate was last lowered.
-    last_decrease: Option<Instant>,
-    /// The rate requests were sent at when the service last throttled.
-    last_max: f64,
-}
-
-impl AdaptiveLimiter {
-    pub(crate) fn new() -> Self {
-        let now = Instant::now();
-        AdaptiveLimiter {
-            state: Mutex::new(LimiterState {
-                rate: None,
-                tokens: 0.0,
-                last_refill: now,
-                measured: 0.0,
-                window_start: now,
-                window_count: 0,
-                last_decrease: None,
-                last_max: 0.0,
-            }),
-        }
-    }
-
-    /// Waits until a request may be sent. Returns when its turn was given
-    /// (its token taken, before any wait), to hand back to
-    /// [`on_throttle`](Self::on_throttle): a request admitted before the
-    /// last decrease was paced by the old rate, even if it waited past the
-    /// decrease, so its 429 must not lower the rate again.
-    pub(crate) async fn acquire(&self) -> Instant {
-        let admitted = Instant::now();
-        let wait = {
-            let Ok(mut s) = self.state.lock() else {
-                return admitted;
-            };
-            let now = admitted;
-            s.count_send(now);
-            match s.rate {
-                None => Duration::ZERO,
-                Some(rate) => {
-                    let elapsed = now.duration_since(s.last_refill).as_secs_f64();
-                    s.last_refill = now;
-                    let burst = rate.max(1.0);
-                    s.tokens = (s.tokens + elapsed * rate).min(burst);
-                    s.tokens -= 1.0;
-                    if s.tokens >= 0.0 {
-                        Duration::ZERO
-                    } else {
-                        Duration::from_secs_f64(-s.tokens / rate)
-                    }
-                }
-            }
-        };
-        if !wait.is_zero() {
-            tokio::time::sleep(wait).await;
-        }
-        admitted
-    }
-
-    /// The service throttled a request sent at `sent_at`: slow down, once per
-    /// wave (see the type's documentation).
-    pub(crate) fn on_throttle(&self, sent_at: Instant) {
-        let Ok(mut s) = self.state.lock() else {
-            return;
-        };
-        if s.last_decrease.is_some_and(|t| sent_at < t) {
-            return;
-        }
-        let now = Instant::now();
-        let measured = s.measured.max(s.window_rate(now));
-        let sending = match s.rate {
-            Some(rate) if measured > 0.0 => rate.min(measured),
-            Some(rate) => rate,
-            None => measured,
-        };
-        let max = sending.max(MIN_RATE);
-        let new_rate = (max * BETA).max(MIN_RATE);
-        tracing::debug!(
-            rate = new_rate,
-            was = max,
-            "throttled: lowering the client-side request rate"
-        );
-        s.last_decrease = Some(now);
-        s.last_max = max;
-        // No saved-up burst after a 429: the next request waits its turn.
-        s.tokens = s.tokens.min(0.0);
-        s.last_refill = now;
-        s.rate = Some(new_rate);
-    }
-
-    /// A request succeeded: follow the growth curve while limiting.
-    pub(crate) fn on_success(&self) {
-        let Ok(mut s) = self.state.lock() else {
-            return;
-        };
-        let (Some(_), Some(since)) = (s.rate, s.last_decrease) else {
-            return;
-        };
-        let now = Instant::now();
-        let t = now.duration_since(since).as_secs_f64();
-        let k = (s.last_max * (1.0 - BETA) / SCALE).cbrt();
-        let curve = (SCALE * (t - k).powi(3) + s.last_max).max(MIN_RATE);
-        let measured = s.measured.max(s.window_rate(now));
-        if measured > 0.0 && curve > 2.0 * measured && curve > 8.0 {
-            s.rate = None;
-        } else {
-            s.rate = Some(curve);
-        }
-    }
-
-    /// The allowed rate now (requests per second), `None` when not limiting.
-    #[cfg(test)]
-    pub(crate) fn rate(&self) -> Option<f64> {
-        self.state.lock().ok().and_then(|s| s.rate)
-    }
-}
-
-impl LimiterState {
-    fn count_send(&mut self, now: Instant) {
-        let elapsed = now.duration_since(self.window_start);
-        if elapsed >= Duration::from_secs(1) {
-            let rate = self.window_count as f64 / elapsed.as_secs_f64();
-            self.measured = if self.measured == 0.0 {
-                rate
-            } else {
-                0.5 * self.measured + 0.5 * rate
-            };
-            self.window_start = now;
-            self.window_count = 0;
-        }
-        self.window_count += 1;
-    }
-
-    /// The rate of the current (partial) window, at least one second long.
-    fn window_rate(&self, now: Instant) -> f64 {
-        let secs = now.duration_since(self.window_start).as_secs_f64().max(1.0);
-        self.window_count as f64 / secs
-    }
 }
 
 #[cfg(test)]
@@ -343,77 +254,5 @@ mod tests {
         assert!(xs.iter().all(|x| (0.0..1.0).contains(x)));
         assert!(xs.iter().any(|x| *x < 0.2));
         assert!(xs.iter().any(|x| *x > 0.8));
-    }
-
-    fn limiter_sending_at(rate: f64) -> AdaptiveLimiter {
-        let l = AdaptiveLimiter::new();
-        if let Ok(mut s) = l.state.lock() {
-            s.measured = rate;
-        }
-        l
-    }
-
-    #[test]
-    fn limiter_lowers_once_per_wave_and_empties_its_bucket() {
-        let l = limiter_sending_at(20.0);
-        assert_eq!(l.rate(), None);
-        let before = Instant::now();
-        l.on_throttle(Instant::now());
-        let r1 = l.rate().unwrap();
-        assert!((r1 - 14.0).abs() < 1e-9, "{r1}");
-        // A request sent before the decrease does not lower the rate again.
-        l.on_throttle(before);
-        assert_eq!(l.rate(), Some(r1));
-        // No burst is left to fire right after a 429.
-        assert!(l.state.lock().unwrap().tokens <= 0.0);
-        // A request sent after the decrease and throttled too lowers it again.
-        l.on_throttle(Instant::now());
-        let r2 = l.rate().unwrap();
-        assert!((r2 - 14.0 * BETA).abs() < 1e-9, "{r2}");
-        assert!(l.rate().unwrap() >= MIN_RATE);
-    }
-
-    #[tokio::test]
-    async fn a_request_admitted_before_a_decrease_does_not_lower_the_rate_again() {
-        let l = std::sync::Arc::new(limiter_sending_at(20.0));
-        l.on_throttle(Instant::now());
-        // The bucket is empty: this request is admitted now and waits its turn.
-        let waiting = {
-            let l = std::sync::Arc::clone(&l);
-            tokio::spawn(async move { l.acquire().await })
-        };
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        // Meanwhile another wave of 429s lowers the rate.
-        l.on_throttle(Instant::now());
-        let lowered = l.rate().unwrap();
-        let admitted = waiting.await.unwrap();
-        // Its own 429 says nothing new: it was paced by the old rate.
-        l.on_throttle(admitted);
-        assert_eq!(l.rate(), Some(lowered));
-    }
-
-    #[test]
-    fn limiter_grows_back_along_the_cubic() {
-        let l = limiter_sending_at(20.0);
-        l.on_throttle(Instant::now());
-        let k = (20.0 * (1.0 - BETA) / SCALE).cbrt();
-        let at = |secs: f64| {
-            let mut s = l.state.lock().unwrap();
-            s.last_decrease = Instant::now().checked_sub(Duration::from_secs_f64(secs));
-        };
-        at(0.0);
-        l.on_success();
-        assert!((l.rate().unwrap() - 14.0).abs() < 0.05);
-        at(1.0);
-        l.on_success();
-        let one = l.rate().unwrap();
-        assert!(one > 14.0 && one < 20.0, "{one}");
-        at(k);
-        l.on_success();
-        assert!((l.rate().unwrap() - 20.0).abs() < 0.05);
-        // Far above what is being sent: limiting stops.
-        at(k + 10.0);
-        l.on_success();
-        assert_eq!(l.rate(), None);
     }
 }

@@ -249,7 +249,7 @@ impl DesktopMetricsQuery {
         let plan = self.plan();
         let client = self.client;
         let page_size = self.page_size;
-        let concurrency = self.concurrency.unwrap_or(client.inner.concurrency);
+        let concurrency = self.concurrency.unwrap_or_else(|| client.stream_width());
         let pages = match plan {
             Err(e) => stream::iter([Err(e)]).boxed(),
             Ok((range, filters)) => pages(page_size, concurrency, move |offset| {

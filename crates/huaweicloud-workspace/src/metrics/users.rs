@@ -217,7 +217,9 @@ impl UserMetricsQuery {
     /// Every matching user once, with usage and logins summed over the range.
     pub async fn send(self) -> Result<Vec<UserMetrics>, Error> {
         let (windows, filters) = self.plan()?;
-        let concurrency = self.concurrency.unwrap_or(self.client.inner.concurrency);
+        let concurrency = self
+            .concurrency
+            .unwrap_or_else(|| self.client.stream_width());
         if let [window] = windows[..] {
             // One window: the service filters and sorts; without a sort,
             // by name, as over several windows.

@@ -19,7 +19,7 @@ mod paging;
 
 use crate::ops::used::Checks;
 use crate::windows::{self, Window};
-use crate::{Client, DesktopUsage, Error, GroupBy, Page, Progress, UsageReport};
+use crate::{Client, Concurrency, DesktopUsage, Error, GroupBy, Page, Progress, UsageReport};
 use paging::{Ctx, batches, channel_stream, discover, merge_into, window_stream};
 
 /// The largest page the API serves (`limit` is 0..=100).
@@ -88,7 +88,7 @@ pub struct DesktopUsageQuery {
     username: Option<String>,
     user_domain: Option<String>,
     page_size: u32,
-    concurrency: Option<usize>,
+    concurrency: Option<Concurrency>,
     on_progress: Option<ProgressFn>,
     today: Option<NaiveDate>,
 }
@@ -178,9 +178,11 @@ impl DesktopUsageQuery {
         self
     }
 
-    /// Requests in flight at once for this query (default: the client's).
-    pub fn concurrency(mut self, concurrency: usize) -> Self {
-        self.concurrency = Some(concurrency);
+    /// Requests in flight at once for this query (default: the client's):
+    /// a number pins it for this query alone; [`Concurrency::Auto`] follows
+    /// the client's shared adaptive limit.
+    pub fn concurrency(mut self, concurrency: impl Into<Concurrency>) -> Self {
+        self.concurrency = Some(concurrency.into());
         self
     }
 
@@ -216,7 +218,7 @@ impl DesktopUsageQuery {
                 ),
             ));
         }
-        if self.concurrency == Some(0) {
+        if self.concurrency == Some(Concurrency::Fixed(0)) {
             return Err(Error::invalid("concurrency", "must be at least 1, got 0"));
         }
         if let Some(user) = &self.username
@@ -292,7 +294,14 @@ impl DesktopUsageQuery {
     }
 
     fn context(&self) -> Arc<Ctx> {
-        let concurrency = self.concurrency.unwrap_or(self.client.inner.concurrency);
+        // Fixed: this query's own permits. Auto: the client's shared
+        // adaptive limit gates each attempt, and the streams are only
+        // as wide as its maximum.
+        let (concurrency, permits) = match self.concurrency.unwrap_or(self.client.inner.concurrency)
+        {
+            Concurrency::Fixed(n) => (n, Some(Semaphore::new(n))),
+            Concurrency::Auto => (Concurrency::AUTO_MAX, None),
+        };
         Arc::new(Ctx {
             client: self.client.clone(),
             group_by: self.group_by,
@@ -300,7 +309,7 @@ impl DesktopUsageQuery {
             user_domain: self.user_domain.clone(),
             page_size: self.page_size,
             concurrency,
-            permits: Semaphore::new(concurrency),
+            permits,
             progress: self.on_progress.clone(),
             done: AtomicU64::new(0),
             planned: AtomicU64::new(0),

@@ -23,9 +23,12 @@ pub(super) struct Ctx {
     pub(super) username: Option<String>,
     pub(super) user_domain: Option<String>,
     pub(super) page_size: u32,
+    /// How wide the streams of pages are: the fixed concurrency, or the
+    /// adaptive limit's maximum.
     pub(super) concurrency: usize,
-    /// Requests in flight, at most `concurrency`.
-    pub(super) permits: Semaphore,
+    /// Requests in flight, at most `concurrency`, when the query's
+    /// concurrency is fixed; `None` under the client's adaptive limit.
+    pub(super) permits: Option<Semaphore>,
     pub(super) progress: Option<ProgressFn>,
     pub(super) done: AtomicU64,
     pub(super) planned: AtomicU64,
@@ -78,9 +81,12 @@ impl Ctx {
             user_domain: self.user_domain.as_deref(),
             checks,
         };
-        let page = {
-            let _permit = self.permits.acquire().await.ok();
-            self.client.call(&op).await?
+        let page = match &self.permits {
+            Some(permits) => {
+                let _permit = permits.acquire().await.ok();
+                self.client.call_gated(&op, false).await?
+            }
+            None => self.client.call_gated(&op, true).await?,
         };
         if checks == Checks::Strict {
             check_progress(&page, u64::from(offset.unsigned_abs()), limit)?;
