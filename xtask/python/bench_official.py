@@ -11,6 +11,15 @@ Two commands, each printing one JSON object as its last stdout line:
       one after the other. Prints desktops (distinct ids), periods, the exact
       total in hundredths of an hour, requests, and seconds (imports excluded).
 
+  metrics KIND BASE_URL AK SK PROJECT_ID START END
+      The recommended successors, done by hand as a user of the official SDK
+      must: KIND `desktops` pages ListDesktopUsageMetric (limit=100) over
+      START 00:00:00Z .. END 23:59:59Z; KIND `users` pages
+      ListUserUsageMetric the same way, in windows of at most 30 days cut by
+      hand, and sums each user's seconds over the windows. Prints items
+      (desktops or users), hundredths (each item's seconds as hours rounded
+      half up to the hundredth, summed), requests and seconds.
+
   decode FILE MIN_SECONDS
       Times the SDK's deserialization of one saved 200 body (the bytes of
       FILE) into ListUsedDesktopInfoResponse, through the client's own
@@ -29,8 +38,10 @@ import time
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.http.http_config import HttpConfig
 from huaweicloudsdkworkspace.v2 import (
+    ListDesktopUsageMetricRequest,
     ListUsedDesktopInfoReq,
     ListUsedDesktopInfoRequest,
+    ListUserUsageMetricRequest,
     WorkspaceClient,
 )
 
@@ -104,6 +115,60 @@ def report(base_url, ak, sk, project_id, start, end):
     )
 
 
+def metrics(kind, base_url, ak, sk, project_id, start, end):
+    started = time.perf_counter()
+    client = make_client(base_url, ak, sk, project_id)
+    first = datetime.date.fromisoformat(start)
+    last = datetime.date.fromisoformat(end)
+    if kind == "desktops":
+        spans = [(first, last)]
+        call, name, key = client.list_desktop_usage_metric, "desktop_usage", "resource_id"
+        make = ListDesktopUsageMetricRequest
+    else:
+        spans = []
+        day = first
+        while day <= last:
+            to = min(day + datetime.timedelta(days=29), last)
+            spans.append((day, to))
+            day = to + datetime.timedelta(days=1)
+        call, name, key = client.list_user_usage_metric, "user_usage", "username"
+        make = ListUserUsageMetricRequest
+    seconds = {}
+    requests = 0
+    for a, b in spans:
+        offset = 0
+        for _ in range(MAX_PAGES_PER_WINDOW):
+            response = call(
+                make(
+                    start_time=a.isoformat() + "T00:00:00Z",
+                    end_time=b.isoformat() + "T23:59:59Z",
+                    offset=offset,
+                    limit=LIMIT,
+                )
+            )
+            requests += 1
+            items = response.items or []
+            for item in items:
+                value = {m.metric_name: m.metric_value for m in (item.metric or [])}.get(name, 0)
+                ident = getattr(item, key)
+                seconds[ident] = seconds.get(ident, 0) + int(value)
+            offset += LIMIT
+            if not items or offset >= (response.count or 0):
+                break
+        else:
+            raise RuntimeError("more pages than the bound allows")
+    print(
+        json.dumps(
+            {
+                "desktops": len(seconds),
+                "hundredths": sum((s + 18) // 36 for s in seconds.values()),
+                "requests": requests,
+                "seconds": time.perf_counter() - started,
+            }
+        )
+    )
+
+
 class SavedResponse:
     """What the client's deserialize() reads of a requests.Response."""
 
@@ -158,6 +223,8 @@ def decode(path, min_seconds):
 def main(argv):
     if len(argv) == 8 and argv[1] == "report":
         report(*argv[2:8])
+    elif len(argv) == 9 and argv[1] == "metrics":
+        metrics(*argv[2:9])
     elif len(argv) == 4 and argv[1] == "decode":
         decode(argv[2], float(argv[3]))
     else:

@@ -36,6 +36,7 @@ use serde_json::Value;
 
 use crate::workspace_root;
 
+mod metrics;
 mod sweep;
 
 const SEED: &str = "7";
@@ -169,6 +170,12 @@ pub fn run(quick: bool) -> Result<ExitCode> {
         .extend(sweep::concurrency_sweep(&settings, &bins, &root)?);
     md.sections
         .push(sweep::faults_scenario(&settings, &bins, &root)?);
+    md.sections.push(metrics::metrics_scenario(
+        &settings,
+        &bins,
+        python.as_deref(),
+        &root,
+    )?);
 
     let load_after = load_average();
     let text = md.render(&settings, load_before, load_after, started.elapsed());
@@ -186,6 +193,37 @@ pub fn run(quick: bool) -> Result<ExitCode> {
         .with_context(|| format!("writing {}", path.display()))?;
     println!("{text}");
     println!("xtask bench: wrote {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `cargo xtask bench --section 8`: the metric operations only, at the full
+/// fleet size, printed (BENCHMARKS.md is left as it is).
+pub fn run_metrics_only() -> Result<ExitCode> {
+    let settings = Settings {
+        quick: false,
+        runs: 3,
+        fleet: 2000,
+        small_fleet: 200,
+    };
+    let root = workspace_root();
+    build(&root)?;
+    let bins = Bins::locate(&root)?;
+    let python = crate::python::venv()?;
+    let load_before = load_average();
+    let section = metrics::metrics_scenario(&settings, &bins, python.as_deref(), &root)?;
+    println!(
+        "## {}\n\n{}\n\n{}\n{}\n(1-minute load average {load_before:.2} before, {:.2} after)",
+        section.title,
+        section.setup,
+        section.table,
+        section
+            .findings
+            .iter()
+            .map(|f| format!("- {f}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        load_average()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -481,6 +481,7 @@ mod tests {
 
     fn desktop(id: &str, user: Option<&str>, hours: &[u64]) -> DesktopUsage {
         DesktopUsage {
+            reassignments: Vec::new(),
             desktop_id: id.into(),
             username: user.map(Into::into),
             periods: hours

@@ -203,20 +203,28 @@ pub fn report_rows<'a>(
     names: Option<&'a Names>,
 ) -> impl Iterator<Item = ReportRow> + 'a {
     let name = named(names, &desktop.desktop_id).and_then(|d| d.computer_name.clone());
-    let row = move |date: Option<String>, hours: Hours| ReportRow {
+    // A reassigned desktop's rows carry the user of each period's window.
+    let user = move |day: Option<chrono::NaiveDate>| match day {
+        Some(day) => desktop.username_on(day).map(str::to_string),
+        None => desktop.username.clone(),
+    };
+    let row = move |date: Option<String>, hours: Hours, username: Option<String>| ReportRow {
         desktop_id: desktop.desktop_id.clone(),
         computer_name: name.clone(),
-        desktop_username: desktop.username.clone(),
+        desktop_username: username,
         date,
         hours: TwoDecimals(hours),
     };
-    let empty = desktop.periods.is_empty().then_some((None, Hours::ZERO));
+    let empty = desktop
+        .periods
+        .is_empty()
+        .then(|| (None, Hours::ZERO, desktop.username.clone()));
     desktop
         .periods
         .iter()
-        .map(|p| (Some(p.period.to_string()), p.hours))
+        .map(move |p| (Some(p.period.to_string()), p.hours, user(p.period.day())))
         .chain(empty)
-        .map(move |(date, hours)| row(date, hours))
+        .map(move |(date, hours, username)| row(date, hours, username))
 }
 
 /// The `idle` row of a desktop, when its total is at most `threshold`.
@@ -394,6 +402,7 @@ mod tests {
 
     fn desktop(id: &str, user: Option<&str>, hours: &[u64]) -> DesktopUsage {
         DesktopUsage {
+            reassignments: Vec::new(),
             desktop_id: id.into(),
             username: user.map(Into::into),
             periods: hours
@@ -450,5 +459,25 @@ mod tests {
         assert_eq!(rows[1].active_days, 2);
         assert_eq!(rows[2].desktops, 1);
         assert_eq!(rows[2].active_days, 0);
+    }
+
+    #[test]
+    fn a_reassigned_desktops_rows_carry_each_windows_user() {
+        let mut d = desktop("d1", Some("bob"), &[100, 200]);
+        d.reassignments = vec![
+            huaweicloud_workspace::Assignment {
+                from: day(1),
+                to: day(1),
+                username: Some("alice".into()),
+            },
+            huaweicloud_workspace::Assignment {
+                from: day(2),
+                to: day(2),
+                username: Some("bob".into()),
+            },
+        ];
+        let users: Vec<Option<String>> =
+            report_rows(&d, None).map(|r| r.desktop_username).collect();
+        assert_eq!(users, [Some("alice".into()), Some("bob".into())]);
     }
 }

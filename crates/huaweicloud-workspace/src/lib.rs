@@ -190,8 +190,8 @@ pub use metrics::{
     UserSort, hours_from_seconds,
 };
 pub use model::{
-    DesktopUsage, GroupBy, Page, PeriodUsage, Progress, UsageReport, UserTotals, UserTotalsBuilder,
-    average_per_active_day,
+    Assignment, DesktopUsage, GroupBy, Page, PeriodUsage, Progress, UsageReport, UserTotals,
+    UserTotalsBuilder, average_per_active_day,
 };
 pub use pager::Counted;
 pub use period::Period;

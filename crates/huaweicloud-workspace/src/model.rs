@@ -55,10 +55,28 @@ pub struct PeriodUsage {
 pub struct DesktopUsage {
     /// The desktop's id.
     pub desktop_id: String,
-    /// The user the desktop is assigned to, when it has one.
+    /// The user the desktop is assigned to, when it has one: over a range
+    /// of several windows, the user of the latest window that named one.
     pub username: Option<String>,
     /// Its periods, in time order, each once.
     pub periods: Vec<PeriodUsage>,
+    /// When the service named different users for the desktop in different
+    /// windows of the range (it was reassigned), each window's user, in time
+    /// order; [`username_on`](Self::username_on) reads it. Empty when one
+    /// user (or none) held it throughout.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reassignments: Vec<Assignment>,
+}
+
+/// The user the service named for a desktop over some days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Assignment {
+    /// The first day of the window.
+    pub from: NaiveDate,
+    /// The last day of the window.
+    pub to: NaiveDate,
+    /// The user named for those days; `None` when none was.
+    pub username: Option<String>,
 }
 
 impl DesktopUsage {
@@ -85,13 +103,67 @@ impl DesktopUsage {
             .collect()
     }
 
-    /// Adds the periods of another window of the same desktop, keeping time order.
+    /// The user the service named for the desktop on `day`: the window's
+    /// own user for a reassigned desktop, else [`username`](Self::username).
+    pub fn username_on(&self, day: NaiveDate) -> Option<&str> {
+        self.reassignments
+            .iter()
+            .find(|a| a.from <= day && day <= a.to)
+            .map_or(self.username.as_deref(), |a| a.username.as_deref())
+    }
+
+    /// The first and last day of the periods.
+    fn span(&self) -> Option<(NaiveDate, NaiveDate)> {
+        let mut days = self.periods.iter().filter_map(|p| p.period.day());
+        let first = days.next()?;
+        Some(days.fold((first, first), |(lo, hi), d| (lo.min(d), hi.max(d))))
+    }
+
+    /// Adds the periods of another window of the same desktop, keeping time
+    /// order. When the windows name different users, each window's user is
+    /// kept in [`reassignments`](Self::reassignments) and `username` becomes
+    /// the latest window's.
     pub(crate) fn merge(&mut self, other: DesktopUsage) {
-        if self.username.is_none() {
+        let (mine, theirs) = (self.span(), other.span());
+        if self.username != other.username
+            && let (Some(mine), Some(theirs)) = (mine, theirs)
+        {
+            if self.reassignments.is_empty() {
+                self.reassignments.push(Assignment {
+                    from: mine.0,
+                    to: mine.1,
+                    username: self.username.clone(),
+                });
+            }
+            self.reassignments.push(Assignment {
+                from: theirs.0,
+                to: theirs.1,
+                username: other.username.clone(),
+            });
+        } else if !self.reassignments.is_empty()
+            && let Some(theirs) = theirs
+        {
+            self.reassignments.push(Assignment {
+                from: theirs.0,
+                to: theirs.1,
+                username: other.username.clone(),
+            });
+        } else if self.username.is_none() {
             self.username = other.username;
         }
         self.periods.extend(other.periods);
         self.periods.sort_by(|a, b| a.period.cmp(&b.period));
+        if !self.reassignments.is_empty() {
+            self.reassignments.sort_by_key(|a| a.from);
+            if let Some(latest) = self
+                .reassignments
+                .iter()
+                .rev()
+                .find(|a| a.username.is_some())
+            {
+                self.username.clone_from(&latest.username);
+            }
+        }
     }
 }
 
@@ -146,8 +218,8 @@ pub fn average_per_active_day(total: Hours, active_days: usize) -> Hours {
 /// use huaweicloud_workspace::{DesktopUsage, UserTotalsBuilder};
 ///
 /// let mut totals = UserTotalsBuilder::default();
-/// totals.add(&DesktopUsage { desktop_id: "d1".into(), username: Some("ann".into()), periods: vec![] });
-/// totals.add(&DesktopUsage { desktop_id: "d2".into(), username: None, periods: vec![] });
+/// totals.add(&DesktopUsage { desktop_id: "d1".into(), username: Some("ann".into()), periods: vec![], reassignments: vec![] });
+/// totals.add(&DesktopUsage { desktop_id: "d2".into(), username: None, periods: vec![], reassignments: vec![] });
 /// let users = totals.finish();
 /// assert_eq!(users[0].username.as_deref(), Some("ann"));
 /// assert_eq!(users[1].username, None); // the desktops without a user come last
@@ -166,14 +238,34 @@ struct UserAcc {
 
 impl UserTotalsBuilder {
     /// Adds one desktop to its user's totals.
+    ///
+    /// A reassigned desktop's periods count for the user the service named
+    /// in each period's window, and the desktop counts once for each of them.
     pub fn add(&mut self, desktop: &DesktopUsage) {
-        let acc = match self.users.get_mut(&desktop.username) {
-            Some(acc) => acc,
-            None => self.users.entry(desktop.username.clone()).or_default(),
-        };
-        acc.hours = acc.hours.saturating_add(desktop.total_hours());
-        acc.desktops += 1;
-        acc.days.extend(desktop.active_day_set());
+        if desktop.reassignments.is_empty() {
+            // Looked up by reference: the name is cloned only for a new user.
+            let acc = match self.users.get_mut(&desktop.username) {
+                Some(acc) => acc,
+                None => self.users.entry(desktop.username.clone()).or_default(),
+            };
+            acc.hours = acc.hours.saturating_add(desktop.total_hours());
+            acc.desktops += 1;
+            acc.days.extend(desktop.active_day_set());
+            return;
+        }
+        let mut counted: BTreeSet<Option<&str>> = BTreeSet::new();
+        for p in &desktop.periods {
+            let Some(day) = p.period.day() else { continue };
+            let user = desktop.username_on(day);
+            let acc = self.users.entry(user.map(str::to_string)).or_default();
+            acc.hours = acc.hours.saturating_add(p.hours);
+            if !p.hours.is_zero() {
+                acc.days.insert(day);
+            }
+            if counted.insert(user) {
+                acc.desktops += 1;
+            }
+        }
     }
 
     /// The totals: users by name, then the desktops without a user.
@@ -267,6 +359,7 @@ mod tests {
 
     fn usage(id: &str, user: Option<&str>, periods: &[(&str, u64)]) -> DesktopUsage {
         DesktopUsage {
+            reassignments: Vec::new(),
             desktop_id: id.to_string(),
             username: user.map(str::to_string),
             periods: periods

@@ -377,3 +377,49 @@ async fn a_total_the_pages_do_not_hold_ends_paging_quickly() {
         assert!(calls <= 64, "{start}..{end}: {calls} requests");
     }
 }
+
+/// A desktop reassigned between two windows of a long range: each period
+/// keeps the user the service named in its window, the report's user is
+/// the latest, and per-user totals split the hours accordingly.
+#[tokio::test]
+async fn a_desktop_reassigned_between_windows_keeps_each_periods_user() {
+    let server = serve(Arc::new(|_, request| {
+        let first = request["start_time"].as_str() == Some("2024-01-01");
+        let (user, day) = if first {
+            ("alice", "2024-01-05")
+        } else {
+            ("bob", "2024-02-05")
+        };
+        json!({
+            "desktop_used_info_list": [{
+                "desktop_id": "d-1",
+                "desktop_username": user,
+                "used_info_list": [{"date": day, "use_time": if first { 2 } else { 3 }}],
+            }],
+            "total_count": 1,
+        })
+    }))
+    .await;
+    let report = client(&server)
+        .desktop_usage()
+        .range(d("2024-01-01")..=d("2024-02-20"))
+        .send()
+        .await
+        .unwrap();
+    let desktop = &report.desktops[0];
+    assert_eq!(desktop.username.as_deref(), Some("bob"), "the latest user");
+    assert_eq!(desktop.username_on(d("2024-01-05")), Some("alice"));
+    assert_eq!(desktop.username_on(d("2024-02-05")), Some("bob"));
+    let users: Vec<(Option<String>, String, usize)> = report
+        .totals_per_user()
+        .into_iter()
+        .map(|u| (u.username, u.hours.to_string(), u.desktops))
+        .collect();
+    assert_eq!(
+        users,
+        [
+            (Some("alice".to_string()), "2.00".to_string(), 1),
+            (Some("bob".to_string()), "3.00".to_string(), 1),
+        ]
+    );
+}

@@ -59,6 +59,7 @@ fn expected(per_window: &[Vec<String>]) -> Vec<DesktopUsage> {
         let start = WINDOW_STARTS[w];
         for id in list {
             let entry = all.entry(id.clone()).or_insert_with(|| DesktopUsage {
+                reassignments: Vec::new(),
                 desktop_id: id.clone(),
                 username: Some(format!("user-{id}")),
                 periods: Vec::new(),

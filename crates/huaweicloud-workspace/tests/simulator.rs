@@ -83,6 +83,7 @@ fn expected(
                 }
             }
             DesktopUsage {
+                reassignments: Vec::new(),
                 desktop_id: spec.id.clone(),
                 username: spec.username.clone(),
                 periods,

@@ -175,6 +175,7 @@ fn convert(
             dedup_periods(&mut periods, &item.desktop_id).map_err(&bad)?;
         }
         desktops.push(DesktopUsage {
+            reassignments: Vec::new(),
             desktop_id: item.desktop_id,
             username: item.desktop_username,
             periods,
