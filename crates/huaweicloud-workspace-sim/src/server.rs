@@ -463,10 +463,16 @@ async fn handle(
 ) -> Response {
     let n = sim.seq.fetch_add(1, Ordering::Relaxed);
     bump(&sim.counters.total);
+    // IAM names its request id differently.
+    let id_header = if req.uri().path().starts_with("/v3/") {
+        "x-iam-trace-id"
+    } else {
+        "x-request-id"
+    };
     let mut resp = respond(&sim, &conn, n, req).await;
     let id = format!("{:016x}{:016x}", hash(&[sim.cfg.seed, 90, n]), n);
     if let Ok(v) = HeaderValue::from_str(&id) {
-        resp.headers_mut().insert("x-request-id", v);
+        resp.headers_mut().insert(id_header, v);
     }
     resp
 }
@@ -530,11 +536,13 @@ async fn respond(sim: &Shared, conn: &ConnCtl, n: u64, req: Request) -> Response
             return *resp;
         }
     };
-    if project
-        .as_bytes()
-        .ct_eq(sim.cfg.project_id.as_bytes())
-        .unwrap_u8()
-        != 1
+    // IAM's project list is asked before the project id is known.
+    if op != Operation::KeystoneListProjects
+        && project
+            .as_bytes()
+            .ct_eq(sim.cfg.project_id.as_bytes())
+            .unwrap_u8()
+            != 1
     {
         bump(&sim.counters.forbidden);
         return error(
@@ -611,6 +619,9 @@ async fn respond(sim: &Shared, conn: &ConnCtl, n: u64, req: Request) -> Response
             .and_then(|q| metrics::users(&sim.fleet, &sim.daily, &q, today)),
         Operation::ListDesktops => QueryParams::parse(parts.uri.query())
             .and_then(|q| desktops::answer(&sim.fleet, &q, today)),
+        Operation::KeystoneListProjects => {
+            QueryParams::parse(parts.uri.query()).map(|q| projects_answer(sim, q.get("name")))
+        }
     };
     match answer {
         Ok(body) => {
@@ -638,9 +649,26 @@ fn route(path: &str) -> Option<(Operation, &str)> {
             (Operation::ListUserUsageMetric, *project)
         }
         ["", "v2", project, "desktops"] => (Operation::ListDesktops, *project),
+        ["", "v3", "projects"] => return Some((Operation::KeystoneListProjects, "")),
         _ => return None,
     };
     (!project.is_empty()).then_some((op, project))
+}
+
+/// IAM's project list: the simulator's project when `name` is its region,
+/// nothing for any other name.
+fn projects_answer(sim: &Shared, name: Option<&str>) -> String {
+    let projects = if name == Some(sim.cfg.region.as_str()) {
+        vec![serde_json::json!({
+            "id": sim.cfg.project_id,
+            "name": sim.cfg.region,
+            "domain_id": "simdomain0000000000000000000000",
+            "enabled": true,
+        })]
+    } else {
+        Vec::new()
+    };
+    serde_json::json!({ "projects": projects }).to_string()
 }
 
 /// The 403 of a policy that allows the statistics but not the desktop list.

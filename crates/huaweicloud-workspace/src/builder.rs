@@ -8,7 +8,7 @@ use std::time::Duration;
 use huaweicloud_signer::Credentials;
 use reqwest::header::HeaderValue;
 
-use crate::client::{Client, Inner};
+use crate::client::{Client, Inner, ProjectId};
 use crate::retry::AdaptiveLimiter;
 use crate::transport::{Transport, error_chain};
 use crate::{Error, Region, RetryConfig};
@@ -53,6 +53,7 @@ pub struct ClientBuilder {
     concurrency: usize,
     http_client: Option<reqwest::Client>,
     profile: Option<String>,
+    iam_endpoint: Option<String>,
     env: EnvGetter,
 }
 
@@ -72,6 +73,7 @@ impl fmt::Debug for ClientBuilder {
             .field("concurrency", &self.concurrency)
             .field("http_client", &self.http_client.is_some())
             .field("profile", &self.profile)
+            .field("iam_endpoint", &self.iam_endpoint)
             .finish_non_exhaustive()
     }
 }
@@ -92,6 +94,7 @@ impl Default for ClientBuilder {
             concurrency: DEFAULT_CONCURRENCY,
             http_client: None,
             profile: None,
+            iam_endpoint: None,
             env: Arc::new(|name| std::env::var(name).ok()),
         }
     }
@@ -114,7 +117,11 @@ impl ClientBuilder {
     }
 
     /// The project id (a region's tenant). Without it, the credential source's
-    /// project id is used (`HUAWEICLOUD_SDK_PROJECT_ID` or the profile's `project_id`).
+    /// project id is used (`HUAWEICLOUD_SDK_PROJECT_ID` or the profile's
+    /// `project_id`); without any, a client with AK/SK and a
+    /// [`region`](Self::region) asks IAM for the region's project on its
+    /// first request, as the official SDKs do ([`Client::resolve_project_id`]).
+    /// With an IAM token it is required.
     pub fn project_id(mut self, project_id: impl Into<String>) -> Self {
         self.project_id = Some(project_id.into());
         self
@@ -198,6 +205,15 @@ impl ClientBuilder {
         self
     }
 
+    /// The IAM base URL that finds the project id when none is given.
+    /// Without it: the profile's `iam_endpoint`, then
+    /// `HUAWEICLOUD_SDK_IAM_ENDPOINT`, then the region's
+    /// ([`Region::iam_endpoint`]), the official core SDK's order.
+    pub fn iam_endpoint(mut self, url: impl AsRef<str>) -> Self {
+        self.iam_endpoint = Some(url.as_ref().to_string());
+        self
+    }
+
     /// Reads environment variables through `get` instead of the process
     /// environment (for the credential chain and the region override); for tests.
     pub fn env(mut self, get: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
@@ -230,8 +246,8 @@ impl ClientBuilder {
         }
         let endpoint = self.resolve_endpoint()?;
 
-        let (credentials, source_project) = match self.credentials {
-            Some(c) => (c, None),
+        let (credentials, source_project, profile_iam) = match self.credentials {
+            Some(c) => (c, None, None),
             None => {
                 let env = Arc::clone(&self.env);
                 let resolved = huaweicloud_signer::chain_with_profile(
@@ -241,16 +257,46 @@ impl ClientBuilder {
                 for warning in &resolved.warnings {
                     tracing::warn!("{warning}");
                 }
-                (resolved.credentials, resolved.project_id)
+                (
+                    resolved.credentials,
+                    resolved.project_id,
+                    resolved.iam_endpoint,
+                )
             }
         };
-        let project_id = self.project_id.or(source_project).ok_or_else(|| {
-            Error::invalid(
-                "project_id",
-                "is required: set it on the builder, in HUAWEICLOUD_SDK_PROJECT_ID or in the profile's project_id",
-            )
-        })?;
-        check_project_id(&project_id)?;
+        let project = match self.project_id.clone().or(source_project) {
+            Some(id) => {
+                check_project_id(&id)?;
+                ProjectId::Fixed(id)
+            }
+            None => {
+                if matches!(credentials, Credentials::IamToken(_)) {
+                    return Err(Error::invalid(
+                        "project_id",
+                        "is required with an IAM token (only AK/SK can find it through IAM): set it on the builder, in HUAWEICLOUD_SDK_PROJECT_ID or in the profile's project_id",
+                    ));
+                }
+                let Some(region) = &self.region else {
+                    return Err(Error::invalid(
+                        "project_id",
+                        "is required without a region: set it on the builder, in HUAWEICLOUD_SDK_PROJECT_ID or in the profile's project_id, or give the region so that IAM is asked for it",
+                    ));
+                };
+                ProjectId::Discover {
+                    region: region.id().to_string(),
+                    found: tokio::sync::OnceCell::new(),
+                }
+            }
+        };
+        let iam_endpoint = match &project {
+            ProjectId::Fixed(_) => None,
+            ProjectId::Discover { .. } => Some(resolve_iam_endpoint(
+                self.iam_endpoint.as_deref(),
+                profile_iam,
+                &self.env,
+                self.region.as_ref(),
+            )?),
+        };
 
         let user_agent = self
             .user_agent
@@ -310,6 +356,8 @@ impl ClientBuilder {
         };
 
         let api = huaweicloud_workspace_api::Client::new_with_client(&endpoint, http.clone());
+        let iam = iam_endpoint
+            .map(|url| huaweicloud_workspace_api::Client::new_with_client(&url, http.clone()));
         Ok(Client {
             inner: Arc::new(Inner {
                 api,
@@ -321,7 +369,8 @@ impl ClientBuilder {
                     connect_timeout,
                 },
                 endpoint,
-                project_id,
+                project,
+                iam,
                 retry: self.retry,
                 limiter: AdaptiveLimiter::new(),
                 operation_timeout: self.operation_timeout,
@@ -329,7 +378,34 @@ impl ClientBuilder {
             }),
         })
     }
+}
 
+/// The IAM base URL: the builder's, the profile's, the variable's, the region's.
+fn resolve_iam_endpoint(
+    explicit: Option<&str>,
+    from_profile: Option<String>,
+    env: &EnvGetter,
+    region: Option<&Region>,
+) -> Result<String, Error> {
+    if let Some(url) = explicit {
+        return check_endpoint("iam_endpoint", url);
+    }
+    if let Some(url) = from_profile.filter(|u| !u.trim().is_empty()) {
+        return check_endpoint("iam_endpoint (profile)", &url);
+    }
+    if let Some(url) = env(huaweicloud_signer::ENV_IAM_ENDPOINT).filter(|u| !u.trim().is_empty()) {
+        return check_endpoint("iam_endpoint (HUAWEICLOUD_SDK_IAM_ENDPOINT)", &url);
+    }
+    match region {
+        Some(region) => Ok(region.iam_endpoint()),
+        None => Err(Error::invalid(
+            "iam_endpoint",
+            "is required to find the project id without a region",
+        )),
+    }
+}
+
+impl ClientBuilder {
     fn resolve_endpoint(&self) -> Result<String, Error> {
         if let Some(url) = &self.endpoint {
             return check_endpoint("endpoint", url);

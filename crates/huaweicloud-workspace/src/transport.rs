@@ -62,7 +62,7 @@ impl RetryAfter {
 pub struct Answer {
     /// The HTTP status.
     pub status: u16,
-    /// The `X-Request-Id` header.
+    /// The `X-Request-Id` header (IAM's `X-IAM-Trace-Id` when there is none).
     pub request_id: Option<String>,
     /// The `Retry-After` header, when it could be read.
     pub retry_after: Option<RetryAfter>,
@@ -109,11 +109,12 @@ impl fmt::Debug for Transport {
 }
 
 impl Transport {
-    /// Sends one attempt of `request` for `project_id` and reads the whole answer.
+    /// Sends one attempt of `request` for `project_id` (none for IAM) and
+    /// reads the whole answer.
     pub(crate) async fn send(
         &self,
         mut request: reqwest::Request,
-        project_id: &str,
+        project_id: Option<&str>,
     ) -> Result<Answer, Failure> {
         self.sign(&mut request, project_id)
             .map_err(Failure::Refused)?;
@@ -143,7 +144,9 @@ impl Transport {
         }
         Ok(Answer {
             status,
-            request_id: header_text(&headers, "x-request-id"),
+            // IAM names its request id X-IAM-Trace-Id.
+            request_id: header_text(&headers, "x-request-id")
+                .or_else(|| header_text(&headers, "x-iam-trace-id")),
             retry_after: header_text(&headers, "retry-after")
                 .as_deref()
                 .and_then(RetryAfter::parse),
@@ -175,12 +178,16 @@ impl Transport {
     /// then signs with AK/SK on the exact body bytes and query string, or
     /// adds the IAM token. Runs for every attempt: a retry gets a fresh
     /// `X-Sdk-Date`.
-    fn sign(&self, request: &mut reqwest::Request, project_id: &str) -> Result<(), Error> {
-        let project = HeaderValue::from_str(project_id)
-            .map_err(|_| Error::invalid("project_id", "must be a valid header value"))?;
+    fn sign(&self, request: &mut reqwest::Request, project_id: Option<&str>) -> Result<(), Error> {
         let has_body = request.body().is_some();
+        if let Some(project_id) = project_id {
+            let project = HeaderValue::from_str(project_id)
+                .map_err(|_| Error::invalid("project_id", "must be a valid header value"))?;
+            request
+                .headers_mut()
+                .insert(HeaderName::from_static("x-project-id"), project);
+        }
         let headers = request.headers_mut();
-        headers.insert(HeaderName::from_static("x-project-id"), project);
         if has_body && !headers.contains_key(CONTENT_TYPE) {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
