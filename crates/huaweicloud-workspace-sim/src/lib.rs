@@ -80,6 +80,7 @@
 mod desktops;
 mod fleet;
 mod inventory;
+mod metadata;
 mod metrics;
 mod params;
 mod query;
@@ -272,6 +273,7 @@ pub struct SimulatorBuilder {
     pub(crate) seed: u64,
     pub(crate) project_id: String,
     pub(crate) region: String,
+    pub(crate) metadata_ttl: Duration,
     pub(crate) access_key: Option<(String, Secret)>,
     pub(crate) security_token: Option<Secret>,
     pub(crate) iam_tokens: Vec<Secret>,
@@ -321,6 +323,7 @@ impl Default for SimulatorBuilder {
             seed: 1,
             project_id: DEFAULT_PROJECT_ID.to_string(),
             region: DEFAULT_REGION.to_string(),
+            metadata_ttl: Duration::from_secs(6 * 60 * 60),
             access_key: None,
             security_token: None,
             iam_tokens: Vec::new(),
@@ -361,6 +364,14 @@ impl SimulatorBuilder {
     /// project, any other name none.
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = region.into();
+        self
+    }
+
+    /// How long the metadata service's temporary credentials last (default
+    /// 6 hours). Under 40 minutes, a client refreshes them before every
+    /// request (the official SDK's margin): the way to test refresh.
+    pub fn metadata_credentials_ttl(mut self, ttl: Duration) -> Self {
+        self.metadata_ttl = ttl;
         self
     }
 

@@ -120,6 +120,7 @@ struct Shared {
     seq: AtomicU64,
     buckets: Mutex<HashMap<String, Bucket>>,
     failures: Mutex<HashMap<String, Failures>>,
+    metadata: crate::metadata::MetadataState,
 }
 
 /// A running simulator. Dropping it stops the server too (without waiting);
@@ -175,6 +176,12 @@ impl RunningSimulator {
     /// unknown path or with another method count for no operation.
     pub fn requests_for(&self, operation: Operation) -> u64 {
         self.shared.counters.per_operation[operation.index()].load(Ordering::Relaxed)
+    }
+
+    /// How many temporary key pairs the metadata service has issued
+    /// (`GET /openstack/latest/securitykey`); each one is new.
+    pub fn metadata_credentials_issued(&self) -> u64 {
+        self.shared.metadata.count.load(Ordering::Relaxed)
     }
 
     /// The fleet being served.
@@ -295,6 +302,7 @@ pub(crate) async fn start(cfg: SimulatorBuilder) -> Result<RunningSimulator, Sim
         seq: AtomicU64::new(0),
         buckets: Mutex::new(HashMap::new()),
         failures: Mutex::new(HashMap::new()),
+        metadata: crate::metadata::MetadataState::default(),
     });
     let app = Router::new().fallback(handle).with_state(shared.clone());
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
@@ -461,6 +469,20 @@ async fn handle(
     ConnectInfo(conn): ConnectInfo<ConnCtl>,
     req: Request,
 ) -> Response {
+    let now = sim.cfg.now.unwrap_or_else(Utc::now);
+    let ttl = chrono::Duration::from_std(sim.cfg.metadata_ttl)
+        .unwrap_or_else(|_| chrono::Duration::hours(6));
+    if let Some((status, body)) = crate::metadata::answer(
+        &sim.metadata,
+        sim.cfg.seed,
+        ttl,
+        now,
+        req.method(),
+        req.uri().path(),
+        req.headers(),
+    ) {
+        return crate::metadata::response(status, body);
+    }
     let n = sim.seq.fetch_add(1, Ordering::Relaxed);
     bump(&sim.counters.total);
     // IAM names its request id differently.
@@ -774,21 +796,37 @@ fn authenticate(
             "access key locked",
         ));
     }
+    let now = sim.cfg.now.unwrap_or_else(Utc::now);
     let opts = VerifyOptions {
-        now: sim.cfg.now.unwrap_or_else(Utc::now),
+        now,
         max_skew: chrono::Duration::minutes(15),
     };
+    // The metadata service's temporary keys, while they last.
+    let temporary = claimed
+        .as_deref()
+        .filter(|ak| *ak != sim.ak)
+        .and_then(|ak| sim.metadata.lookup(ak, now));
     let result = huaweicloud_signer::verify(
         &parts.method,
         &parts.uri,
         &parts.headers,
         body,
         &opts,
-        |ak| (ak == sim.ak).then(|| sim.sk.clone()),
+        |ak| {
+            if ak == sim.ak {
+                Some(sim.sk.clone())
+            } else {
+                temporary.as_ref().map(|(sk, _)| sk.clone())
+            }
+        },
     );
+    let required_token = match &temporary {
+        Some((_, token)) => Some(token),
+        None => sim.cfg.security_token.as_ref(),
+    };
     match result {
         Ok(verified) => {
-            if let Some(token) = &sim.cfg.security_token {
+            if let Some(token) = required_token {
                 let sent = parts.headers.get("x-security-token");
                 let signed = verified
                     .signed_headers
