@@ -9,6 +9,7 @@ use huaweicloud_signer::Credentials;
 use reqwest::header::HeaderValue;
 
 use crate::client::{Client, Inner, ProjectId};
+use crate::credentials::{CredentialsSource, MetadataProvider};
 use crate::retry::AdaptiveLimiter;
 use crate::transport::{Transport, error_chain};
 use crate::{Error, Region, RetryConfig};
@@ -130,7 +131,13 @@ impl ClientBuilder {
     /// Explicit credentials. Without them, the environment
     /// (`HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK`, `HUAWEICLOUD_SDK_SECURITY_TOKEN`)
     /// is tried, then the profile file (`HUAWEICLOUD_SDK_CREDENTIALS_FILE` or
-    /// `~/.huaweicloud/credentials`). An IAM token is sent as `X-Auth-Token`
+    /// `~/.huaweicloud/credentials`), then, on a cloud server, the metadata
+    /// service (`HUAWEICLOUD_SDK_METADATA_ENDPOINT`, default
+    /// `http://169.254.169.254`): its temporary AK/SK/security token are
+    /// fetched on the first request (1 s connect timeout) and again when
+    /// under 40 minutes remain; when it fails too, that request fails with
+    /// [`CredentialsError::NotFound`](crate::CredentialsError::NotFound)
+    /// listing all three sources. An IAM token is sent as `X-Auth-Token`
     /// instead of signing.
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = Some(credentials);
@@ -224,7 +231,8 @@ impl ClientBuilder {
     /// Checks everything and builds the client.
     ///
     /// Fails with [`Error::InvalidInput`] naming the setting when one is
-    /// missing or malformed, or [`Error::Credentials`] when no credentials are found.
+    /// missing or malformed, or [`Error::Credentials`] when a source is
+    /// malformed (none found: the metadata service is asked on first use).
     pub fn build(self) -> Result<Client, Error> {
         if self.retry.max_attempts == 0 {
             return Err(Error::invalid(
@@ -247,21 +255,38 @@ impl ClientBuilder {
         let endpoint = self.resolve_endpoint()?;
 
         let (credentials, source_project, profile_iam) = match self.credentials {
-            Some(c) => (c, None, None),
+            Some(c) => (CredentialsSource::Static(c), None, None),
             None => {
                 let env = Arc::clone(&self.env);
-                let resolved = huaweicloud_signer::chain_with_profile(
+                match huaweicloud_signer::chain_with_profile(
                     move |k| env(k),
                     self.profile.as_deref(),
-                )?;
-                for warning in &resolved.warnings {
-                    tracing::warn!("{warning}");
+                ) {
+                    Ok(resolved) => {
+                        for warning in &resolved.warnings {
+                            tracing::warn!("{warning}");
+                        }
+                        (
+                            CredentialsSource::Static(resolved.credentials),
+                            resolved.project_id,
+                            resolved.iam_endpoint,
+                        )
+                    }
+                    // Last in the chain, asked on first use (build() does
+                    // no network); a profile asked for by name is not.
+                    Err(huaweicloud_signer::CredentialsError::NotFound { tried })
+                        if self.profile.is_none() =>
+                    {
+                        let env = Arc::clone(&self.env);
+                        let address = huaweicloud_signer::metadata_endpoint(move |k| env(k));
+                        (
+                            CredentialsSource::Metadata(MetadataProvider::new(address, tried)?),
+                            None,
+                            None,
+                        )
+                    }
+                    Err(e) => return Err(e.into()),
                 }
-                (
-                    resolved.credentials,
-                    resolved.project_id,
-                    resolved.iam_endpoint,
-                )
             }
         };
         let project = match self.project_id.clone().or(source_project) {
@@ -270,7 +295,10 @@ impl ClientBuilder {
                 ProjectId::Fixed(id)
             }
             None => {
-                if matches!(credentials, Credentials::IamToken(_)) {
+                if matches!(
+                    credentials,
+                    CredentialsSource::Static(Credentials::IamToken(_))
+                ) {
                     return Err(Error::invalid(
                         "project_id",
                         "is required with an IAM token (only AK/SK can find it through IAM): set it on the builder, in HUAWEICLOUD_SDK_PROJECT_ID or in the profile's project_id",

@@ -149,6 +149,7 @@
 mod builder;
 mod classify;
 mod client;
+mod credentials;
 mod error;
 mod inventory;
 pub mod metrics;

@@ -16,6 +16,7 @@ use huaweicloud_signer::Credentials;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 
 use crate::classify::Failure;
+use crate::credentials::CredentialsSource;
 use crate::error::{Error, TimeoutScope, body_prefix};
 
 /// The largest response body read, in bytes (16 MiB). A full page of 100
@@ -91,7 +92,7 @@ impl Answer {
 /// Signs and sends requests; one per client, shared by its clones.
 pub(crate) struct Transport {
     pub(crate) http: reqwest::Client,
-    pub(crate) credentials: Credentials,
+    pub(crate) credentials: CredentialsSource,
     pub(crate) user_agent: HeaderValue,
     pub(crate) attempt_timeout: Duration,
     /// The connect timeout of the HTTP client this crate built (unknown for a caller's own).
@@ -116,7 +117,8 @@ impl Transport {
         mut request: reqwest::Request,
         project_id: Option<&str>,
     ) -> Result<Answer, Failure> {
-        self.sign(&mut request, project_id)
+        let credentials = self.credentials.current().await?;
+        self.sign(&mut request, project_id, &credentials)
             .map_err(Failure::Refused)?;
         match tokio::time::timeout(self.attempt_timeout, self.exchange(request)).await {
             Ok(result) => result.map_err(|e| self.transport_failure(&e)),
@@ -178,7 +180,12 @@ impl Transport {
     /// then signs with AK/SK on the exact body bytes and query string, or
     /// adds the IAM token. Runs for every attempt: a retry gets a fresh
     /// `X-Sdk-Date`.
-    fn sign(&self, request: &mut reqwest::Request, project_id: Option<&str>) -> Result<(), Error> {
+    fn sign(
+        &self,
+        request: &mut reqwest::Request,
+        project_id: Option<&str>,
+        credentials: &Credentials,
+    ) -> Result<(), Error> {
         let has_body = request.body().is_some();
         if let Some(project_id) = project_id {
             let project = HeaderValue::from_str(project_id)
@@ -192,7 +199,7 @@ impl Transport {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
         headers.insert(USER_AGENT, self.user_agent.clone());
-        match &self.credentials {
+        match credentials {
             Credentials::AccessKey(keys) => {
                 let uri: http::Uri =
                     request.url().as_str().parse().map_err(|e| Error::Signing {
