@@ -58,3 +58,48 @@ fn a_region_iam_has_no_project_for_exits_2_naming_it() {
     );
     assert_eq!(sim.sim.requests_for(Operation::ListUsedDesktopInfo), 0);
 }
+
+/// The binary with no AK/SK anywhere: the metadata service at `metadata`.
+fn metadata_cmd(sim: &Sim, metadata: &str) -> Command {
+    let mut cmd = bare(sim.home.path());
+    cmd.env("HUAWEICLOUD_SDK_METADATA_ENDPOINT", metadata)
+        .env(
+            "HUAWEICLOUD_SDK_REGION_WORKSPACE_CN_NORTH_4",
+            sim.sim.base_url(),
+        )
+        .env("HUAWEICLOUD_SDK_IAM_ENDPOINT", sim.sim.base_url())
+        .args(["--region", "cn-north-4"]);
+    cmd
+}
+
+#[test]
+fn on_a_cloud_server_the_metadata_keys_sign_and_never_show_at_vvv() {
+    let sim = start(Simulator::builder().desktops(4).region("cn-north-4"));
+    let out = metadata_cmd(&sim, &sim.sim.base_url())
+        .args(["-vvv", "report", "--last", "30d"])
+        .env("RUST_LOG", "trace")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(sim.sim.metadata_credentials_issued(), 1);
+    let all = format!("{err}{}", common::stdout(&out));
+    // Every issued secret key and security token starts so.
+    for needle in ["simtmpsk", "simsecuritytoken", "simmeta"] {
+        assert!(!all.contains(needle), "{needle} appeared at -vvv");
+    }
+}
+
+#[test]
+fn without_any_source_exits_2_listing_all_three() {
+    let sim = start(Simulator::builder().desktops(1));
+    let out = metadata_cmd(&sim, "http://127.0.0.1:1")
+        .args(["report", "--last", "30d"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("environment"), "{err}");
+    assert!(err.contains("credentials file"), "{err}");
+    assert!(err.contains("metadata service http://127.0.0.1:1"), "{err}");
+}
