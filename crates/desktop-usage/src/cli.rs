@@ -81,7 +81,7 @@ pub struct GlobalArgs {
     #[arg(long, value_name = "URL", global = true)]
     pub endpoint: Option<String>,
 
-    /// Project id [else from the profile file]
+    /// Project id [else from the profile file; else, with AK/SK and --region, found through IAM]
     #[arg(
         long,
         value_name = "ID",

@@ -80,8 +80,14 @@ impl fmt::Display for Failure {
                 if let ApiError::InvalidInput { field, rule } = &**e {
                     // The library speaks to programmers ("set it on the builder").
                     if *field == "project_id" && rule.starts_with("is required") {
-                        return f.write_str(
-                            "--project-id is required: pass --project-id <ID>, or set \
+                        let why = if rule.contains("IAM token") {
+                            " with an IAM token (only AK/SK can find it through IAM)"
+                        } else {
+                            " without --region (IAM is asked for the region's project)"
+                        };
+                        return write!(
+                            f,
+                            "--project-id is required{why}: pass --project-id <ID>, or set \
                              HUAWEICLOUD_SDK_PROJECT_ID, or project_id in the profile file",
                         );
                     }
@@ -417,7 +423,13 @@ fn configure(mut builder: ClientBuilder, global: &GlobalArgs) -> ClientBuilder {
 fn real_client(global: &GlobalArgs, token: Option<String>) -> Result<Client, Failure> {
     let mut builder = configure(Client::builder(), global);
     match (&global.endpoint, &global.region) {
-        (Some(endpoint), _) => builder = builder.endpoint(endpoint),
+        (Some(endpoint), region) => {
+            builder = builder.endpoint(endpoint);
+            // Still the region IAM is asked about when no project id is given.
+            if let Some(region) = region {
+                builder = builder.region(Region::custom(region.trim()));
+            }
+        }
         (None, Some(region)) => {
             let region = match region.parse::<Region>() {
                 Ok(known) => known,

@@ -143,6 +143,7 @@ fn the_iam_token_comes_from_a_file_or_stdin() {
     let with_token = |args: &[&str], stdin: &str| {
         let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("desktop-usage"))
             .env_clear()
+            .env("HUAWEICLOUD_SDK_METADATA_ENDPOINT", "http://127.0.0.1:1")
             .env("HOME", sim.home.path())
             // Ignored: the file wins.
             .env("HUAWEICLOUD_SDK_AUTH_TOKEN", "wrong-token")

@@ -46,7 +46,9 @@ fn assert_inert(what: &str, text: &str) {
 /// The binary as a plain process (assert_cmd's captures stdout and stderr).
 fn plain(home: &std::path::Path) -> Command {
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("desktop-usage"));
-    cmd.env_clear().env("HOME", home);
+    cmd.env_clear()
+        .env("HUAWEICLOUD_SDK_METADATA_ENDPOINT", "http://127.0.0.1:1")
+        .env("HOME", home);
     cmd
 }
 

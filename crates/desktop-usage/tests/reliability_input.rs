@@ -380,6 +380,7 @@ fn every_bad_input_exits_2_names_the_field_and_rule_and_sends_nothing() {
     for c in &cases {
         let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("desktop-usage");
         cmd.env_clear()
+            .env("HUAWEICLOUD_SDK_METADATA_ENDPOINT", "http://127.0.0.1:1")
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", home.path())
             .env("HUAWEICLOUD_SDK_AK", creds.access_key())
@@ -444,6 +445,7 @@ fn a_missing_project_id_and_an_unknown_region_send_nothing_either() {
     let run = |args: &[&str]| {
         let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("desktop-usage");
         cmd.env_clear()
+            .env("HUAWEICLOUD_SDK_METADATA_ENDPOINT", "http://127.0.0.1:1")
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", home.path())
             .env("HUAWEICLOUD_SDK_AK", creds.access_key())
@@ -499,6 +501,7 @@ fn a_negative_value_after_a_space_names_its_option() {
         let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("desktop-usage");
         let out = cmd
             .env_clear()
+            .env("HUAWEICLOUD_SDK_METADATA_ENDPOINT", "http://127.0.0.1:1")
             .env("HOME", home.path())
             .env("HUAWEICLOUD_SDK_AK", creds.access_key())
             .env("HUAWEICLOUD_SDK_SK", creds.secret_key().expose())

@@ -56,6 +56,7 @@ fn run(endpoint: &str, project: &str, auth: Auth) -> (Option<i32>, String) {
     let home = tempfile::tempdir().unwrap();
     let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("desktop-usage");
     cmd.env_clear()
+        .env("HUAWEICLOUD_SDK_METADATA_ENDPOINT", "http://127.0.0.1:1")
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", home.path())
         .env("RUST_LOG", "trace")

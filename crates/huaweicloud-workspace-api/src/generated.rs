@@ -282,6 +282,91 @@ pub mod types {
             value.parse()
         }
     }
+    ///`KeystoneListProjectsName`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct KeystoneListProjectsName(::std::string::String);
+    impl ::std::ops::Deref for KeystoneListProjectsName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<KeystoneListProjectsName> for ::std::string::String {
+        fn from(value: KeystoneListProjectsName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for KeystoneListProjectsName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for KeystoneListProjectsName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for KeystoneListProjectsName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for KeystoneListProjectsName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///IAM's answer to a project list.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct KeystoneListProjectsResponse {
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub projects: ::std::vec::Vec<ProjectResult>,
+    }
+    impl KeystoneListProjectsResponse {
+        pub fn builder() -> builder::KeystoneListProjectsResponse {
+            Default::default()
+        }
+    }
     ///`ListDesktopUsageMetricEndTime`
     #[derive(
         ::serde::Serialize,
@@ -1870,6 +1955,34 @@ pub mod types {
             Default::default()
         }
     }
+    ///One project (a region's tenant) of the account.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ProjectResult {
+        ///The account (domain) id.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub domain_id: ::std::option::Option<::std::string::String>,
+        ///Whether the project is enabled.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub enabled: ::std::option::Option<bool>,
+        ///The project id.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///The project name (the region id for a region's main project).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+    }
+    impl ProjectResult {
+        pub fn builder() -> builder::ProjectResult {
+            Default::default()
+        }
+    }
     ///One desktop of the list. Every field may be absent: a partial answer still decodes.
     #[derive(
         ::serde::Deserialize,
@@ -2692,6 +2805,51 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct KeystoneListProjectsResponse {
+            projects: ::std::result::Result<
+                ::std::vec::Vec<super::ProjectResult>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for KeystoneListProjectsResponse {
+            fn default() -> Self {
+                Self {
+                    projects: Ok(Default::default()),
+                }
+            }
+        }
+        impl KeystoneListProjectsResponse {
+            pub fn projects<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ProjectResult>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.projects = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for projects: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<KeystoneListProjectsResponse>
+        for super::KeystoneListProjectsResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: KeystoneListProjectsResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { projects: value.projects? })
+            }
+        }
+        impl ::std::convert::From<super::KeystoneListProjectsResponse>
+        for KeystoneListProjectsResponse {
+            fn from(value: super::KeystoneListProjectsResponse) -> Self {
+                Self {
+                    projects: Ok(value.projects),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ListDesktopUsageMetricResponse {
             count: ::std::result::Result<
                 ::std::option::Option<i64>,
@@ -3205,6 +3363,106 @@ pub mod types {
                 Self {
                     metric_name: Ok(value.metric_name),
                     metric_value: Ok(value.metric_value),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ProjectResult {
+            domain_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            enabled: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ProjectResult {
+            fn default() -> Self {
+                Self {
+                    domain_id: Ok(Default::default()),
+                    enabled: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                }
+            }
+        }
+        impl ProjectResult {
+            pub fn domain_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.domain_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for domain_id: {e}")
+                    });
+                self
+            }
+            pub fn enabled<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enabled = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for enabled: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ProjectResult> for super::ProjectResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ProjectResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    domain_id: value.domain_id?,
+                    enabled: value.enabled?,
+                    id: value.id?,
+                    name: value.name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ProjectResult> for ProjectResult {
+            fn from(value: super::ProjectResult) -> Self {
+                Self {
+                    domain_id: Ok(value.domain_id),
+                    enabled: Ok(value.enabled),
+                    id: Ok(value.id),
+                    name: Ok(value.name),
                 }
             }
         }
@@ -3858,6 +4116,25 @@ impl Client {
     /// ```
     pub fn list_desktops(&self) -> builder::ListDesktops<'_> {
         builder::ListDesktops::new(self)
+    }
+    /// List the projects of the account (IAM), to find a region's project id
+    ///
+    /// An IAM operation, not a Workspace one: it lives on the IAM host (`servers` below; the client sends it to the IAM base URL it was given). Asked as the official SDKs ask it when a client has AK/SK and a region but no project id: `name` is the region id, and the one project of that name is the region's project. Signed like every request, query string included.
+    ///
+    /// Decided here: zero projects for a name (most likely a wrong region) or several is an error the client reports with the `X-IAM-Trace-Id` header of the answer; IAM errors carry `{"error": {"code", "message"}}` or `{"error_code", "error_msg"}`, both read as `ErrorResponse` fields where present.
+    ///
+    /// Sends a `GET` request to `/v3/projects`
+    ///
+    /// Arguments:
+    /// - `name`: Only the project with this name (a region id such as `cn-north-4`).
+    /// ```ignore
+    /// let response = client.keystone_list_projects()
+    ///    .name(name)
+    ///    .send()
+    ///    .await;
+    /// ```
+    pub fn keystone_list_projects(&self) -> builder::KeystoneListProjects<'_> {
+        builder::KeystoneListProjects::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -5269,6 +5546,113 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("status", &status))
                 .query(&progenitor_client::QueryParam::new("tag", &tag))
                 .query(&progenitor_client::QueryParam::new("user_name", &user_name))
+                .headers(header_map)
+                .build()?;
+            Ok(request)
+        }
+    }
+    /// Builder for [`Client::keystone_list_projects`]
+    ///
+    /// [`Client::keystone_list_projects`]: super::Client::keystone_list_projects
+    #[derive(Debug, Clone)]
+    pub struct KeystoneListProjects<'a> {
+        client: &'a super::Client,
+        name: Result<Option<types::KeystoneListProjectsName>, String>,
+    }
+    impl<'a> KeystoneListProjects<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                name: Ok(None),
+            }
+        }
+        pub fn name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::KeystoneListProjectsName>,
+        {
+            self.name = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `KeystoneListProjectsName` for name failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v3/projects`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::KeystoneListProjectsResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, name } = self;
+            let name = name.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v3/projects", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("name", &name))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "keystone_list_projects",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200..=299 => ResponseValue::from_response(response).await,
+                _ => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Builds the request `send` would send (URL, query, headers, body),
+        /// without sending it: for callers with their own transport.
+        #[allow(unused_mut)]
+        pub fn build_request(
+            self,
+        ) -> Result<::reqwest::Request, Error<types::ErrorResponse>> {
+            let Self { client, name } = self;
+            let name = name.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v3/projects", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("name", &name))
                 .headers(header_map)
                 .build()?;
             Ok(request)

@@ -599,6 +599,65 @@ pub mod operations {
             )
         }
     }
+    pub struct KeystoneListProjectsWhen(::httpmock::When);
+    impl KeystoneListProjectsWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(regex::Regex::new("^/v3/projects$").unwrap()),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn name<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a types::KeystoneListProjectsName>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("name", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("name"))
+            }
+        }
+    }
+    pub struct KeystoneListProjectsThen(::httpmock::Then);
+    impl KeystoneListProjectsThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn default_response(
+            self,
+            status: u16,
+            value: &types::ErrorResponse,
+        ) -> Self {
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(
+            self,
+            status: u16,
+            value: &types::KeystoneListProjectsResponse,
+        ) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
 }
 /// An extension trait for [`MockServer`](::httpmock::MockServer) that
 /// adds a method for each operation. These are the equivalent of
@@ -625,6 +684,12 @@ pub trait MockServerExt {
     fn list_desktops<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::ListDesktopsWhen, operations::ListDesktopsThen);
+    fn keystone_list_projects<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::KeystoneListProjectsWhen,
+            operations::KeystoneListProjectsThen,
+        );
 }
 impl MockServerExt for ::httpmock::MockServer {
     fn list_used_desktop_info<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
@@ -677,6 +742,20 @@ impl MockServerExt for ::httpmock::MockServer {
             config_fn(
                 operations::ListDesktopsWhen::new(when),
                 operations::ListDesktopsThen::new(then),
+            )
+        })
+    }
+    fn keystone_list_projects<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::KeystoneListProjectsWhen,
+            operations::KeystoneListProjectsThen,
+        ),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::KeystoneListProjectsWhen::new(when),
+                operations::KeystoneListProjectsThen::new(then),
             )
         })
     }

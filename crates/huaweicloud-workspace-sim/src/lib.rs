@@ -80,6 +80,7 @@
 mod desktops;
 mod fleet;
 mod inventory;
+mod metadata;
 mod metrics;
 mod params;
 mod query;
@@ -103,6 +104,8 @@ pub use server::{RunningSimulator, Stats};
 
 /// The project id the simulator serves unless told otherwise.
 pub const DEFAULT_PROJECT_ID: &str = "0123456789abcdef0123456789abcdef";
+/// The region the project id belongs to unless set ([`SimulatorBuilder::region`]).
+pub const DEFAULT_REGION: &str = "cn-north-4";
 
 /// The operations the simulator serves, named as the spec's `operationId`s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -115,15 +118,18 @@ pub enum Operation {
     ListUserUsageMetric,
     /// `list_desktops`: `GET /v2/{project_id}/desktops`.
     ListDesktops,
+    /// `keystone_list_projects` (IAM): `GET /v3/projects?name={region}`.
+    KeystoneListProjects,
 }
 
 impl Operation {
     /// Every operation, in declaration order.
-    pub const ALL: [Operation; 4] = [
+    pub const ALL: [Operation; 5] = [
         Operation::ListUsedDesktopInfo,
         Operation::ListDesktopUsageMetric,
         Operation::ListUserUsageMetric,
         Operation::ListDesktops,
+        Operation::KeystoneListProjects,
     ];
 
     /// The spec's `operationId` (also the generated builder's name).
@@ -133,6 +139,7 @@ impl Operation {
             Operation::ListDesktopUsageMetric => "list_desktop_usage_metric",
             Operation::ListUserUsageMetric => "list_user_usage_metric",
             Operation::ListDesktops => "list_desktops",
+            Operation::KeystoneListProjects => "keystone_list_projects",
         }
     }
 
@@ -339,6 +346,8 @@ pub struct SimulatorBuilder {
     pub(crate) desktops: usize,
     pub(crate) seed: u64,
     pub(crate) project_id: String,
+    pub(crate) region: String,
+    pub(crate) metadata_ttl: Duration,
     pub(crate) access_key: Option<(String, Secret)>,
     pub(crate) security_token: Option<Secret>,
     pub(crate) iam_tokens: Vec<Secret>,
@@ -387,6 +396,8 @@ impl Default for SimulatorBuilder {
             desktops: 200,
             seed: 1,
             project_id: DEFAULT_PROJECT_ID.to_string(),
+            region: DEFAULT_REGION.to_string(),
+            metadata_ttl: Duration::from_secs(6 * 60 * 60),
             access_key: None,
             security_token: None,
             iam_tokens: Vec::new(),
@@ -419,6 +430,22 @@ impl SimulatorBuilder {
     /// The project id the path must carry (default [`DEFAULT_PROJECT_ID`]).
     pub fn project_id(mut self, id: impl Into<String>) -> Self {
         self.project_id = id.into();
+        self
+    }
+
+    /// The region whose IAM project is the project id (default
+    /// [`DEFAULT_REGION`]): `GET /v3/projects?name={region}` answers that one
+    /// project, any other name none.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = region.into();
+        self
+    }
+
+    /// How long the metadata service's temporary credentials last (default
+    /// 6 hours). Under 40 minutes, a client refreshes them before every
+    /// request (the official SDK's margin): the way to test refresh.
+    pub fn metadata_credentials_ttl(mut self, ttl: Duration) -> Self {
+        self.metadata_ttl = ttl;
         self
     }
 

@@ -125,6 +125,7 @@ struct Shared {
     faultable: AtomicU64,
     buckets: Mutex<HashMap<String, Bucket>>,
     failures: Mutex<HashMap<String, Failures>>,
+    metadata: crate::metadata::MetadataState,
 }
 
 /// A running simulator. Dropping it stops the server too (without waiting);
@@ -180,6 +181,12 @@ impl RunningSimulator {
     /// unknown path or with another method count for no operation.
     pub fn requests_for(&self, operation: Operation) -> u64 {
         self.shared.counters.per_operation[operation.index()].load(Ordering::Relaxed)
+    }
+
+    /// How many temporary key pairs the metadata service has issued
+    /// (`GET /openstack/latest/securitykey`); each one is new.
+    pub fn metadata_credentials_issued(&self) -> u64 {
+        self.shared.metadata.count.load(Ordering::Relaxed)
     }
 
     /// The fleet being served.
@@ -313,6 +320,7 @@ pub(crate) async fn start(cfg: SimulatorBuilder) -> Result<RunningSimulator, Sim
         faultable: AtomicU64::new(0),
         buckets: Mutex::new(HashMap::new()),
         failures: Mutex::new(HashMap::new()),
+        metadata: crate::metadata::MetadataState::default(),
     });
     let app = Router::new().fallback(handle).with_state(shared.clone());
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
@@ -479,12 +487,32 @@ async fn handle(
     ConnectInfo(conn): ConnectInfo<ConnCtl>,
     req: Request,
 ) -> Response {
+    let now = sim.cfg.now.unwrap_or_else(Utc::now);
+    let ttl = chrono::Duration::from_std(sim.cfg.metadata_ttl)
+        .unwrap_or_else(|_| chrono::Duration::hours(6));
+    if let Some((status, body)) = crate::metadata::answer(
+        &sim.metadata,
+        sim.cfg.seed,
+        ttl,
+        now,
+        req.method(),
+        req.uri().path(),
+        req.headers(),
+    ) {
+        return crate::metadata::response(status, body);
+    }
     let n = sim.seq.fetch_add(1, Ordering::Relaxed);
     bump(&sim.counters.total);
+    // IAM names its request id differently.
+    let id_header = if req.uri().path().starts_with("/v3/") {
+        "x-iam-trace-id"
+    } else {
+        "x-request-id"
+    };
     let mut resp = respond(&sim, &conn, n, req).await;
     let id = format!("{:016x}{:016x}", hash(&[sim.cfg.seed, 90, n]), n);
     if let Ok(v) = HeaderValue::from_str(&id) {
-        resp.headers_mut().insert("x-request-id", v);
+        resp.headers_mut().insert(id_header, v);
     }
     resp
 }
@@ -548,11 +576,13 @@ async fn respond(sim: &Shared, conn: &ConnCtl, n: u64, req: Request) -> Response
             return *resp;
         }
     };
-    if project
-        .as_bytes()
-        .ct_eq(sim.cfg.project_id.as_bytes())
-        .unwrap_u8()
-        != 1
+    // IAM's project list is asked before the project id is known.
+    if op != Operation::KeystoneListProjects
+        && project
+            .as_bytes()
+            .ct_eq(sim.cfg.project_id.as_bytes())
+            .unwrap_u8()
+            != 1
     {
         bump(&sim.counters.forbidden);
         return error(
@@ -638,6 +668,9 @@ async fn respond(sim: &Shared, conn: &ConnCtl, n: u64, req: Request) -> Response
             .and_then(|q| metrics::users(&sim.fleet, &sim.daily, &q, today)),
         Operation::ListDesktops => QueryParams::parse(parts.uri.query())
             .and_then(|q| desktops::answer(&sim.fleet, &q, today)),
+        Operation::KeystoneListProjects => {
+            QueryParams::parse(parts.uri.query()).map(|q| projects_answer(sim, q.get("name")))
+        }
     };
     match answer {
         Ok(body) => {
@@ -665,9 +698,26 @@ fn route(path: &str) -> Option<(Operation, &str)> {
             (Operation::ListUserUsageMetric, *project)
         }
         ["", "v2", project, "desktops"] => (Operation::ListDesktops, *project),
+        ["", "v3", "projects"] => return Some((Operation::KeystoneListProjects, "")),
         _ => return None,
     };
     (!project.is_empty()).then_some((op, project))
+}
+
+/// IAM's project list: the simulator's project when `name` is its region,
+/// nothing for any other name.
+fn projects_answer(sim: &Shared, name: Option<&str>) -> String {
+    let projects = if name == Some(sim.cfg.region.as_str()) {
+        vec![serde_json::json!({
+            "id": sim.cfg.project_id,
+            "name": sim.cfg.region,
+            "domain_id": "simdomain0000000000000000000000",
+            "enabled": true,
+        })]
+    } else {
+        Vec::new()
+    };
+    serde_json::json!({ "projects": projects }).to_string()
 }
 
 /// The 403 of a policy that allows the statistics but not the desktop list.
@@ -773,21 +823,37 @@ fn authenticate(
             "access key locked",
         ));
     }
+    let now = sim.cfg.now.unwrap_or_else(Utc::now);
     let opts = VerifyOptions {
-        now: sim.cfg.now.unwrap_or_else(Utc::now),
+        now,
         max_skew: chrono::Duration::minutes(15),
     };
+    // The metadata service's temporary keys, while they last.
+    let temporary = claimed
+        .as_deref()
+        .filter(|ak| *ak != sim.ak)
+        .and_then(|ak| sim.metadata.lookup(ak, now));
     let result = huaweicloud_signer::verify(
         &parts.method,
         &parts.uri,
         &parts.headers,
         body,
         &opts,
-        |ak| (ak == sim.ak).then(|| sim.sk.clone()),
+        |ak| {
+            if ak == sim.ak {
+                Some(sim.sk.clone())
+            } else {
+                temporary.as_ref().map(|(sk, _)| sk.clone())
+            }
+        },
     );
+    let required_token = match &temporary {
+        Some((_, token)) => Some(token),
+        None => sim.cfg.security_token.as_ref(),
+    };
     match result {
         Ok(verified) => {
-            if let Some(token) = &sim.cfg.security_token {
+            if let Some(token) = required_token {
                 let sent = parts.headers.get("x-security-token");
                 let signed = verified
                     .signed_headers

@@ -9,8 +9,9 @@ use std::time::Duration;
 use huaweicloud_signer::Credentials;
 use reqwest::header::HeaderValue;
 
-use crate::client::{Client, Inner};
+use crate::client::{Client, Inner, ProjectId};
 use crate::concurrency::AdaptiveConcurrency;
+use crate::credentials::{CredentialsSource, MetadataProvider};
 use crate::limiter::AdaptiveLimiter;
 use crate::retry::{Clock, TokioClock};
 use crate::transport::{Transport, error_chain};
@@ -56,6 +57,7 @@ pub struct ClientBuilder {
     clock: Arc<dyn Clock>,
     http_client: Option<reqwest::Client>,
     profile: Option<String>,
+    iam_endpoint: Option<String>,
     env: EnvGetter,
 }
 
@@ -75,6 +77,7 @@ impl fmt::Debug for ClientBuilder {
             .field("concurrency", &self.concurrency)
             .field("http_client", &self.http_client.is_some())
             .field("profile", &self.profile)
+            .field("iam_endpoint", &self.iam_endpoint)
             .finish_non_exhaustive()
     }
 }
@@ -96,6 +99,7 @@ impl Default for ClientBuilder {
             clock: Arc::new(TokioClock),
             http_client: None,
             profile: None,
+            iam_endpoint: None,
             env: Arc::new(|name| std::env::var(name).ok()),
         }
     }
@@ -118,7 +122,11 @@ impl ClientBuilder {
     }
 
     /// The project id (a region's tenant). Without it, the credential source's
-    /// project id is used (`HUAWEICLOUD_SDK_PROJECT_ID` or the profile's `project_id`).
+    /// project id is used (`HUAWEICLOUD_SDK_PROJECT_ID` or the profile's
+    /// `project_id`); without any, a client with AK/SK and a
+    /// [`region`](Self::region) asks IAM for the region's project on its
+    /// first request, as the official SDKs do ([`Client::resolve_project_id`]).
+    /// With an IAM token it is required.
     pub fn project_id(mut self, project_id: impl Into<String>) -> Self {
         self.project_id = Some(project_id.into());
         self
@@ -127,7 +135,13 @@ impl ClientBuilder {
     /// Explicit credentials. Without them, the environment
     /// (`HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK`, `HUAWEICLOUD_SDK_SECURITY_TOKEN`)
     /// is tried, then the profile file (`HUAWEICLOUD_SDK_CREDENTIALS_FILE` or
-    /// `~/.huaweicloud/credentials`). An IAM token is sent as `X-Auth-Token`
+    /// `~/.huaweicloud/credentials`), then, on a cloud server, the metadata
+    /// service (`HUAWEICLOUD_SDK_METADATA_ENDPOINT`, default
+    /// `http://169.254.169.254`): its temporary AK/SK/security token are
+    /// fetched on the first request (1 s connect timeout) and again when
+    /// under 40 minutes remain; when it fails too, that request fails with
+    /// [`CredentialsError::NotFound`](crate::CredentialsError::NotFound)
+    /// listing all three sources. An IAM token is sent as `X-Auth-Token`
     /// instead of signing.
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = Some(credentials);
@@ -213,6 +227,15 @@ impl ClientBuilder {
         self
     }
 
+    /// The IAM base URL that finds the project id when none is given.
+    /// Without it: the profile's `iam_endpoint`, then
+    /// `HUAWEICLOUD_SDK_IAM_ENDPOINT`, then the region's
+    /// ([`Region::iam_endpoint`]), the official core SDK's order.
+    pub fn iam_endpoint(mut self, url: impl AsRef<str>) -> Self {
+        self.iam_endpoint = Some(url.as_ref().to_string());
+        self
+    }
+
     /// Reads environment variables through `get` instead of the process
     /// environment (for the credential chain and the region override); for tests.
     pub fn env(mut self, get: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
@@ -223,7 +246,8 @@ impl ClientBuilder {
     /// Checks everything and builds the client.
     ///
     /// Fails with [`Error::InvalidInput`] naming the setting when one is
-    /// missing or malformed, or [`Error::Credentials`] when no credentials are found.
+    /// missing or malformed, or [`Error::Credentials`] when a source is
+    /// malformed (none found: the metadata service is asked on first use).
     pub fn build(self) -> Result<Client, Error> {
         if self.retry.max_attempts == 0 {
             return Err(Error::invalid(
@@ -251,27 +275,77 @@ impl ClientBuilder {
         }
         let endpoint = self.resolve_endpoint()?;
 
-        let (credentials, source_project) = match self.credentials {
-            Some(c) => (c, None),
+        let (credentials, source_project, profile_iam) = match self.credentials {
+            Some(c) => (CredentialsSource::Static(c), None, None),
             None => {
                 let env = Arc::clone(&self.env);
-                let resolved = huaweicloud_signer::chain_with_profile(
+                match huaweicloud_signer::chain_with_profile(
                     move |k| env(k),
                     self.profile.as_deref(),
-                )?;
-                for warning in &resolved.warnings {
-                    tracing::warn!("{warning}");
+                ) {
+                    Ok(resolved) => {
+                        for warning in &resolved.warnings {
+                            tracing::warn!("{warning}");
+                        }
+                        (
+                            CredentialsSource::Static(resolved.credentials),
+                            resolved.project_id,
+                            resolved.iam_endpoint,
+                        )
+                    }
+                    // Last in the chain, asked on first use (build() does
+                    // no network); a profile asked for by name is not.
+                    Err(huaweicloud_signer::CredentialsError::NotFound { tried })
+                        if self.profile.is_none() =>
+                    {
+                        let env = Arc::clone(&self.env);
+                        let address = huaweicloud_signer::metadata_endpoint(move |k| env(k));
+                        (
+                            CredentialsSource::Metadata(MetadataProvider::new(address, tried)?),
+                            None,
+                            None,
+                        )
+                    }
+                    Err(e) => return Err(e.into()),
                 }
-                (resolved.credentials, resolved.project_id)
             }
         };
-        let project_id = self.project_id.or(source_project).ok_or_else(|| {
-            Error::invalid(
-                "project_id",
-                "is required: set it on the builder, in HUAWEICLOUD_SDK_PROJECT_ID or in the profile's project_id",
-            )
-        })?;
-        check_project_id(&project_id)?;
+        let project = match self.project_id.clone().or(source_project) {
+            Some(id) => {
+                check_project_id(&id)?;
+                ProjectId::Fixed(id)
+            }
+            None => {
+                if matches!(
+                    credentials,
+                    CredentialsSource::Static(Credentials::IamToken(_))
+                ) {
+                    return Err(Error::invalid(
+                        "project_id",
+                        "is required with an IAM token (only AK/SK can find it through IAM): set it on the builder, in HUAWEICLOUD_SDK_PROJECT_ID or in the profile's project_id",
+                    ));
+                }
+                let Some(region) = &self.region else {
+                    return Err(Error::invalid(
+                        "project_id",
+                        "is required without a region: set it on the builder, in HUAWEICLOUD_SDK_PROJECT_ID or in the profile's project_id, or give the region so that IAM is asked for it",
+                    ));
+                };
+                ProjectId::Discover {
+                    region: region.id().to_string(),
+                    found: tokio::sync::OnceCell::new(),
+                }
+            }
+        };
+        let iam_endpoint = match &project {
+            ProjectId::Fixed(_) => None,
+            ProjectId::Discover { .. } => Some(resolve_iam_endpoint(
+                self.iam_endpoint.as_deref(),
+                profile_iam,
+                &self.env,
+                self.region.as_ref(),
+            )?),
+        };
 
         let user_agent = self
             .user_agent
@@ -331,6 +405,8 @@ impl ClientBuilder {
         };
 
         let api = huaweicloud_workspace_api::Client::new_with_client(&endpoint, http.clone());
+        let iam = iam_endpoint
+            .map(|url| huaweicloud_workspace_api::Client::new_with_client(&url, http.clone()));
         Ok(Client {
             inner: Arc::new(Inner {
                 api,
@@ -342,7 +418,8 @@ impl ClientBuilder {
                     connect_timeout,
                 },
                 endpoint,
-                project_id,
+                project,
+                iam,
                 retry: self.retry,
                 limiter: AdaptiveLimiter::new(self.clock.now()),
                 operation_timeout: self.operation_timeout,
@@ -353,7 +430,34 @@ impl ClientBuilder {
             }),
         })
     }
+}
 
+/// The IAM base URL: the builder's, the profile's, the variable's, the region's.
+fn resolve_iam_endpoint(
+    explicit: Option<&str>,
+    from_profile: Option<String>,
+    env: &EnvGetter,
+    region: Option<&Region>,
+) -> Result<String, Error> {
+    if let Some(url) = explicit {
+        return check_endpoint("iam_endpoint", url);
+    }
+    if let Some(url) = from_profile.filter(|u| !u.trim().is_empty()) {
+        return check_endpoint("iam_endpoint (profile)", &url);
+    }
+    if let Some(url) = env(huaweicloud_signer::ENV_IAM_ENDPOINT).filter(|u| !u.trim().is_empty()) {
+        return check_endpoint("iam_endpoint (HUAWEICLOUD_SDK_IAM_ENDPOINT)", &url);
+    }
+    match region {
+        Some(region) => Ok(region.iam_endpoint()),
+        None => Err(Error::invalid(
+            "iam_endpoint",
+            "is required to find the project id without a region",
+        )),
+    }
+}
+
+impl ClientBuilder {
     fn resolve_endpoint(&self) -> Result<String, Error> {
         if let Some(url) = &self.endpoint {
             return check_endpoint("endpoint", url);

@@ -12,7 +12,7 @@ use crate::classify::{self, Retry};
 use crate::concurrency::{AdaptiveConcurrency, AutoPermit, Sample};
 use crate::error::TimeoutScope;
 use crate::limiter::AdaptiveLimiter;
-use crate::operation::Operation;
+use crate::operation::{Host, Operation};
 use crate::retry::Clock;
 use crate::transport::Transport;
 use crate::{ClientBuilder, Concurrency, DesktopUsageQuery, Error, RetryConfig};
@@ -60,11 +60,36 @@ pub struct Client {
     pub(crate) inner: Arc<Inner>,
 }
 
+/// The project id, given or to be found through IAM.
+pub(crate) enum ProjectId {
+    /// Given (builder, `HUAWEICLOUD_SDK_PROJECT_ID`, the profile).
+    Fixed(String),
+    /// Found on first use with `KeystoneListProjects`: one call for this
+    /// client and all its clones (concurrent first callers wait for it);
+    /// kept for the client's life. A client has one access key and one
+    /// region, so this is the official SDKs' cache per (AK, region).
+    Discover {
+        region: String,
+        found: tokio::sync::OnceCell<String>,
+    },
+}
+
+impl ProjectId {
+    fn known(&self) -> Option<&str> {
+        match self {
+            ProjectId::Fixed(id) => Some(id),
+            ProjectId::Discover { found, .. } => found.get().map(String::as_str),
+        }
+    }
+}
+
 pub(crate) struct Inner {
     pub(crate) api: huaweicloud_workspace_api::Client,
     pub(crate) transport: Transport,
     pub(crate) endpoint: String,
-    pub(crate) project_id: String,
+    pub(crate) project: ProjectId,
+    /// The generated client on the IAM base URL (for finding the project id).
+    pub(crate) iam: Option<huaweicloud_workspace_api::Client>,
     pub(crate) retry: RetryConfig,
     pub(crate) limiter: AdaptiveLimiter,
     pub(crate) operation_timeout: Duration,
@@ -81,7 +106,7 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("endpoint", &self.inner.endpoint)
-            .field("project_id", &self.inner.project_id)
+            .field("project_id", &self.inner.project.known())
             .field("transport", &self.inner.transport)
             .field("retry", &self.inner.retry)
             .field("operation_timeout", &self.inner.operation_timeout)
@@ -103,9 +128,36 @@ impl Client {
         DesktopUsageQuery::new(self.clone())
     }
 
-    /// The project id requests are made for.
-    pub fn project_id(&self) -> &str {
-        &self.inner.project_id
+    /// The project id requests are made for: the one given, or the one
+    /// found through IAM once a request has needed it; `None` before that
+    /// (see [`resolve_project_id`](Self::resolve_project_id)).
+    pub fn project_id(&self) -> Option<&str> {
+        self.inner.project.known()
+    }
+
+    /// The project id, asking IAM for it (`KeystoneListProjects`,
+    /// `GET {iam}/v3/projects?name={region}`, signed, through the same retry
+    /// loop as every request) when it was not given and is not known yet.
+    /// One IAM call per client and its clones, however many callers start
+    /// at once; a failed lookup is not kept, the next caller asks again.
+    ///
+    /// Fails with [`Error::ProjectId`] when IAM names no project (most
+    /// likely a wrong region) or several for the region.
+    pub async fn resolve_project_id(&self) -> Result<&str, Error> {
+        match &self.inner.project {
+            ProjectId::Fixed(id) => Ok(id),
+            ProjectId::Discover { region, found } => {
+                let id = found
+                    .get_or_try_init(|| async {
+                        let op = crate::ops::projects::ProjectsByName { region };
+                        let id = self.call(&op).await?;
+                        tracing::info!(region = %region, project_id = %id, "found the project id through IAM");
+                        Ok::<_, Error>(id)
+                    })
+                    .await?;
+                Ok(id)
+            }
+        }
     }
 
     /// The base URL requests go to (no trailing slash).
@@ -165,10 +217,15 @@ impl Client {
         op: &O,
         adaptive: bool,
     ) -> Result<O::Output, Error> {
+        // Outside the operation timeout: the IAM call has its own.
+        let project = match O::HOST {
+            Host::Workspace => Some(Box::pin(self.resolve_project_id()).await?),
+            Host::Iam => None,
+        };
         let attempts = AtomicU32::new(0);
         let timeout = self.inner.operation_timeout;
         let gate = adaptive.then_some(&self.inner.auto);
-        let retries = self.call_with_retries(op, &attempts, gate);
+        let retries = self.call_with_retries(op, project, &attempts, gate);
         match tokio::time::timeout(timeout, retries).await {
             Ok(result) => result,
             Err(_) => Err(Error::Timeout {
@@ -182,6 +239,7 @@ impl Client {
     async fn call_with_retries<O: Operation>(
         &self,
         op: &O,
+        project: Option<&str>,
         attempts: &AtomicU32,
         gate: Option<&AdaptiveConcurrency>,
     ) -> Result<O::Output, Error> {
@@ -232,7 +290,7 @@ impl Client {
                 latency_ms = tracing::field::Empty,
             );
             let sent = clock.now();
-            let outcome = self.attempt(op).instrument(span.clone()).await;
+            let outcome = self.attempt(op, project).instrument(span.clone()).await;
             let now = clock.now();
             let failure = match outcome {
                 Ok(output) => {
@@ -300,13 +358,26 @@ impl Client {
     }
 
     /// One attempt: build the request from the spec, send it, decode the answer.
-    async fn attempt<O: Operation>(&self, op: &O) -> Result<O::Output, classify::Failure> {
+    async fn attempt<O: Operation>(
+        &self,
+        op: &O,
+        project: Option<&str>,
+    ) -> Result<O::Output, classify::Failure> {
         let inner = &*self.inner;
         let started = Instant::now();
+        let api = match O::HOST {
+            Host::Workspace => &inner.api,
+            Host::Iam => inner.iam.as_ref().ok_or_else(|| {
+                classify::Failure::Refused(Error::invalid(
+                    "iam_endpoint",
+                    "no IAM endpoint is configured for this client",
+                ))
+            })?,
+        };
         let request = op
-            .request(&inner.api, &inner.project_id)
+            .request(api, project.unwrap_or_default())
             .map_err(classify::Failure::Refused)?;
-        let answer = inner.transport.send(request, &inner.project_id).await;
+        let answer = inner.transport.send(request, project).await;
         let span = tracing::Span::current();
         span.record("latency_ms", started.elapsed().as_millis() as u64);
         let outcome = answer.and_then(|answer| {

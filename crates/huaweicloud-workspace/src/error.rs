@@ -196,6 +196,17 @@ pub enum Error {
     },
     /// No usable credentials: none found, or a source was malformed.
     Credentials(#[from] huaweicloud_signer::CredentialsError),
+    /// The project id was to be found through IAM (`KeystoneListProjects`,
+    /// `GET /v3/projects?name={region}`) and IAM did not name exactly one
+    /// project for the region: none (most likely a wrong region) or several.
+    ProjectId {
+        /// The region asked for.
+        region: String,
+        /// How many projects IAM named.
+        found: usize,
+        /// The `X-IAM-Trace-Id` of IAM's answer: quote it to support.
+        iam_trace_id: Option<String>,
+    },
     /// A request could not be signed (e.g. a header value that is not valid).
     Signing {
         /// Why.
@@ -274,6 +285,24 @@ impl fmt::Display for Error {
             ),
             Error::Credentials(e) => write!(f, "credentials: {e}"),
             Error::Signing { message } => write!(f, "could not sign the request: {message}"),
+            Error::ProjectId {
+                region,
+                found: 0,
+                iam_trace_id,
+            } => write!(
+                f,
+                "IAM has no project named {region:?} for these credentials: is the region right? Set the project id to skip the lookup (X-IAM-Trace-Id: {})",
+                iam_trace_id.as_deref().unwrap_or("none")
+            ),
+            Error::ProjectId {
+                region,
+                found,
+                iam_trace_id,
+            } => write!(
+                f,
+                "IAM has {found} projects named {region:?}: set the project id explicitly (X-IAM-Trace-Id: {})",
+                iam_trace_id.as_deref().unwrap_or("none")
+            ),
         }
     }
 }
@@ -367,9 +396,11 @@ impl Error {
         match self {
             // Missing or malformed credentials are caught before anything is
             // sent: bad input, not a refusal by the service.
-            Error::InvalidInput { .. } | Error::Signing { .. } | Error::Credentials(_) => {
-                ErrorClass::InvalidInput
-            }
+            // A region IAM knows no project for is a wrong setting.
+            Error::InvalidInput { .. }
+            | Error::Signing { .. }
+            | Error::Credentials(_)
+            | Error::ProjectId { .. } => ErrorClass::InvalidInput,
             Error::Authentication(_) | Error::ClockSkew(_) => ErrorClass::Authentication,
             Error::Api(_)
             | Error::Throttled { .. }

@@ -150,6 +150,7 @@ mod builder;
 mod classify;
 mod client;
 mod concurrency;
+mod credentials;
 mod error;
 mod inventory;
 mod limiter;
@@ -211,6 +212,7 @@ pub use windows::MAX_WINDOW_DAYS;
 pub mod decode {
     pub use crate::ops::desktops::desktops_page;
     pub use crate::ops::metrics::{desktop_metrics_page, user_metrics_page};
+    pub use crate::ops::projects::project_id;
     pub use crate::ops::used::used_desktop_page;
 }
 

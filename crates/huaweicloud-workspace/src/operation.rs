@@ -10,15 +10,28 @@ use crate::Error;
 use crate::classify::{self, Failure};
 use crate::transport::Answer;
 
+/// The service an operation lives on: which generated client builds its
+/// request (the spec's operation-level `servers`, which progenitor ignores).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Host {
+    /// Workspace, under a project id (resolved before the first attempt).
+    Workspace,
+    /// IAM (finding the project id): no project id, no `X-Project-Id`.
+    Iam,
+}
+
 /// One call of one API operation, as the retry loop sees it.
 pub(crate) trait Operation: Sync {
     /// What a successful answer decodes to.
     type Output: Send;
     /// The official operation name, for logs (`ListUsedDesktopInfo`).
     const NAME: &'static str;
+    /// Where it is sent.
+    const HOST: Host = Host::Workspace;
 
     /// Builds the request with the generated client (path, query, body
-    /// from the spec); called again for every attempt.
+    /// from the spec); called again for every attempt. `project_id` is
+    /// empty for an IAM operation.
     fn request(
         &self,
         api: &huaweicloud_workspace_api::Client,

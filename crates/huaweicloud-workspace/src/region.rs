@@ -58,6 +58,41 @@ regions! {
     EU_WEST_101 = "eu-west-101",
 }
 
+/// IAM's global endpoint, for regions without a regional one.
+pub const GLOBAL_IAM_ENDPOINT: &str = "https://iam.myhuaweicloud.com";
+
+/// The regions with a regional IAM endpoint in `huaweicloudsdkcore` 3.1.219
+/// (`auth/endpoint.py`, `__IAM_ENDPOINT_DICT`).
+const IAM_REGIONS: &[&str] = &[
+    "cn-north-2",
+    "cn-north-4",
+    "cn-north-1",
+    "cn-east-2",
+    "cn-east-3",
+    "cn-south-1",
+    "cn-south-2",
+    "cn-southwest-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "af-south-1",
+    "sa-brazil-1",
+    "la-south-2",
+    "na-mexico-1",
+    "la-north-2",
+    "cn-north-9",
+    "eu-west-0",
+    "my-kualalumpur-1",
+    "ru-moscow-1",
+    "me-east-1",
+    "ap-southeast-4",
+    "ae-ad-1",
+    "cn-east-4",
+    "cn-east-5",
+    "tr-west-1",
+    "cn-north-12",
+];
+
 impl Region {
     /// Any region id, known to this crate or not (checked by `build()`:
     /// lowercase letters, digits and `-`).
@@ -82,6 +117,18 @@ impl Region {
     /// The service endpoint: `https://workspace.{region}.myhuaweicloud.com`.
     pub fn endpoint(&self) -> String {
         format!("https://workspace.{}.myhuaweicloud.com", self.0)
+    }
+
+    /// The IAM endpoint that finds this region's project id, as the
+    /// official core SDK maps it (`auth/endpoint.py`): the regional
+    /// `https://iam.{region}.myhuaweicloud.com` where IAM has one, else the
+    /// global `https://iam.myhuaweicloud.com`.
+    pub fn iam_endpoint(&self) -> String {
+        if IAM_REGIONS.contains(&self.id()) {
+            format!("https://iam.{}.myhuaweicloud.com", self.id())
+        } else {
+            GLOBAL_IAM_ENDPOINT.to_string()
+        }
     }
 
     /// The name of the variable that overrides this region's endpoint, as in
@@ -172,6 +219,17 @@ mod tests {
             assert!(r.check().is_ok());
             assert_eq!(r.id().parse::<Region>().unwrap(), *r);
         }
+    }
+
+    #[test]
+    fn iam_endpoints_follow_the_official_map() {
+        assert_eq!(
+            Region::CN_NORTH_4.iam_endpoint(),
+            "https://iam.cn-north-4.myhuaweicloud.com"
+        );
+        // Workspace is offered there; IAM has no regional endpoint.
+        assert_eq!(Region::CN_NORTH_11.iam_endpoint(), GLOBAL_IAM_ENDPOINT);
+        assert_eq!(Region::EU_WEST_101.iam_endpoint(), GLOBAL_IAM_ENDPOINT);
     }
 
     #[test]

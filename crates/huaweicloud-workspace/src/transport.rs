@@ -16,6 +16,7 @@ use huaweicloud_signer::Credentials;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 
 use crate::classify::Failure;
+use crate::credentials::CredentialsSource;
 use crate::error::{Error, TimeoutScope, body_prefix};
 
 /// The largest response body read, in bytes (16 MiB). A full page of 100
@@ -62,7 +63,7 @@ impl RetryAfter {
 pub struct Answer {
     /// The HTTP status.
     pub status: u16,
-    /// The `X-Request-Id` header.
+    /// The `X-Request-Id` header (IAM's `X-IAM-Trace-Id` when there is none).
     pub request_id: Option<String>,
     /// The `Retry-After` header, when it could be read.
     pub retry_after: Option<RetryAfter>,
@@ -95,7 +96,7 @@ impl Answer {
 /// Signs and sends requests; one per client, shared by its clones.
 pub(crate) struct Transport {
     pub(crate) http: reqwest::Client,
-    pub(crate) credentials: Credentials,
+    pub(crate) credentials: CredentialsSource,
     pub(crate) user_agent: HeaderValue,
     pub(crate) attempt_timeout: Duration,
     /// The connect timeout of the HTTP client this crate built (unknown for a caller's own).
@@ -113,13 +114,15 @@ impl fmt::Debug for Transport {
 }
 
 impl Transport {
-    /// Sends one attempt of `request` for `project_id` and reads the whole answer.
+    /// Sends one attempt of `request` for `project_id` (none for IAM) and
+    /// reads the whole answer.
     pub(crate) async fn send(
         &self,
         mut request: reqwest::Request,
-        project_id: &str,
+        project_id: Option<&str>,
     ) -> Result<Answer, Failure> {
-        self.sign(&mut request, project_id)
+        let credentials = self.credentials.current().await?;
+        self.sign(&mut request, project_id, &credentials)
             .map_err(Failure::Refused)?;
         match tokio::time::timeout(self.attempt_timeout, self.exchange(request)).await {
             Ok(result) => result.map_err(|e| self.transport_failure(&e)),
@@ -147,7 +150,9 @@ impl Transport {
         }
         Ok(Answer {
             status,
-            request_id: header_text(&headers, "x-request-id"),
+            // IAM names its request id X-IAM-Trace-Id.
+            request_id: header_text(&headers, "x-request-id")
+                .or_else(|| header_text(&headers, "x-iam-trace-id")),
             retry_after: header_text(&headers, "retry-after")
                 .as_deref()
                 .and_then(RetryAfter::parse),
@@ -180,17 +185,26 @@ impl Transport {
     /// then signs with AK/SK on the exact body bytes and query string, or
     /// adds the IAM token. Runs for every attempt: a retry gets a fresh
     /// `X-Sdk-Date`.
-    fn sign(&self, request: &mut reqwest::Request, project_id: &str) -> Result<(), Error> {
-        let project = HeaderValue::from_str(project_id)
-            .map_err(|_| Error::invalid("project_id", "must be a valid header value"))?;
+    fn sign(
+        &self,
+        request: &mut reqwest::Request,
+        project_id: Option<&str>,
+        credentials: &Credentials,
+    ) -> Result<(), Error> {
         let has_body = request.body().is_some();
+        if let Some(project_id) = project_id {
+            let project = HeaderValue::from_str(project_id)
+                .map_err(|_| Error::invalid("project_id", "must be a valid header value"))?;
+            request
+                .headers_mut()
+                .insert(HeaderName::from_static("x-project-id"), project);
+        }
         let headers = request.headers_mut();
-        headers.insert(HeaderName::from_static("x-project-id"), project);
         if has_body && !headers.contains_key(CONTENT_TYPE) {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
         headers.insert(USER_AGENT, self.user_agent.clone());
-        match &self.credentials {
+        match credentials {
             Credentials::AccessKey(keys) => {
                 let uri: http::Uri =
                     request.url().as_str().parse().map_err(|e| Error::Signing {

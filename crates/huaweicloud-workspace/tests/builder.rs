@@ -42,7 +42,7 @@ fn a_region_gives_its_endpoint() {
         c.endpoint(),
         "https://workspace.cn-north-4.myhuaweicloud.com"
     );
-    assert_eq!(c.project_id(), PROJECT);
+    assert_eq!(c.project_id(), Some(PROJECT));
 
     let c = Client::builder()
         .region("xx-future-9")
@@ -116,7 +116,7 @@ fn credentials_and_project_come_from_the_environment() {
         ]))
         .build()
         .unwrap();
-    assert_eq!(c.project_id(), "fedcba9876543210fedcba9876543210");
+    assert_eq!(c.project_id(), Some("fedcba9876543210fedcba9876543210"));
     // An explicit project id wins.
     let c = Client::builder()
         .region(Region::CN_EAST_3)
@@ -127,7 +127,7 @@ fn credentials_and_project_come_from_the_environment() {
         ]))
         .build()
         .unwrap();
-    assert_eq!(c.project_id(), PROJECT);
+    assert_eq!(c.project_id(), Some(PROJECT));
 }
 
 #[test]
@@ -147,7 +147,7 @@ fn credentials_come_from_the_profile_file() {
         )]))
         .build()
         .unwrap();
-    assert_eq!(c.project_id(), "11112222333344445555666677778888");
+    assert_eq!(c.project_id(), Some("11112222333344445555666677778888"));
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -163,14 +163,18 @@ fn tempfile_dir() -> std::path::PathBuf {
 
 #[test]
 fn missing_or_half_credentials_are_clear_errors() {
-    let err = Client::builder()
+    // Nothing in the environment or a profile: the metadata service is
+    // last in the chain, asked on the first request (tests/metadata.rs).
+    let c = Client::builder()
         .region(Region::CN_EAST_3)
         .project_id(PROJECT)
-        .env(env(&[("HOME", "/nonexistent-home-for-test")]))
+        .env(env(&[
+            ("HOME", "/nonexistent-home-for-test"),
+            ("HUAWEICLOUD_SDK_METADATA_ENDPOINT", "http://127.0.0.1:1"),
+        ]))
         .build()
-        .unwrap_err();
-    assert!(matches!(err, Error::Credentials(_)), "{err:?}");
-    assert!(err.to_string().contains("HUAWEICLOUD_SDK_AK"), "{err}");
+        .unwrap();
+    assert!(format!("{c:?}").contains("MetadataProvider { address: \"http://127.0.0.1:1\""));
 
     let err = Client::builder()
         .region(Region::CN_EAST_3)
@@ -190,10 +194,30 @@ fn every_missing_or_malformed_setting_names_its_field() {
         field_of(base().project_id(PROJECT).build().unwrap_err()),
         "region"
     );
+    // Without a region, IAM cannot be asked for the project id.
     assert_eq!(
-        field_of(base().region(Region::CN_NORTH_4).build().unwrap_err()),
+        field_of(base().endpoint("http://127.0.0.1:9").build().unwrap_err()),
         "project_id"
     );
+    // Nor with an IAM token: the lookup is signed with AK/SK.
+    let e = Client::builder()
+        .credentials(Credentials::iam_token("token-value-secret").unwrap())
+        .env(env(&[]))
+        .region(Region::CN_NORTH_4)
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            Error::InvalidInput {
+                field: "project_id",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("IAM token"), "{e}");
+    assert!(!e.to_string().contains("token-value-secret"), "{e}");
     assert_eq!(
         field_of(
             base()

@@ -3,4 +3,5 @@
 
 pub(crate) mod desktops;
 pub(crate) mod metrics;
+pub(crate) mod projects;
 pub(crate) mod used;
