@@ -181,8 +181,10 @@ pub use builder::{
 pub use client::Client;
 pub use concurrency::{Concurrency, ParseConcurrencyError};
 pub use error::{BODY_PREFIX_BYTES, Error, ErrorClass, ErrorMetadata, TimeoutScope};
-pub use huaweicloud_signer::{AccessKeyCredentials, Credentials, CredentialsError, Secret};
-pub use huaweicloud_workspace_api::Hours;
+pub use huaweicloud_signer::{
+    AccessKeyCredentials, Credentials, CredentialsError, Secret, SignError,
+};
+pub use huaweicloud_workspace_api::{Hours, HoursError};
 pub use inventory::{
     Desktop, DesktopListQuery, Inventory, MAX_DESKTOP_IDS_PER_LIST, MAX_DESKTOPS_PAGE_SIZE,
 };

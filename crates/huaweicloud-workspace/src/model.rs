@@ -300,6 +300,10 @@ pub struct UsageReport {
     pub range: Option<RangeInclusive<NaiveDate>>,
     /// The length of the periods.
     pub group_by: GroupBy,
+    /// The asked desktop ids ([`desktop_ids`](crate::DesktopUsageQuery::desktop_ids))
+    /// that the service did not list: unknown to it (or deleted), so absent
+    /// from `desktops`. Sorted; empty when every id was found or none was asked.
+    pub unknown_ids: Vec<String>,
 }
 
 impl UsageReport {
@@ -397,6 +401,7 @@ mod tests {
     #[test]
     fn report_totals() {
         let report = UsageReport {
+            unknown_ids: Vec::new(),
             desktops: vec![
                 usage("a", Some("bob"), &[("2024-01-01", 110), ("2024-01-02", 0)]),
                 usage("b", Some("alice"), &[("2024-01-01", 1)]),

@@ -311,3 +311,27 @@ async fn an_inventory_denied_by_policy_is_a_permission_error_with_its_message() 
     assert_eq!(sim.requests_for(Operation::ListDesktops), 1);
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn asked_ids_the_service_does_not_know_are_listed() {
+    let sim = sim(5).await;
+    let client = client(&sim);
+    let all = client.desktop_usage().last_days(2).send().await.unwrap();
+    assert!(all.unknown_ids.is_empty(), "no ids asked, none unknown");
+    let known = all.desktops[1].desktop_id.clone();
+    let report = client
+        .desktop_usage()
+        .last_days(2)
+        .desktop_ids([
+            known.clone(),
+            "zz-gone".to_string(),
+            "00-missing".to_string(),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(report.desktops.len(), 1);
+    assert_eq!(report.desktops[0].desktop_id, known);
+    assert_eq!(report.unknown_ids, ["00-missing", "zz-gone"]);
+    sim.shutdown().await;
+}

@@ -133,7 +133,9 @@ impl DesktopUsageQuery {
     }
 
     /// Only these desktops (any number; duplicates are sent once). Without
-    /// it, every desktop of the project.
+    /// it, every desktop of the project. An id the service does not know is
+    /// absent from the result, not an error: [`send`](Self::send) lists such
+    /// ids in [`UsageReport::unknown_ids`].
     pub fn desktop_ids(mut self, ids: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.desktop_ids = Some(ids.into_iter().map(Into::into).collect());
         self
@@ -329,8 +331,23 @@ impl DesktopUsageQuery {
         let group_by = self.group_by;
         async move {
             let windows = Arc::new(plan.windows);
+            let mut unknown_ids = Vec::new();
             let desktops = match plan.ids {
-                Some(ids) => batches(Arc::clone(&ctx), ids, windows).try_concat().await?,
+                Some(ids) => {
+                    let desktops: Vec<DesktopUsage> =
+                        batches(Arc::clone(&ctx), ids.clone(), windows)
+                            .try_concat()
+                            .await?;
+                    // Both sorted: the asked ids the service did not list.
+                    let mut found = desktops.iter().map(|d| d.desktop_id.as_str()).peekable();
+                    for id in ids {
+                        while found.next_if(|f| *f < id.as_str()).is_some() {}
+                        if found.next_if(|f| *f == id.as_str()).is_none() {
+                            unknown_ids.push(id);
+                        }
+                    }
+                    desktops
+                }
                 None => {
                     ctx.plan_more(windows.len() as u64);
                     let mut merged: BTreeMap<String, DesktopUsage> = BTreeMap::new();
@@ -343,10 +360,17 @@ impl DesktopUsageQuery {
                     merged.into_values().collect()
                 }
             };
+            if !unknown_ids.is_empty() {
+                tracing::info!(
+                    unknown = unknown_ids.len(),
+                    "some asked desktop ids are not known to the service"
+                );
+            }
             Ok(UsageReport {
                 desktops,
                 range: plan.range,
                 group_by,
+                unknown_ids,
             })
         }
         .instrument(span)
