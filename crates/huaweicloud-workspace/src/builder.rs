@@ -427,6 +427,7 @@ impl ClientBuilder {
                 auto: AdaptiveConcurrency::new(),
                 clock: self.clock,
                 successes: AtomicU64::new(0),
+                last_success: std::sync::Mutex::new(None),
             }),
         })
     }

@@ -100,6 +100,8 @@ pub(crate) struct Inner {
     /// Attempts that succeeded, all clones together: whether the service
     /// works while one request keeps failing.
     pub(crate) successes: AtomicU64,
+    /// When a request of the client last succeeded (see `retry::RECENT_SUCCESS`).
+    pub(crate) last_success: std::sync::Mutex<Option<Instant>>,
 }
 
 impl fmt::Debug for Client {
@@ -295,6 +297,9 @@ impl Client {
             let failure = match outcome {
                 Ok(output) => {
                     inner.successes.fetch_add(1, Ordering::Relaxed);
+                    if let Ok(mut last) = inner.last_success.lock() {
+                        *last = Some(now);
+                    }
                     if retry.adaptive {
                         inner.limiter.on_success(now);
                     }
@@ -322,7 +327,16 @@ impl Client {
                 }
                 Retry::Throttle | Retry::Transient => {
                     errors += 1;
-                    let others_succeed = inner.successes.load(Ordering::Relaxed) > successes_before;
+                    let recently = inner
+                        .last_success
+                        .lock()
+                        .ok()
+                        .and_then(|last| *last)
+                        .is_some_and(|at| {
+                            now.saturating_duration_since(at) <= crate::retry::RECENT_SUCCESS
+                        });
+                    let others_succeed =
+                        recently || inner.successes.load(Ordering::Relaxed) > successes_before;
                     let budget = if others_succeed {
                         retry
                             .max_attempts

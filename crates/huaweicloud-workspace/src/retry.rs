@@ -19,9 +19,9 @@ use chrono::{DateTime, Utc};
 ///   timeouts): at most [`max_attempts`](Self::max_attempts) attempts in all
 ///   (default 3) when nothing else gets through: something is broken, and
 ///   trying much longer rarely helps. But when other requests of the same
-///   client (any clone) have succeeded since this one started, the service
-///   works and this request was unlucky (a flaky gateway, a busy moment),
-///   so it goes on up to
+///   client (any clone) have succeeded since this one started, or within
+///   the 30 s before its failure, the service works and this
+///   request was unlucky (a flaky gateway, a busy moment), so it goes on up to
 ///   [`max_attempts_while_others_succeed`](Self::max_attempts_while_others_succeed)
 ///   attempts (default 10).
 /// - **Throttling** (429, `APIG.0308`): the service is busy, not broken.
@@ -188,6 +188,12 @@ pub trait Clock: Send + Sync + 'static {
     /// Waits `delay` (or pretends to, moving `now` and `wall` on).
     fn sleep(&self, delay: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 }
+
+/// How recent another request's success must be for a failing request to
+/// take the larger error budget: the last page of a run, sent when every
+/// other page is already in, is as unlucky as the rest, not a sign of an
+/// outage.
+pub(crate) const RECENT_SUCCESS: Duration = Duration::from_secs(30);
 
 /// The real clock and timer.
 pub(crate) struct TokioClock;
