@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::metrics::{check_paging, check_text};
 use crate::ops::desktops::DesktopsPage;
-use crate::pager::{Counted, pages};
+use crate::pager::{Counted, pages, wire_offset};
 use crate::{Client, Error};
 
 /// The largest page of `ListDesktops`.
@@ -328,8 +328,7 @@ async fn fetch(
     offset: u64,
     limit: u32,
 ) -> Result<Counted<Desktop>, Error> {
-    let offset = i32::try_from(offset)
-        .map_err(|_| Error::invalid("offset", format!("must be at most {}", i32::MAX)))?;
+    let offset = wire_offset(offset)?;
     client
         .call(&DesktopsPage {
             filters,

@@ -26,6 +26,12 @@ pub struct Counted<T> {
 /// turning into an endless loop of requests.
 pub(crate) const MAX_PAGES: u64 = 1_000_000;
 
+/// A page's offset as the operations take it (a signed 32-bit integer).
+pub(crate) fn wire_offset(offset: u64) -> Result<i32, Error> {
+    i32::try_from(offset)
+        .map_err(|_| Error::invalid("offset", format!("must be at most {}", i32::MAX)))
+}
+
 /// Every item of a listing, as a stream of pages in offset order.
 ///
 /// `fetch(offset)` fetches one page of `page_size`. An empty page before

@@ -15,7 +15,7 @@ use super::{
     MAX_METRICS_PAGE_SIZE, RangeSpec, SortOrder, check_bound, check_paging, check_range, check_text,
 };
 use crate::ops::metrics::{DesktopFilters, DesktopMetricsPage};
-use crate::pager::{Counted, pages};
+use crate::pager::{Counted, pages, wire_offset};
 use crate::{Client, DesktopMetrics, Error};
 
 /// The most idle days the service filters on.
@@ -296,8 +296,7 @@ async fn fetch(
     offset: u64,
     limit: u32,
 ) -> Result<Counted<DesktopMetrics>, Error> {
-    let offset = i32::try_from(offset)
-        .map_err(|_| Error::invalid("offset", format!("must be at most {}", i32::MAX)))?;
+    let offset = wire_offset(offset)?;
     client
         .call(&DesktopMetricsPage {
             range,

@@ -17,7 +17,7 @@ use super::{
     check_paging, check_range, check_text,
 };
 use crate::ops::metrics::{UserFilters, UserMetricsPage};
-use crate::pager::{Counted, pages};
+use crate::pager::{Counted, pages, wire_offset};
 use crate::{Client, Error, UserMetrics};
 
 /// The most usage hours the service filters on.
@@ -341,8 +341,7 @@ async fn fetch(
     offset: u64,
     limit: u32,
 ) -> Result<Counted<UserMetrics>, Error> {
-    let offset = i32::try_from(offset)
-        .map_err(|_| Error::invalid("offset", format!("must be at most {}", i32::MAX)))?;
+    let offset = wire_offset(offset)?;
     client
         .call(&UserMetricsPage {
             window,
