@@ -11,6 +11,9 @@ use crate::logging::say;
 use crate::rows::Names;
 use crate::run::Failure;
 
+/// Inventory pages in flight at once (a page lists up to 1,000 desktops).
+const INVENTORY_CONCURRENCY: usize = 4;
+
 /// The inventory of a run: known already, or to be read.
 pub enum Pending {
     /// Known (or not wanted: `None`).
@@ -25,7 +28,11 @@ impl Pending {
     /// The inventory pass of a run: every desktop (⌈N/1000⌉ requests), or
     /// the `--desktop` ones (batches of 100).
     pub fn of(client: &Client, ids: &[String]) -> Pending {
-        let mut query = client.desktops();
+        // Its own places in flight, not the client's shared adaptive ones:
+        // it is read while the usage stream is paused on its first desktop,
+        // and that stream's requests may hold every shared place until it
+        // is polled again.
+        let mut query = client.desktops().concurrency(INVENTORY_CONCURRENCY);
         if !ids.is_empty() {
             query = query.desktop_ids(ids.iter().cloned());
         }

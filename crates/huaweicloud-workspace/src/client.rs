@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use tokio::sync::Semaphore;
+
 use tracing::Instrument;
 
 use crate::classify::{self, Retry};
@@ -20,6 +22,16 @@ use crate::{ClientBuilder, Concurrency, DesktopUsageQuery, Error, RetryConfig};
 /// How many times a request waiting its turn at the rate limiter takes a
 /// new one because the rate was lowered meanwhile.
 const MAX_NEW_TURNS: u32 = 4;
+
+/// Where the requests of one query take their places in flight (see
+/// [`Client::gate`]).
+#[derive(Debug)]
+pub(crate) enum Gate {
+    /// Under the client's adaptive limit, shared by its queries and clones.
+    Shared,
+    /// The query's own pinned number of places.
+    Own(Semaphore),
+}
 
 /// The SDK client: cheap to clone (one `Arc`), safe to share between tasks.
 ///
@@ -202,13 +214,34 @@ impl Client {
             .await
     }
 
-    /// How many requests a query's stream keeps ready at once by default:
-    /// the pinned concurrency, or under `auto` its maximum (the adaptive
-    /// limit then gates each attempt in [`call`](Self::call)).
-    pub(crate) fn stream_width(&self) -> usize {
-        match self.inner.concurrency {
-            Concurrency::Fixed(n) => n,
-            Concurrency::Auto => Concurrency::AUTO_MAX,
+    /// The places in flight of one query (its own setting, else the
+    /// client's), and how wide its streams of pages are: a pinned number (the
+    /// query's or the client's) gives the query permits of its own; `auto`
+    /// takes places under the client's shared adaptive limit.
+    ///
+    /// A query that pinned its number never waits for the shared limit: a
+    /// stream that is paused (not polled) keeps the places its requests took,
+    /// and a query the program runs meanwhile must not wait for them.
+    pub(crate) fn gate(&self, pinned: Option<Concurrency>) -> (usize, Gate) {
+        match pinned.unwrap_or(self.inner.concurrency) {
+            Concurrency::Fixed(n) => (n, Gate::Own(Semaphore::new(n.max(1)))),
+            Concurrency::Auto => (Concurrency::AUTO_MAX, Gate::Shared),
+        }
+    }
+
+    /// [`call`](Self::call) through a query's [`Gate`].
+    pub(crate) async fn call_in<O: Operation>(
+        &self,
+        gate: &Gate,
+        op: &O,
+    ) -> Result<O::Output, Error> {
+        match gate {
+            Gate::Own(permits) => {
+                // The semaphore is never closed.
+                let _permit = permits.acquire().await.ok();
+                self.call_gated(op, false).await
+            }
+            Gate::Shared => self.call_gated(op, true).await,
         }
     }
 

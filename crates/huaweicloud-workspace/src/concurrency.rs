@@ -20,6 +20,12 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 /// queries, so a program running several queries at once stays polite as a
 /// whole. Only the round trip of an attempt counts, not the waits before it.
 ///
+/// A stream's requests keep their places until the stream is polled again:
+/// a program that pauses a stream midway (say, after its first item) and
+/// meanwhile runs another query of the same client should pin that other
+/// query's concurrency (`.concurrency(4)`), which gives it places of its own,
+/// or it may wait for the paused stream's places.
+///
 /// [`Fixed`](Self::Fixed) pins the number, per query: each query keeps at
 /// most that many requests in flight, whatever the others do. A `usize`
 /// converts into it, so `builder.concurrency(16)` pins 16.

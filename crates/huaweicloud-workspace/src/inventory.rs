@@ -10,10 +10,11 @@ use futures::stream::{self, Stream, StreamExt, TryStreamExt};
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use crate::client::Gate;
 use crate::metrics::{check_paging, check_text};
 use crate::ops::desktops::DesktopsPage;
 use crate::pager::{Counted, pages, wire_offset};
-use crate::{Client, Error};
+use crate::{Client, Concurrency, Error};
 
 /// The largest page of `ListDesktops`.
 pub const MAX_DESKTOPS_PAGE_SIZE: u32 = 1000;
@@ -201,7 +202,9 @@ impl DesktopListQuery {
         self
     }
 
-    /// Requests in flight at once for this query (default: the client's).
+    /// Requests in flight at once for this query, in places of its own
+    /// (default: the client's setting; under `auto`, places in the
+    /// client's shared adaptive limit).
     pub fn concurrency(mut self, concurrency: usize) -> Self {
         self.concurrency = Some(concurrency);
         self
@@ -265,9 +268,8 @@ impl DesktopListQuery {
             Ok(ids) => ids,
             Err(e) => return stream::iter([Err(e)]).boxed(),
         };
-        let concurrency = self
-            .concurrency
-            .unwrap_or_else(|| self.client.stream_width());
+        let (concurrency, gate) = self.client.gate(self.concurrency.map(Concurrency::Fixed));
+        let gate = Arc::new(gate);
         let filters = Arc::new(self.filters);
         let client = self.client;
         let page_size = self.page_size;
@@ -283,12 +285,15 @@ impl DesktopListQuery {
             .map(move |batch| {
                 let client = client.clone();
                 let filters = Arc::clone(&filters);
+                let gate = Arc::clone(&gate);
                 pages(page_size, concurrency, move |offset| {
                     let client = client.clone();
                     let filters = Arc::clone(&filters);
+                    let gate = Arc::clone(&gate);
                     let batch = batch.clone();
                     async move {
-                        fetch(&client, &filters, batch.as_deref(), offset, page_size).await
+                        let query = (&client, &*gate, &*filters);
+                        fetch(query, batch.as_deref(), offset, page_size).await
                     }
                 })
             })
@@ -317,24 +322,33 @@ impl DesktopListQuery {
         let batch = ids
             .as_deref()
             .map(|ids| &ids[..ids.len().min(MAX_DESKTOP_IDS_PER_LIST)]);
-        fetch(&self.client, &self.filters, batch, u64::from(offset), limit).await
+        let (_, gate) = self.client.gate(None);
+        fetch(
+            (&self.client, &gate, &self.filters),
+            batch,
+            u64::from(offset),
+            limit,
+        )
+        .await
     }
 }
 
 async fn fetch(
-    client: &Client,
-    filters: &DesktopFilters,
+    (client, gate, filters): (&Client, &Gate, &DesktopFilters),
     ids: Option<&[String]>,
     offset: u64,
     limit: u32,
 ) -> Result<Counted<Desktop>, Error> {
     let offset = wire_offset(offset)?;
     client
-        .call(&DesktopsPage {
-            filters,
-            ids,
-            offset,
-            limit,
-        })
+        .call_in(
+            gate,
+            &DesktopsPage {
+                filters,
+                ids,
+                offset,
+                limit,
+            },
+        )
         .await
 }

@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use chrono::NaiveDate;
+use futures::StreamExt;
 use huaweicloud_workspace::{Client, Concurrency, Credentials, Error, RetryConfig};
 use huaweicloud_workspace_sim::{FaultConfig, FaultKind, RunningSimulator, Simulator, Stats};
 
@@ -148,4 +149,43 @@ async fn a_pinned_concurrency_does_not_use_the_adaptive_limit() {
     assert_eq!(c.concurrency_limit(), 3);
     // The adaptive limit was never used.
     assert_eq!(c.concurrency_peak(), 0);
+}
+
+#[tokio::test]
+async fn a_pinned_query_runs_while_an_auto_stream_is_paused_on_its_first_desktop() {
+    // The CLI's pattern: take the first desktop of the usage stream, then
+    // read the inventory before going on. The paused stream's requests hold
+    // their places in the shared limit until it is polled again; a query
+    // with places of its own must not wait for them. (The timeout only
+    // turns a hang into a failure.)
+    let sim = Simulator::builder()
+        .desktops(2000)
+        .seed(5)
+        .latency(Duration::from_millis(50), Duration::ZERO)
+        .start()
+        .await
+        .unwrap();
+    let c = client(&sim, Concurrency::Auto, RetryConfig::default());
+    let mut usage = Box::pin(
+        c.desktop_usage()
+            .range(d("2024-01-01")..=d("2024-03-30"))
+            .into_stream(),
+    );
+    let first = usage.next().await.unwrap().unwrap();
+    let inventory = tokio::time::timeout(
+        Duration::from_secs(120),
+        c.desktops().concurrency(2).send(),
+    )
+    .await
+    .expect("the inventory waited for the paused stream's places")
+    .unwrap();
+    assert_eq!(inventory.desktops.len(), 2000);
+    // The paused stream goes on where it stopped.
+    let mut rest = 0;
+    while let Some(desktop) = usage.next().await {
+        assert!(desktop.unwrap().desktop_id > first.desktop_id);
+        rest += 1;
+    }
+    sim.shutdown().await;
+    assert_eq!(rest + 1, 2000);
 }

@@ -14,9 +14,10 @@ use serde::Serialize;
 use super::{
     MAX_METRICS_PAGE_SIZE, RangeSpec, SortOrder, check_bound, check_paging, check_range, check_text,
 };
+use crate::client::Gate;
 use crate::ops::metrics::{DesktopFilters, DesktopMetricsPage};
 use crate::pager::{Counted, pages, wire_offset};
-use crate::{Client, DesktopMetrics, Error};
+use crate::{Client, Concurrency, DesktopMetrics, Error};
 
 /// The most idle days the service filters on.
 const MAX_IDLE_DAYS: u32 = 180;
@@ -197,7 +198,9 @@ impl DesktopMetricsQuery {
         self
     }
 
-    /// Requests in flight at once for this query (default: the client's).
+    /// Requests in flight at once for this query, in places of its own
+    /// (default: the client's setting; under `auto`, places in the
+    /// client's shared adaptive limit).
     pub fn concurrency(mut self, concurrency: usize) -> Self {
         self.concurrency = Some(concurrency);
         self
@@ -249,13 +252,15 @@ impl DesktopMetricsQuery {
         let plan = self.plan();
         let client = self.client;
         let page_size = self.page_size;
-        let concurrency = self.concurrency.unwrap_or_else(|| client.stream_width());
+        let (concurrency, gate) = client.gate(self.concurrency.map(Concurrency::Fixed));
+        let gate = Arc::new(gate);
         let pages = match plan {
             Err(e) => stream::iter([Err(e)]).boxed(),
             Ok((range, filters)) => pages(page_size, concurrency, move |offset| {
                 let client = client.clone();
                 let filters = Arc::clone(&filters);
-                async move { fetch(&client, range, &filters, offset, page_size).await }
+                let gate = Arc::clone(&gate);
+                async move { fetch((&client, &gate, &filters), range, offset, page_size).await }
             }),
         };
         let mut seen = HashSet::new();
@@ -285,24 +290,33 @@ impl DesktopMetricsQuery {
                 format!("must be between 1 and {MAX_METRICS_PAGE_SIZE}, got {limit}"),
             )
         })?;
-        fetch(&self.client, range, &filters, u64::from(offset), limit).await
+        let (_, gate) = self.client.gate(None);
+        fetch(
+            (&self.client, &gate, &filters),
+            range,
+            u64::from(offset),
+            limit,
+        )
+        .await
     }
 }
 
 async fn fetch(
-    client: &Client,
+    (client, gate, filters): (&Client, &Gate, &DesktopFilters),
     range: super::DayRange,
-    filters: &DesktopFilters,
     offset: u64,
     limit: u32,
 ) -> Result<Counted<DesktopMetrics>, Error> {
     let offset = wire_offset(offset)?;
     client
-        .call(&DesktopMetricsPage {
-            range,
-            filters,
-            offset,
-            limit,
-        })
+        .call_in(
+            gate,
+            &DesktopMetricsPage {
+                range,
+                filters,
+                offset,
+                limit,
+            },
+        )
         .await
 }

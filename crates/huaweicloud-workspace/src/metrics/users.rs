@@ -16,9 +16,10 @@ use super::{
     DayRange, MAX_METRICS_PAGE_SIZE, MAX_USER_WINDOW_DAYS, RangeSpec, SortOrder, check_bound,
     check_paging, check_range, check_text,
 };
+use crate::client::Gate;
 use crate::ops::metrics::{UserFilters, UserMetricsPage};
 use crate::pager::{Counted, pages, wire_offset};
-use crate::{Client, Error, UserMetrics};
+use crate::{Client, Concurrency, Error, UserMetrics};
 
 /// The most usage hours the service filters on.
 const MAX_USAGE_HOURS: u32 = 2_147_483_646;
@@ -175,7 +176,9 @@ impl UserMetricsQuery {
         self
     }
 
-    /// Requests in flight at once for this query (default: the client's).
+    /// Requests in flight at once for this query, in places of its own
+    /// (default: the client's setting; under `auto`, places in the
+    /// client's shared adaptive limit).
     pub fn concurrency(mut self, concurrency: usize) -> Self {
         self.concurrency = Some(concurrency);
         self
@@ -217,17 +220,21 @@ impl UserMetricsQuery {
     /// Every matching user once, with usage and logins summed over the range.
     pub async fn send(self) -> Result<Vec<UserMetrics>, Error> {
         let (windows, filters) = self.plan()?;
-        let concurrency = self
-            .concurrency
-            .unwrap_or_else(|| self.client.stream_width());
+        let (concurrency, gate) = self.client.gate(self.concurrency.map(Concurrency::Fixed));
+        let gate = Arc::new(gate);
         if let [window] = windows[..] {
             // One window: the service filters and sorts; without a sort,
             // by name, as over several windows.
             let sorted = filters.sort.is_some();
-            let mut users: Vec<UserMetrics> =
-                window_users(&self.client, window, filters, self.page_size, concurrency)
-                    .try_collect()
-                    .await?;
+            let mut users: Vec<UserMetrics> = window_users(
+                (&self.client, &gate),
+                window,
+                filters,
+                self.page_size,
+                concurrency,
+            )
+            .try_collect()
+            .await?;
             if !sorted {
                 users.sort_by(|a, b| a.username.cmp(&b.username));
             }
@@ -246,7 +253,7 @@ impl UserMetricsQuery {
         let mut all = stream::iter(windows)
             .map(|w| {
                 window_users(
-                    &self.client,
+                    (&self.client, &gate),
                     w,
                     per_window.clone(),
                     self.page_size,
@@ -304,25 +311,34 @@ impl UserMetricsQuery {
             .first()
             .copied()
             .ok_or_else(|| Error::invalid("range", "holds no day"))?;
-        fetch(&self.client, window, &filters, u64::from(offset), limit).await
+        let (_, gate) = self.client.gate(None);
+        fetch(
+            (&self.client, &gate, &filters),
+            window,
+            u64::from(offset),
+            limit,
+        )
+        .await
     }
 }
 
 /// Every user of one window, each once, in the service's order.
 fn window_users(
-    client: &Client,
+    (client, gate): (&Client, &Arc<Gate>),
     window: DayRange,
     filters: UserFilters,
     page_size: u32,
     concurrency: usize,
 ) -> impl futures::Stream<Item = Result<UserMetrics, Error>> + Send + 'static {
     let client = client.clone();
+    let gate = Arc::clone(gate);
     let filters = Arc::new(filters);
     let mut seen = std::collections::HashSet::new();
     pages(page_size, concurrency, move |offset| {
         let client = client.clone();
+        let gate = Arc::clone(&gate);
         let filters = Arc::clone(&filters);
-        async move { fetch(&client, window, &filters, offset, page_size).await }
+        async move { fetch((&client, &gate, &filters), window, offset, page_size).await }
     })
     .map_ok(move |items| {
         let fresh: Vec<_> = items
@@ -335,19 +351,21 @@ fn window_users(
 }
 
 async fn fetch(
-    client: &Client,
+    (client, gate, filters): (&Client, &Gate, &UserFilters),
     window: DayRange,
-    filters: &UserFilters,
     offset: u64,
     limit: u32,
 ) -> Result<Counted<UserMetrics>, Error> {
     let offset = wire_offset(offset)?;
     client
-        .call(&UserMetricsPage {
-            window,
-            filters,
-            offset,
-            limit,
-        })
+        .call_in(
+            gate,
+            &UserMetricsPage {
+                window,
+                filters,
+                offset,
+                limit,
+            },
+        )
         .await
 }

@@ -11,7 +11,6 @@ use std::sync::atomic::AtomicU64;
 use chrono::NaiveDate;
 use futures::SinkExt;
 use futures::stream::{self, Stream, StreamExt, TryStreamExt};
-use tokio::sync::Semaphore;
 use tracing::Instrument;
 
 mod merge;
@@ -296,14 +295,7 @@ impl DesktopUsageQuery {
     }
 
     fn context(&self) -> Arc<Ctx> {
-        // Fixed: this query's own permits. Auto: the client's shared
-        // adaptive limit gates each attempt, and the streams are only
-        // as wide as its maximum.
-        let (concurrency, permits) = match self.concurrency.unwrap_or(self.client.inner.concurrency)
-        {
-            Concurrency::Fixed(n) => (n, Some(Semaphore::new(n))),
-            Concurrency::Auto => (Concurrency::AUTO_MAX, None),
-        };
+        let (concurrency, gate) = self.client.gate(self.concurrency);
         Arc::new(Ctx {
             client: self.client.clone(),
             group_by: self.group_by,
@@ -311,7 +303,7 @@ impl DesktopUsageQuery {
             user_domain: self.user_domain.clone(),
             page_size: self.page_size,
             concurrency,
-            permits,
+            gate,
             progress: self.on_progress.clone(),
             done: AtomicU64::new(0),
             planned: AtomicU64::new(0),

@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use futures::channel::mpsc;
 use futures::stream::{self, BoxStream, Stream, StreamExt, TryStreamExt};
 use futures::{SinkExt, future};
-use tokio::sync::Semaphore;
 
 use super::{MAX_IDS_PER_REQUEST, MAX_REFETCH_PASSES, ProgressFn};
+use crate::client::Gate;
 use crate::ops::used::{Checks, UsedPage};
 use crate::windows::Window;
 use crate::{Client, DesktopUsage, Error, GroupBy, Page, Progress};
@@ -26,9 +26,8 @@ pub(super) struct Ctx {
     /// How wide the streams of pages are: the fixed concurrency, or the
     /// adaptive limit's maximum.
     pub(super) concurrency: usize,
-    /// Requests in flight, at most `concurrency`, when the query's
-    /// concurrency is fixed; `None` under the client's adaptive limit.
-    pub(super) permits: Option<Semaphore>,
+    /// Where the query's requests take their places in flight.
+    pub(super) gate: Gate,
     pub(super) progress: Option<ProgressFn>,
     pub(super) done: AtomicU64,
     pub(super) planned: AtomicU64,
@@ -81,13 +80,7 @@ impl Ctx {
             user_domain: self.user_domain.as_deref(),
             checks,
         };
-        let page = match &self.permits {
-            Some(permits) => {
-                let _permit = permits.acquire().await.ok();
-                self.client.call_gated(&op, false).await?
-            }
-            None => self.client.call_gated(&op, true).await?,
-        };
+        let page = self.client.call_in(&self.gate, &op).await?;
         if checks == Checks::Strict {
             check_progress(&page, u64::from(offset.unsigned_abs()), limit)?;
         }
