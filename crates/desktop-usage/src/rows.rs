@@ -93,7 +93,7 @@ pub struct ReportRow {
     /// 0.00 hours), so that every format shows the same desktops.
     #[schemars(with = "Nullable<String>")]
     pub date: Option<String>,
-    /// Hours used in the period.
+    /// Hours used in the period, written with two decimals (`12.60`).
     pub hours: TwoDecimals,
 }
 
@@ -110,7 +110,7 @@ pub struct IdleRow {
     /// The desktop's user; null when the desktop has none.
     #[schemars(with = "Nullable<String>")]
     pub desktop_username: Option<String>,
-    /// Hours used over the whole range.
+    /// Hours used over the whole range, written with two decimals (`12.60`).
     pub total_hours: TwoDecimals,
     /// Distinct UTC days with some use.
     pub active_days: usize,
@@ -135,7 +135,7 @@ pub struct UserDailyRow {
     /// User name; null for the desktops that have no user (one row gathers them all).
     #[schemars(with = "Nullable<String>")]
     pub username: Option<String>,
-    /// Hours used on all of the user's desktops.
+    /// Hours used on all of the user's desktops, written with two decimals (`12.60`).
     pub hours: TwoDecimals,
     /// How many desktops the user has.
     pub desktops: usize,

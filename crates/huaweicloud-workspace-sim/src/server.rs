@@ -72,6 +72,8 @@ struct Counters {
     not_found: AtomicU64,
     method_not_allowed: AtomicU64,
     per_operation: [AtomicU64; Operation::ALL.len()],
+    /// Microseconds of configured latency slept, over all requests.
+    latency_micros: AtomicU64,
 }
 
 impl Counters {
@@ -187,6 +189,13 @@ impl RunningSimulator {
     /// (`GET /openstack/latest/securitykey`); each one is new.
     pub fn metadata_credentials_issued(&self) -> u64 {
         self.shared.metadata.count.load(Ordering::Relaxed)
+    }
+
+    /// The latency added so far (see [`SimulatorBuilder::latency`]): the sum
+    /// of each answer's delay, counted once the delay has been slept. It
+    /// lets a test see the delays the simulator chose without a clock.
+    pub fn latency_added(&self) -> Duration {
+        Duration::from_micros(self.shared.counters.latency_micros.load(Ordering::Relaxed))
     }
 
     /// The fleet being served.
@@ -521,8 +530,12 @@ async fn respond(sim: &Shared, conn: &ConnCtl, n: u64, req: Request) -> Response
     let seed = sim.cfg.seed;
     let (fixed, jitter) = sim.cfg.latency;
     if !fixed.is_zero() || !jitter.is_zero() {
-        let extra = jitter.mul_f64(unit(hash(&[seed, 70, n])));
-        tokio::time::sleep(fixed + extra).await;
+        let delay = fixed + jitter.mul_f64(unit(hash(&[seed, 70, n])));
+        tokio::time::sleep(delay).await;
+        let micros = u64::try_from(delay.as_micros()).unwrap_or(u64::MAX);
+        sim.counters
+            .latency_micros
+            .fetch_add(micros, Ordering::Relaxed);
     }
 
     // Routing.

@@ -37,9 +37,23 @@ async fn default_keys_come_from_the_seed() {
     let a = one_desktop(8).await.unwrap();
     let b = one_desktop(8).await.unwrap();
     let c = one_desktop(9).await.unwrap();
-    assert_eq!(a.credentials().access_key(), b.credentials().access_key());
-    assert_ne!(a.credentials().access_key(), c.credentials().access_key());
-    assert!(a.credentials().access_key().starts_with("SIMAK"));
+    let (ka, kb, kc) = (a.credentials(), b.credentials(), c.credentials());
+    // Both halves of the pair: the same seed gives the same pair, another seed another.
+    assert_eq!(ka.access_key(), kb.access_key());
+    assert_eq!(ka.secret_key().expose(), kb.secret_key().expose());
+    assert_ne!(ka.access_key(), kc.access_key());
+    assert_ne!(ka.secret_key().expose(), kc.secret_key().expose());
+    assert!(ka.access_key().starts_with("SIMAK"), "{}", ka.access_key());
+    assert!(ka.secret_key().expose().starts_with("SIMSK"));
+    assert_ne!(ka.access_key(), ka.secret_key().expose());
+    // b's keys (the same as a's) are let in by a.
+    let (status, _, json) = parts(
+        send_signed_at(&url(&a), &kb, BODY, Utc::now())
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{json}");
     // Keys of one simulator are refused by another.
     let (status, _, json) = parts(
         send_signed_at(&url(&a), &c.credentials(), BODY, Utc::now())

@@ -190,16 +190,43 @@ async fn rate_limit_per_access_key() {
 
 #[tokio::test]
 async fn latency_is_added_and_answers_stay_correct() {
-    let sim = Simulator::builder()
-        .desktops(2)
-        .latency(Duration::from_millis(5), Duration::from_millis(5))
-        .start()
-        .await
-        .unwrap();
-    let (status, _, json) = parts(post(&sim, BODY).await).await;
+    let (fixed, jitter) = (Duration::from_millis(5), Duration::from_millis(5));
+    let with_latency = |seed| {
+        Simulator::builder()
+            .desktops(2)
+            .seed(seed)
+            .latency(fixed, jitter)
+            .start()
+    };
+    let sim = with_latency(4).await.unwrap();
+    // Each answer waits `fixed` plus up to `jitter`: the sum after n answers
+    // lies between n * fixed and n * (fixed + jitter).
+    for n in 1..=4u32 {
+        let (status, _, json) = parts(post(&sim, BODY).await).await;
+        assert_eq!(status, 200);
+        assert_eq!(json["total_count"], 2);
+        let added = sim.latency_added();
+        assert!(added >= fixed * n, "{n}: {added:?}");
+        assert!(added <= (fixed + jitter) * n, "{n}: {added:?}");
+    }
+    // The jitter is used, and is the same for the same seed and requests.
+    let total = sim.latency_added();
+    assert!(total > fixed * 4, "{total:?}");
+    let again = with_latency(4).await.unwrap();
+    for _ in 0..4 {
+        assert_eq!(parts(post(&again, BODY).await).await.0, 200);
+    }
+    assert_eq!(again.latency_added(), total);
+
+    // Without latency, none is added.
+    let plain = Simulator::builder().desktops(2).start().await.unwrap();
+    let (status, _, json) = parts(post(&plain, BODY).await).await;
     assert_eq!(status, 200);
     assert_eq!(json["total_count"], 2);
-    sim.shutdown().await;
+    assert_eq!(plain.latency_added(), Duration::ZERO);
+    for s in [sim, again, plain] {
+        s.shutdown().await;
+    }
 }
 
 #[tokio::test]

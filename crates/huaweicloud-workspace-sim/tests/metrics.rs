@@ -304,6 +304,7 @@ async fn sorting_filters_and_paging() {
         }
         let items = all_items(&sim, DESKTOP_METRICS, &extra).await;
         assert_eq!(items.len(), 120);
+        let mut ties = 0;
         for w in items.windows(2) {
             let (a, b) = (
                 metric(&w[0], "desktop_usage"),
@@ -315,8 +316,11 @@ async fn sorting_filters_and_paging() {
             );
             if a == b {
                 assert!(w[0]["resource_id"].as_str() < w[1]["resource_id"].as_str());
+                ties += 1;
             }
         }
+        // The tie rule was checked: the unused desktops all tie at 0.
+        assert!(ties > 0, "{sort_type:?}: no ties to order");
     }
     let users = all_items(
         &sim,

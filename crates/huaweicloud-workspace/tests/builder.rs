@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use huaweicloud_workspace::{Client, Credentials, Error, ErrorClass, Region, RetryConfig};
+use huaweicloud_workspace_sim::{RunningSimulator, Simulator};
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 
@@ -102,21 +103,68 @@ fn the_official_region_override_variable_wins_over_the_region() {
     );
 }
 
-#[test]
-fn credentials_and_project_come_from_the_environment() {
+/// A simulator that lets in only `ak`/`sk`, for project `project`.
+async fn simulator_for(ak: &str, sk: &str, project: &str) -> RunningSimulator {
+    Simulator::builder()
+        .desktops(3)
+        .access_key(ak, sk)
+        .project_id(project)
+        .start()
+        .await
+        .unwrap()
+}
+
+/// What the environment holds besides the test's own variables: no home,
+/// and a metadata service that refuses at once (never the real address).
+const NOTHING_ELSE: [(&str, &str); 2] = [
+    ("HOME", "/nonexistent-home-for-test"),
+    ("HUAWEICLOUD_SDK_METADATA_ENDPOINT", "http://127.0.0.1:1"),
+];
+
+/// The desktops of one day of usage: `client` signed with the keys and
+/// asked for the project the simulator accepts, or this is an error.
+async fn desktops_seen(client: &Client) -> Result<usize, Error> {
+    let day = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    let report = client.desktop_usage().range(day..=day).send().await?;
+    Ok(report.desktops.len())
+}
+
+#[tokio::test]
+async fn credentials_and_project_come_from_the_environment() {
+    let project = "fedcba9876543210fedcba9876543210";
+    let sim = simulator_for("AKENV", "SKENV-secret", project).await;
+    let vars = [
+        ("HUAWEICLOUD_SDK_AK", "AKENV"),
+        ("HUAWEICLOUD_SDK_SK", "SKENV-secret"),
+        ("HUAWEICLOUD_SDK_PROJECT_ID", project),
+    ];
     let c = Client::builder()
         .region(Region::CN_EAST_3)
-        .env(env(&[
-            ("HUAWEICLOUD_SDK_AK", "AKENV"),
-            ("HUAWEICLOUD_SDK_SK", "SKENV-secret"),
-            (
-                "HUAWEICLOUD_SDK_PROJECT_ID",
-                "fedcba9876543210fedcba9876543210",
-            ),
-        ]))
+        .endpoint(sim.base_url())
+        .env(env(&[&vars[..], &NOTHING_ELSE[..]].concat()))
         .build()
         .unwrap();
-    assert_eq!(c.project_id(), Some("fedcba9876543210fedcba9876543210"));
+    assert_eq!(c.project_id(), Some(project));
+    // The simulator lets in only these keys: the request was signed with them.
+    assert_eq!(desktops_seen(&c).await.unwrap(), 3);
+    assert_eq!(sim.stats().auth_failed, 0);
+
+    // Another secret key in the environment is the one used, and refused.
+    let wrong = [
+        ("HUAWEICLOUD_SDK_AK", "AKENV"),
+        ("HUAWEICLOUD_SDK_SK", "SKENV-other"),
+        ("HUAWEICLOUD_SDK_PROJECT_ID", project),
+    ];
+    let c = Client::builder()
+        .region(Region::CN_EAST_3)
+        .endpoint(sim.base_url())
+        .env(env(&[&wrong[..], &NOTHING_ELSE[..]].concat()))
+        .build()
+        .unwrap();
+    let err = desktops_seen(&c).await.unwrap_err();
+    assert_eq!(err.class(), ErrorClass::Authentication, "{err}");
+    assert_eq!(sim.stats().auth_failed, 1);
+
     // An explicit project id wins.
     let c = Client::builder()
         .region(Region::CN_EAST_3)
@@ -124,31 +172,38 @@ fn credentials_and_project_come_from_the_environment() {
         .env(env(&[
             ("HUAWEICLOUD_SDK_AK", "AKENV"),
             ("HUAWEICLOUD_SDK_SK", "SKENV-secret"),
+            ("HUAWEICLOUD_SDK_PROJECT_ID", project),
         ]))
         .build()
         .unwrap();
     assert_eq!(c.project_id(), Some(PROJECT));
+    sim.shutdown().await;
 }
 
-#[test]
-fn credentials_come_from_the_profile_file() {
+#[tokio::test]
+async fn credentials_come_from_the_profile_file() {
+    let project = "11112222333344445555666677778888";
+    let sim = simulator_for("AKFILE", "SKFILE-secret", project).await;
     let dir = tempfile_dir();
     let path = dir.join("credentials");
     std::fs::write(
         &path,
-        "[basic]\nak = AKFILE\nsk = SKFILE-secret\nproject_id = 11112222333344445555666677778888\n",
+        format!("[basic]\nak = AKFILE\nsk = SKFILE-secret\nproject_id = {project}\n"),
     )
     .unwrap();
+    let vars = [("HUAWEICLOUD_SDK_CREDENTIALS_FILE", path.to_str().unwrap())];
     let c = Client::builder()
         .region(Region::CN_EAST_3)
-        .env(env(&[(
-            "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
-            path.to_str().unwrap(),
-        )]))
+        .endpoint(sim.base_url())
+        .env(env(&[&vars[..], &NOTHING_ELSE[..]].concat()))
         .build()
         .unwrap();
-    assert_eq!(c.project_id(), Some("11112222333344445555666677778888"));
+    assert_eq!(c.project_id(), Some(project));
+    // The simulator lets in only the file's keys: the request was signed with them.
+    assert_eq!(desktops_seen(&c).await.unwrap(), 3);
+    assert_eq!(sim.stats().auth_failed, 0);
     let _ = std::fs::remove_dir_all(dir);
+    sim.shutdown().await;
 }
 
 fn tempfile_dir() -> std::path::PathBuf {

@@ -172,26 +172,55 @@ async fn username_filter_returns_that_users_desktops() {
     assert_eq!(users[0].desktops, wanted.len());
     assert_eq!(users[0].hours, report.total_hours());
 
-    // A user of another domain needs the domain.
-    if let Some(spec) = fleet.desktops().iter().find(|x| x.user_domain.is_some()) {
-        let (u, dom) = (
-            spec.username.clone().unwrap(),
-            spec.user_domain.clone().unwrap(),
-        );
-        let wanted = fleet.matching(None, Some(&u), Some(&dom));
-        let report = client(&sim)
-            .desktop_usage()
-            .range(start..=end)
-            .username(&u)
-            .user_domain(&dom)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            report.desktops,
-            expected(fleet, &wanted, start, end, GroupBy::Day)
-        );
-    }
+    // A user of another domain needs the domain: without it, none of that
+    // user's desktops; with it, exactly those.
+    let spec = fleet
+        .desktops()
+        .iter()
+        .find(|x| x.user_domain.is_some())
+        .expect("the fleet has a user outside the main domain");
+    let (u, dom) = (
+        spec.username.clone().unwrap(),
+        spec.user_domain.clone().unwrap(),
+    );
+    let wanted = fleet.matching(None, Some(&u), Some(&dom));
+    assert!(wanted.iter().any(|&i| fleet.desktops()[i].id == spec.id));
+    let without_domain = client(&sim)
+        .desktop_usage()
+        .range(start..=end)
+        .username(&u)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        without_domain
+            .desktops
+            .iter()
+            .all(|x| x.desktop_id != spec.id),
+        "{u}@{dom} matched without its domain"
+    );
+    assert_eq!(
+        without_domain.desktops,
+        expected(
+            fleet,
+            &fleet.matching(None, Some(&u), None),
+            start,
+            end,
+            GroupBy::Day
+        )
+    );
+    let report = client(&sim)
+        .desktop_usage()
+        .range(start..=end)
+        .username(&u)
+        .user_domain(&dom)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        report.desktops,
+        expected(fleet, &wanted, start, end, GroupBy::Day)
+    );
     sim.shutdown().await;
 }
 
