@@ -197,7 +197,10 @@ fn named<'a>(names: Option<&'a Names>, id: &str) -> Option<&'a Desktop> {
     names.and_then(|n| n.get(id))
 }
 
-/// The `report` rows of one desktop, in period order.
+/// The `report` rows of one desktop, in period order, as values: the
+/// reference that the export's formatter (`emit::report`) is tested against,
+/// byte for byte.
+#[cfg(test)]
 pub fn report_rows<'a>(
     desktop: &'a DesktopUsage,
     names: Option<&'a Names>,

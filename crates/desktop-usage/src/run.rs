@@ -341,7 +341,9 @@ async fn run_usage(
         None => names::Pending::Ready(None),
     };
     let caption = caption(kind, query_args, range, global.demo);
-    let mut emitter = Emitter::new(kind, format, caption, sink).with_sort(sort.order());
+    let mut emitter = Emitter::new(kind, format, caption, sink)
+        .with_sort(sort.order())
+        .arriving_by_id(query.streams_by_id());
     if charts {
         emitter = emitter.with_charts(match range {
             Range::Days(from, to) => Some((from, to)),

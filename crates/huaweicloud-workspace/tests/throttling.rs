@@ -172,13 +172,11 @@ async fn a_pinned_query_runs_while_an_auto_stream_is_paused_on_its_first_desktop
             .into_stream(),
     );
     let first = usage.next().await.unwrap().unwrap();
-    let inventory = tokio::time::timeout(
-        Duration::from_secs(120),
-        c.desktops().concurrency(2).send(),
-    )
-    .await
-    .expect("the inventory waited for the paused stream's places")
-    .unwrap();
+    let inventory =
+        tokio::time::timeout(Duration::from_secs(120), c.desktops().concurrency(2).send())
+            .await
+            .expect("the inventory waited for the paused stream's places")
+            .unwrap();
     assert_eq!(inventory.desktops.len(), 2000);
     // The paused stream goes on where it stopped.
     let mut rest = 0;

@@ -406,6 +406,9 @@ impl DesktopUsageQuery {
     ///   `concurrency` pages, plus the set of ids seen.
     ///
     /// Input errors arrive as the first item; an error ends the stream.
+    ///
+    /// [`streams_by_id`](Self::streams_by_id) says which of these orders a
+    /// query gets.
     pub fn into_stream(self) -> impl Stream<Item = Result<DesktopUsage, Error>> + Send + 'static {
         let plan = self.plan();
         let ctx = self.context();
@@ -445,6 +448,29 @@ impl DesktopUsageQuery {
                 let _ = tx.send(Err(e)).await;
             }
         })
+    }
+
+    /// Whether [`into_stream`](Self::into_stream) yields this query's
+    /// desktops in ascending id order: with desktop ids, or over more than
+    /// one window (a range longer than [`MAX_WINDOW_DAYS`](crate::MAX_WINDOW_DAYS)).
+    /// Over one window without ids they come in the service's order. A
+    /// writer of sorted output can stream when this holds, and must sort
+    /// otherwise. `false` for a query whose settings are invalid.
+    ///
+    /// ```
+    /// # use huaweicloud_workspace::{Client, Credentials};
+    /// # use chrono::NaiveDate;
+    /// # let client = Client::builder().endpoint("http://127.0.0.1:1").project_id("p")
+    /// #     .credentials(Credentials::iam_token("t").unwrap()).build().unwrap();
+    /// let day = |d| NaiveDate::from_ymd_opt(2024, 1, d).unwrap();
+    /// assert!(!client.desktop_usage().range(day(1)..=day(31)).streams_by_id());
+    /// let year = day(1)..=NaiveDate::from_ymd_opt(2024, 12, 31).unwrap();
+    /// assert!(client.desktop_usage().range(year).streams_by_id());
+    /// assert!(client.desktop_usage().desktop_ids(["d2", "d1"]).streams_by_id());
+    /// ```
+    pub fn streams_by_id(&self) -> bool {
+        self.plan()
+            .is_ok_and(|plan| plan.ids.is_some() || plan.windows.len() > 1)
     }
 
     /// Fetches one raw page of the wire API: the first window of the range
