@@ -5,10 +5,11 @@
 
 use std::sync::Arc;
 
+use futures::TryStreamExt;
 use huaweicloud_workspace::{Client, DesktopListQuery};
 
 use crate::logging::say;
-use crate::rows::Names;
+use crate::rows::{Named, Names};
 use crate::run::Failure;
 
 /// Inventory pages in flight at once (a page lists up to 1,000 desktops).
@@ -46,8 +47,8 @@ impl Pending {
             Pending::Ready(names) => return names,
             Pending::Deferred(query) => query,
         };
-        match query.send().await {
-            Ok(inventory) => Some(Arc::new(inventory.into_names())),
+        match collect(*query).await {
+            Ok(names) => Some(Arc::new(names)),
             Err(error) => {
                 if !quiet {
                     say(&format!(
@@ -70,5 +71,14 @@ pub async fn matching(client: &Client, text: &str, ids: &[String]) -> Result<Nam
     if !ids.is_empty() {
         query = query.desktop_ids(ids.iter().cloned());
     }
-    Ok(query.send().await?.into_names())
+    Ok(collect(query).await?)
+}
+
+/// The inventory as it streams in, keeping of each desktop what rows show.
+async fn collect(query: DesktopListQuery) -> Result<Names, huaweicloud_workspace::Error> {
+    query
+        .into_stream()
+        .map_ok(|desktop| (desktop.desktop_id.clone(), Named::from(desktop)))
+        .try_collect()
+        .await
 }

@@ -108,6 +108,15 @@ impl Hours {
         if value > Self::MAX_DECODED as f64 {
             return Err(too_large(&value.to_string()));
         }
+        // Most values have at most two decimals. Then the nearest integer to
+        // value × 100 divided back by 100 is the same f64, and, as two
+        // such decimals below MAX_DECODED are far more than an ulp apart,
+        // it is the shortest decimal of the value: the slow path's result,
+        // without formatting the float.
+        let scaled = (value * 100.0).round();
+        if scaled / 100.0 == value {
+            return Ok(Hours(scaled as u64));
+        }
         // `Display` of an f64 is its shortest round-tripping decimal, never
         // in exponent form: the same digits a string would carry.
         parse_decimal(&value.to_string())
@@ -284,6 +293,7 @@ impl schemars::JsonSchema for Hours {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy;
 
     fn de(json: &str) -> Result<Hours, serde_json::Error> {
         serde_json::from_str(json)
@@ -365,6 +375,22 @@ mod tests {
             let json = serde_json::to_string(&value).unwrap();
             proptest::prop_assert_eq!(de(&json).unwrap(), value);
             proptest::prop_assert_eq!(de(&format!("\"{value}\"")).unwrap(), value);
+        }
+
+        #[test]
+        fn the_fast_path_for_floats_agrees_with_their_shortest_decimal(
+            value in proptest::prop_oneof![
+                (0u64..=Hours::MAX_DECODED * 100).prop_map(|h| h as f64 / 100.0),
+                (0u64..=Hours::MAX_DECODED * 10_000).prop_map(|h| h as f64 / 10_000.0),
+                0.0f64..=Hours::MAX_DECODED as f64,
+            ]
+        ) {
+            // The float path against the text of the same value, which
+            // never takes the fast path.
+            proptest::prop_assert_eq!(
+                Hours::from_f64(value).unwrap(),
+                value.to_string().parse::<Hours>().unwrap()
+            );
         }
 
         #[test]

@@ -124,9 +124,10 @@ impl DesktopUsage {
     /// kept in [`reassignments`](Self::reassignments) and `username` becomes
     /// the latest window's.
     pub(crate) fn merge(&mut self, other: DesktopUsage) {
-        let (mine, theirs) = (self.span(), other.span());
+        // Spans only when users differ: a merge runs once per desktop and
+        // window, and most desktops keep their user.
         if self.username != other.username
-            && let (Some(mine), Some(theirs)) = (mine, theirs)
+            && let (Some(mine), Some(theirs)) = (self.span(), other.span())
         {
             if self.reassignments.is_empty() {
                 self.reassignments.push(Assignment {
@@ -141,7 +142,7 @@ impl DesktopUsage {
                 username: other.username.clone(),
             });
         } else if !self.reassignments.is_empty()
-            && let Some(theirs) = theirs
+            && let Some(theirs) = other.span()
         {
             self.reassignments.push(Assignment {
                 from: theirs.0,
@@ -152,7 +153,10 @@ impl DesktopUsage {
             self.username = other.username;
         }
         self.periods.extend(other.periods);
-        self.periods.sort_by(|a, b| a.period.cmp(&b.period));
+        // Windows come in time order: checking is cheaper than sorting.
+        if !self.periods.is_sorted_by(|a, b| a.period <= b.period) {
+            self.periods.sort_by(|a, b| a.period.cmp(&b.period));
+        }
         if !self.reassignments.is_empty() {
             self.reassignments.sort_by_key(|a| a.from);
             if let Some(latest) = self

@@ -215,8 +215,8 @@ fn period_text(out: &mut Vec<u8>, period: &Period) {
 mod tests {
     use super::*;
     use crate::output::RowWriter;
-    use crate::rows::{Names, ReportRow, report_rows};
-    use huaweicloud_workspace::{Assignment, Desktop, PeriodUsage};
+    use crate::rows::{Named, Names, ReportRow, report_rows};
+    use huaweicloud_workspace::{Assignment, PeriodUsage};
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -286,20 +286,9 @@ mod tests {
 
     fn names() -> Names {
         let named = |id: &str, name: &str| {
-            let d = Desktop {
-                desktop_id: id.into(),
+            let d = Named {
                 computer_name: Some(name.into()),
-                user_name: None,
-                attached_users: Vec::new(),
-                status: None,
-                connect_status: None,
-                pool_id: None,
-                enterprise_project_id: None,
-                created: None,
-                ip_address: None,
-                desktop_type: None,
-                availability_zone: None,
-                tags: Vec::new(),
+                ..Named::default()
             };
             (id.to_string(), d)
         };
