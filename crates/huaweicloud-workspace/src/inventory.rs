@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use futures::stream::{self, Stream, StreamExt, TryStreamExt};
-use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::metrics::{check_paging, check_text};
@@ -21,7 +20,8 @@ pub const MAX_DESKTOPS_PAGE_SIZE: u32 = 1000;
 pub const MAX_DESKTOP_IDS_PER_LIST: usize = 100;
 
 /// One desktop of the inventory.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Desktop {
     /// The desktop id.
     pub desktop_id: String,
@@ -109,7 +109,8 @@ impl fmt::Debug for DesktopListQuery {
 }
 
 /// Every desktop of an inventory query.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Inventory {
     /// The desktops, in the service's order, each once.
     pub desktops: Vec<Desktop>,

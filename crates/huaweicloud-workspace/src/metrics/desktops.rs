@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use futures::stream::{self, Stream, StreamExt, TryStreamExt};
-use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{
@@ -24,7 +23,8 @@ const MAX_IDLE_DAYS: u32 = 180;
 const MAX_USAGE_HOURS: u32 = 2_147_483_646;
 
 /// What desktops can be sorted by, on the service's side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub enum DesktopSort {
     /// Seconds of use (`desktop_usage`).
     Usage,
