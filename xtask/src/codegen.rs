@@ -93,6 +93,7 @@ fn generate() -> Result<Vec<Output>> {
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
+        // Made optional below (the api crate's `schemars` feature).
         .with_derive("schemars::JsonSchema")
         // Hours travel as a string or a number; a hand-written exact type takes
         // the place of the untagged enum the generator would make.
@@ -122,6 +123,11 @@ fn generate() -> Result<Vec<Output>> {
 /// The client, with a `build_request` beside every builder's `send`.
 fn render_client(tokens: proc_macro2::TokenStream) -> Result<String> {
     let mut file: syn::File = syn::parse2(tokens).context("parsing the generated client")?;
+    let mut schema = OptionalDerive::default();
+    syn::visit_mut::VisitMut::visit_file_mut(&mut schema, &mut file);
+    if schema.moved == 0 {
+        bail!("making JsonSchema optional: no generated type derives `schemars::JsonSchema`");
+    }
     let mut pass = BuildRequest::default();
     syn::visit_mut::VisitMut::visit_file_mut(&mut pass, &mut file);
     if let Some(problem) = pass.problem {
@@ -195,6 +201,57 @@ fn doc_text(attr: &syn::Attribute) -> Option<String> {
             ..
         }) => Some(s.value()),
         _ => None,
+    }
+}
+
+/// Turns every generated `#[derive(..., schemars::JsonSchema)]` into the
+/// same derive without it plus
+/// `#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]`.
+///
+/// Why: progenitor derives its extra derives unconditionally, and schemars
+/// with its proc-macro crate was a good part of a cold build of the facade
+/// for the few applications that want schemas; the api crate's `schemars`
+/// feature (turned on by the facade's) brings them back.
+#[derive(Default)]
+struct OptionalDerive {
+    moved: usize,
+}
+
+impl syn::visit_mut::VisitMut for OptionalDerive {
+    fn visit_attributes_mut(&mut self, attrs: &mut Vec<syn::Attribute>) {
+        let mut out = Vec::with_capacity(attrs.len() + 1);
+        for mut attr in attrs.drain(..) {
+            let paths = attr.path().is_ident("derive").then(|| {
+                attr.parse_args_with(
+                    syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+                )
+            });
+            let Some(Ok(paths)) = paths else {
+                out.push(attr);
+                continue;
+            };
+            let is_schema = |p: &syn::Path| {
+                let names: Vec<String> = p.segments.iter().map(|s| s.ident.to_string()).collect();
+                names == ["schemars", "JsonSchema"]
+            };
+            if !paths.iter().any(is_schema) {
+                out.push(attr);
+                continue;
+            }
+            let kept: Vec<&syn::Path> = paths.iter().filter(|p| !is_schema(p)).collect();
+            if !kept.is_empty() {
+                attr.meta = syn::parse_quote!(derive(#(#kept),*));
+                out.push(attr);
+            }
+            out.push(syn::parse_quote!(
+                #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+            ));
+            self.moved += 1;
+        }
+        *attrs = out;
+        for attr in attrs.iter_mut() {
+            self.visit_attribute_mut(attr);
+        }
     }
 }
 

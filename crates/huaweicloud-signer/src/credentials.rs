@@ -88,9 +88,14 @@ pub enum CredentialsError {
         /// What went wrong (I/O error or parse position; never file content).
         message: String,
     },
-    /// The credentials file is larger than [`crate::MAX_PROFILE_BYTES`]: it
-    /// is not read (a mistyped path such as `/dev/zero` or a log file must
-    /// not be read to the end).
+    /// The credentials file is larger than [`MAX_PROFILE_BYTES`] (1 MiB):
+    /// it is not read (a mistyped path such as `/dev/zero` or a log file
+    /// must not be read to the end).
+    ///
+    // These docs also show where the facade re-exports this type, and an
+    // intra-doc link to a signer item the facade does not re-export then
+    // renders as literal `[text]` (`cargo doc --no-deps`): an explicit URL.
+    /// [`MAX_PROFILE_BYTES`]: https://docs.rs/huaweicloud-signer/latest/huaweicloud_signer/constant.MAX_PROFILE_BYTES.html
     #[error(
         "credentials file {path}: larger than the limit of {limit} bytes; is this the right file?"
     )]
@@ -210,7 +215,11 @@ impl AccessKeyCredentials {
 
     /// Adds a security token (temporary credentials): signing then sends and
     /// signs `X-Security-Token`. A token that is not a valid header value makes
-    /// [`crate::sign`] fail with [`crate::SignError::InvalidSecurityToken`].
+    /// [`sign`] fail with [`SignError::InvalidSecurityToken`].
+    ///
+    // An explicit URL: see `CredentialsError::ProfileTooLarge`.
+    /// [`sign`]: https://docs.rs/huaweicloud-signer/latest/huaweicloud_signer/fn.sign.html
+    /// [`SignError::InvalidSecurityToken`]: crate::SignError::InvalidSecurityToken
     pub fn with_security_token(mut self, token: impl Into<Secret>) -> Self {
         self.security_token = Some(token.into());
         self
@@ -298,7 +307,10 @@ impl Credentials {
 
     /// Authenticates a request: signs it (AK/SK) or sets `X-Auth-Token` (IAM token).
     ///
-    /// `now` is only used for signing. See [`crate::sign`] for what is signed.
+    /// `now` is only used for signing. See [`sign`] for what is signed.
+    ///
+    // An explicit URL: see `CredentialsError::ProfileTooLarge`.
+    /// [`sign`]: https://docs.rs/huaweicloud-signer/latest/huaweicloud_signer/fn.sign.html
     pub fn authenticate(
         &self,
         method: &http::Method,

@@ -9,14 +9,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///A user or user group a desktop is assigned to.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct AttachInstancesUserInfo {
         ///The user's domain.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -40,14 +34,8 @@ pub mod types {
         }
     }
     ///One desktop with its metrics over the range. Every field may be absent.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DesktopMetric {
         ///The desktop's enterprise project.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -90,9 +78,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum DesktopMetricSortField {
         #[serde(rename = "desktop_usage")]
         DesktopUsage,
@@ -136,14 +124,8 @@ pub mod types {
         }
     }
     ///A tag of a desktop.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DesktopTag {
         ///The tag's key.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -158,13 +140,8 @@ pub mod types {
         }
     }
     ///One desktop and its usage in each period.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DesktopUsedHoursInfo {
         ///The desktop's id.
         pub desktop_id: ::std::string::String,
@@ -181,13 +158,8 @@ pub mod types {
         }
     }
     ///The hours of use of one desktop in one period.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DesktopUsedInfo {
         ///The period: `yyyy-MM-dd` for days, `yyyy-MM-dd HH:00` for hours (UTC). Kept as text, since the service is not bound to either.
         pub date: ::std::string::String,
@@ -199,14 +171,8 @@ pub mod types {
         }
     }
     ///Why a request failed. The request id is in the `X-Request-Id` header.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ErrorResponse {
         ///For a refusal by access policy: the encoded reason, which the STS `decode-authorization-message` API turns into text.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -237,9 +203,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum GroupByType {
         #[serde(rename = "DAY")]
         Day,
@@ -283,17 +249,8 @@ pub mod types {
         }
     }
     ///`KeystoneListProjectsName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct KeystoneListProjectsName(::std::string::String);
     impl ::std::ops::Deref for KeystoneListProjectsName {
@@ -350,14 +307,8 @@ pub mod types {
         }
     }
     ///IAM's answer to a project list.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct KeystoneListProjectsResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub projects: ::std::vec::Vec<ProjectResult>,
@@ -368,17 +319,8 @@ pub mod types {
         }
     }
     ///`ListDesktopUsageMetricEndTime`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListDesktopUsageMetricEndTime(::std::string::String);
     impl ::std::ops::Deref for ListDesktopUsageMetricEndTime {
@@ -436,17 +378,8 @@ pub mod types {
         }
     }
     ///`ListDesktopUsageMetricEnterpriseProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListDesktopUsageMetricEnterpriseProjectId(::std::string::String);
     impl ::std::ops::Deref for ListDesktopUsageMetricEnterpriseProjectId {
@@ -502,17 +435,8 @@ pub mod types {
         }
     }
     ///`ListDesktopUsageMetricProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListDesktopUsageMetricProjectId(::std::string::String);
     impl ::std::ops::Deref for ListDesktopUsageMetricProjectId {
@@ -568,17 +492,8 @@ pub mod types {
         }
     }
     ///`ListDesktopUsageMetricResourceName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListDesktopUsageMetricResourceName(::std::string::String);
     impl ::std::ops::Deref for ListDesktopUsageMetricResourceName {
@@ -637,14 +552,8 @@ pub mod types {
         }
     }
     ///One page of desktop metrics.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListDesktopUsageMetricResponse {
         ///How many desktops match, in all pages together.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -659,17 +568,8 @@ pub mod types {
         }
     }
     ///`ListDesktopUsageMetricStartTime`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListDesktopUsageMetricStartTime(::std::string::String);
     impl ::std::ops::Deref for ListDesktopUsageMetricStartTime {
@@ -728,17 +628,8 @@ pub mod types {
         }
     }
     ///`ListDesktopsComputerName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListDesktopsComputerName(::std::string::String);
     impl ::std::ops::Deref for ListDesktopsComputerName {
@@ -792,17 +683,8 @@ pub mod types {
         }
     }
     ///`ListDesktopsDesktopId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListDesktopsDesktopId(::std::string::String);
     impl ::std::ops::Deref for ListDesktopsDesktopId {
@@ -856,17 +738,8 @@ pub mod types {
         }
     }
     ///`ListDesktopsDesktopIp`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListDesktopsDesktopIp(::std::string::String);
     impl ::std::ops::Deref for ListDesktopsDesktopIp {
@@ -920,17 +793,8 @@ pub mod types {
         }
     }
     ///`ListDesktopsDesktopType`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListDesktopsDesktopType(::std::string::String);
     impl ::std::ops::Deref for ListDesktopsDesktopType {
@@ -984,17 +848,8 @@ pub mod types {
         }
     }
     ///`ListDesktopsEnterpriseProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListDesktopsEnterpriseProjectId(::std::string::String);
     impl ::std::ops::Deref for ListDesktopsEnterpriseProjectId {
@@ -1050,17 +905,8 @@ pub mod types {
         }
     }
     ///`ListDesktopsPoolId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListDesktopsPoolId(::std::string::String);
     impl ::std::ops::Deref for ListDesktopsPoolId {
@@ -1114,17 +960,8 @@ pub mod types {
         }
     }
     ///`ListDesktopsProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListDesktopsProjectId(::std::string::String);
     impl ::std::ops::Deref for ListDesktopsProjectId {
@@ -1178,14 +1015,8 @@ pub mod types {
         }
     }
     ///One page of desktops.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListDesktopsResponse {
         ///The desktops of this page.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -1200,17 +1031,8 @@ pub mod types {
         }
     }
     ///`ListDesktopsStatus`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListDesktopsStatus(::std::string::String);
     impl ::std::ops::Deref for ListDesktopsStatus {
@@ -1264,17 +1086,8 @@ pub mod types {
         }
     }
     ///`ListDesktopsTag`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListDesktopsTag(::std::string::String);
     impl ::std::ops::Deref for ListDesktopsTag {
@@ -1328,17 +1141,8 @@ pub mod types {
         }
     }
     ///`ListDesktopsUserName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListDesktopsUserName(::std::string::String);
     impl ::std::ops::Deref for ListDesktopsUserName {
@@ -1392,17 +1196,8 @@ pub mod types {
         }
     }
     ///`ListUsedDesktopInfoProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListUsedDesktopInfoProjectId(::std::string::String);
     impl ::std::ops::Deref for ListUsedDesktopInfoProjectId {
@@ -1457,14 +1252,8 @@ pub mod types {
         }
     }
     ///What to count. Every field is optional; an empty object asks for every desktop of the project over the latest 15 days, per day.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListUsedDesktopInfoReq {
         ///Only these desktops. Ids the project does not have are ignored rather than refused.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -1496,14 +1285,8 @@ pub mod types {
         }
     }
     ///One page of desktops with their usage.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListUsedDesktopInfoResponse {
         ///The desktops of this page, each with its periods.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -1518,17 +1301,8 @@ pub mod types {
         }
     }
     ///`ListUserUsageMetricDomain`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListUserUsageMetricDomain(::std::string::String);
     impl ::std::ops::Deref for ListUserUsageMetricDomain {
@@ -1582,17 +1356,8 @@ pub mod types {
         }
     }
     ///`ListUserUsageMetricEndTime`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListUserUsageMetricEndTime(::std::string::String);
     impl ::std::ops::Deref for ListUserUsageMetricEndTime {
@@ -1649,17 +1414,8 @@ pub mod types {
         }
     }
     ///`ListUserUsageMetricEnterpriseProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListUserUsageMetricEnterpriseProjectId(::std::string::String);
     impl ::std::ops::Deref for ListUserUsageMetricEnterpriseProjectId {
@@ -1715,17 +1471,8 @@ pub mod types {
         }
     }
     ///`ListUserUsageMetricProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListUserUsageMetricProjectId(::std::string::String);
     impl ::std::ops::Deref for ListUserUsageMetricProjectId {
@@ -1780,14 +1527,8 @@ pub mod types {
         }
     }
     ///One page of user metrics.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListUserUsageMetricResponse {
         ///How many users match, in all pages together.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1802,17 +1543,8 @@ pub mod types {
         }
     }
     ///`ListUserUsageMetricStartTime`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListUserUsageMetricStartTime(::std::string::String);
     impl ::std::ops::Deref for ListUserUsageMetricStartTime {
@@ -1870,17 +1602,8 @@ pub mod types {
         }
     }
     ///`ListUserUsageMetricUsername`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListUserUsageMetricUsername(::std::string::String);
     impl ::std::ops::Deref for ListUserUsageMetricUsername {
@@ -1934,14 +1657,8 @@ pub mod types {
         }
     }
     ///One metric of a desktop or a user. Names seen: `desktop_usage` and `desktop_idle_duration` (seconds) for desktops; `user_usage` (seconds), `user_login_count`, `user_login_success_count` and `user_login_fail_count` for users. Other names may appear and must be kept or ignored, never refused.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MetricItem {
         ///The metric's name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1956,14 +1673,8 @@ pub mod types {
         }
     }
     ///One project (a region's tenant) of the account.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ProjectResult {
         ///The account (domain) id.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1984,14 +1695,8 @@ pub mod types {
         }
     }
     ///One desktop of the list. Every field may be absent: a partial answer still decodes.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SimpleDesktopInfo {
         ///The users and groups the desktop is assigned to.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -2055,9 +1760,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum SortType {
         #[serde(rename = "ASC")]
         Asc,
@@ -2101,14 +1806,8 @@ pub mod types {
         }
     }
     ///One user with their metrics over the range. Every field may be absent.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UserMetric {
         ///The enterprise project.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2136,9 +1835,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum UserMetricSortField {
         #[serde(rename = "user_usage")]
         UserUsage,

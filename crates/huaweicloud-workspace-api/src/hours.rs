@@ -275,6 +275,7 @@ impl Visitor<'_> for HoursVisitor {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for Hours {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "Hours".into()

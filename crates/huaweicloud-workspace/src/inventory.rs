@@ -7,13 +7,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use futures::stream::{self, Stream, StreamExt, TryStreamExt};
-use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::client::Gate;
 use crate::metrics::{check_paging, check_text};
 use crate::ops::desktops::DesktopsPage;
-use crate::pager::{Counted, pages, wire_offset};
+use crate::pager::{Counted, end_at_error, pages, wire_offset};
 use crate::{Client, Concurrency, Error};
 
 /// The largest page of `ListDesktops`.
@@ -22,7 +21,8 @@ pub const MAX_DESKTOPS_PAGE_SIZE: u32 = 1000;
 pub const MAX_DESKTOP_IDS_PER_LIST: usize = 100;
 
 /// One desktop of the inventory.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Desktop {
     /// The desktop id.
     pub desktop_id: String,
@@ -110,7 +110,8 @@ impl fmt::Debug for DesktopListQuery {
 }
 
 /// Every desktop of an inventory query.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Inventory {
     /// The desktops, in the service's order, each once.
     pub desktops: Vec<Desktop>,
@@ -261,8 +262,76 @@ impl DesktopListQuery {
         Ok(Inventory { desktops })
     }
 
-    /// Every matching desktop as a stream, each once (the service's order
-    /// within a batch), with at most `concurrency` pages held.
+    /// Every matching desktop as a [`Stream`], one [`Desktop`] at a time,
+    /// without holding the whole inventory: the same desktops as
+    /// [`send`](Self::send).
+    ///
+    /// - **Order**: the service's. With [`desktop_ids`](Self::desktop_ids),
+    ///   the ids are asked in sorted batches of [`MAX_DESKTOP_IDS_PER_LIST`],
+    ///   batch after batch, each in the service's order. Each desktop comes
+    ///   once (one that comes again on a later page is skipped); an id the
+    ///   service does not know is simply absent.
+    /// - **Errors**: an invalid input is the first and only item, and no
+    ///   request is sent. A request that fails (after the client's retries)
+    ///   is the last item: the stream ends after any error, and the desktops
+    ///   before it are valid.
+    /// - **Requests**: none before the stream is first polled. The first page
+    ///   of a batch says how many pages it has; the others are then fetched
+    ///   ahead of you, at most [`concurrency`](Self::concurrency) at once
+    ///   (default: the client's), and come out in page order. At most that
+    ///   many pages are held in memory.
+    /// - **Cancelling**: dropping the stream cancels the requests in flight
+    ///   and sends no more.
+    ///
+    /// The stream is not `Unpin`: pin it (`std::pin::pin!` or `Box::pin`)
+    /// before calling `try_next`. The stream traits are in
+    /// [`prelude`](crate::prelude).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use huaweicloud_workspace::prelude::*;
+    /// # use huaweicloud_workspace::{Client, Credentials};
+    /// # use huaweicloud_workspace_sim::Simulator;
+    /// # let sim = Simulator::builder().desktops(30).start().await?;
+    /// # let client = Client::builder()
+    /// #     .endpoint(sim.base_url())
+    /// #     .project_id(sim.project_id())
+    /// #     .credentials(Credentials::AccessKey(sim.credentials()))
+    /// #     .build()?;
+    /// // `client` is a Client of a simulated fleet of 30 desktops.
+    /// let mut desktops = std::pin::pin!(client.desktops().page_size(10).into_stream());
+    /// let mut names = Vec::new();
+    /// while let Some(desktop) = desktops.try_next().await? {
+    ///     names.push(desktop.computer_name.unwrap_or(desktop.desktop_id));
+    /// }
+    /// assert_eq!(names.len(), 30);
+    ///
+    /// // An invalid input is the one item, before any request.
+    /// let mut bad = std::pin::pin!(client.desktops().page_size(0).into_stream());
+    /// let err = bad.try_next().await.unwrap_err();
+    /// assert_eq!(err.class(), huaweicloud_workspace::ErrorClass::InvalidInput);
+    /// assert!(bad.next().await.is_none());
+    /// # sim.shutdown().await;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// In an application:
+    ///
+    /// ```no_run
+    /// use huaweicloud_workspace::prelude::*;
+    /// use huaweicloud_workspace::{Client, Region};
+    ///
+    /// #[tokio::main]
+    /// async fn main() -> Result<(), huaweicloud_workspace::Error> {
+    ///     let client = Client::builder().region(Region::CN_NORTH_4).build()?;
+    ///     let mut desktops = std::pin::pin!(client.desktops().status("SHUTOFF").into_stream());
+    ///     while let Some(d) = desktops.try_next().await? {
+    ///         println!("{}\t{}", d.desktop_id, d.computer_name.unwrap_or_default());
+    ///     }
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn into_stream(self) -> impl Stream<Item = Result<Desktop, Error>> + Send + 'static {
         let ids = match self.plan() {
             Ok(ids) => ids,
@@ -281,7 +350,7 @@ impl DesktopListQuery {
                 .collect(),
         };
         let mut seen = HashSet::new();
-        stream::iter(batches)
+        let desktops = stream::iter(batches)
             .map(move |batch| {
                 let client = client.clone();
                 let filters = Arc::clone(&filters);
@@ -305,8 +374,8 @@ impl DesktopListQuery {
                     .collect();
                 stream::iter(fresh.into_iter().map(Ok))
             })
-            .try_flatten()
-            .boxed()
+            .try_flatten();
+        end_at_error(desktops.boxed())
     }
 
     /// One raw page: `offset` and `limit` (1..=1000) as given, the first

@@ -25,7 +25,7 @@
 //! ```
 //!
 //! Everything else the API hands out comes re-exported: [`chrono`] for dates,
-//! [`prelude`] for the stream traits, [`reqwest`] for
+//! [`prelude`] for the stream traits, [`reqwest`](https://docs.rs/reqwest/0.13) for
 //! [`ClientBuilder::http_client`].
 //!
 //! With credentials and project id from the environment

@@ -5,15 +5,13 @@ use std::fmt;
 use std::ops::RangeInclusive;
 
 use chrono::NaiveDate;
-use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::{Hours, Period};
 
 /// The length of the periods a report is broken into.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum GroupBy {
     /// One period per day (`yyyy-MM-dd`), the service's default.
@@ -42,7 +40,8 @@ impl fmt::Display for GroupBy {
 }
 
 /// The hours of use of one desktop in one period.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct PeriodUsage {
     /// The period.
     pub period: Period,
@@ -51,7 +50,8 @@ pub struct PeriodUsage {
 }
 
 /// One desktop and its usage in every period of the query.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct DesktopUsage {
     /// The desktop's id.
     pub desktop_id: String,
@@ -69,7 +69,8 @@ pub struct DesktopUsage {
 }
 
 /// The user the service named for a desktop over some days.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Assignment {
     /// The first day of the window.
     pub from: NaiveDate,
@@ -175,7 +176,8 @@ impl DesktopUsage {
 ///
 /// The desktops without a user are gathered in one entry whose `username`
 /// is `None`, listed last by [`UserTotalsBuilder::finish`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct UserTotals {
     /// The user name; `None` for the desktops that have no user.
     pub username: Option<String>,
@@ -296,7 +298,8 @@ impl UserTotalsBuilder {
 }
 
 /// Everything a query returned: each desktop exactly once, sorted by id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct UsageReport {
     /// The desktops, sorted by id, each once, periods in time order.
     pub desktops: Vec<DesktopUsage>,
@@ -335,7 +338,8 @@ impl UsageReport {
 }
 
 /// One raw page of the wire API, as [`DesktopUsageQuery::page`](crate::DesktopUsageQuery::page) returns it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Page {
     /// The desktops of the page, in the order the service sent them.
     pub desktops: Vec<DesktopUsage>,

@@ -32,6 +32,23 @@ pub(crate) fn wire_offset(offset: u64) -> Result<i32, Error> {
         .map_err(|_| Error::invalid("offset", format!("must be at most {}", i32::MAX)))
 }
 
+/// `stream` up to and including its first error: an error is always the
+/// last item, and what was still in flight is dropped (cancelled) with it.
+pub(crate) fn end_at_error<T>(
+    stream: BoxStream<'static, Result<T, Error>>,
+) -> BoxStream<'static, Result<T, Error>>
+where
+    T: Send + 'static,
+{
+    stream::unfold(Some(stream), |state| async move {
+        let mut stream = state?;
+        let item = stream.next().await?;
+        let rest = item.is_ok().then_some(stream);
+        Some((item, rest))
+    })
+    .boxed()
+}
+
 /// Every item of a listing, as a stream of pages in offset order.
 ///
 /// `fetch(offset)` fetches one page of `page_size`. An empty page before

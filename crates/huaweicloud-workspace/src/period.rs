@@ -108,6 +108,7 @@ impl serde::Serialize for Period {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for Period {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "Period".into()

@@ -8,10 +8,13 @@
 use std::collections::BTreeMap;
 
 use chrono::{Days, NaiveDate};
+use futures::StreamExt;
 use huaweicloud_workspace::{
-    Client, Credentials, DesktopSort, Error, ErrorClass, SortOrder, UserSort,
+    Client, Credentials, DesktopSort, Error, ErrorClass, RetryConfig, SortOrder, UserSort,
 };
-use huaweicloud_workspace_sim::{Operation, RunningSimulator, Simulator};
+use huaweicloud_workspace_sim::{
+    FaultConfig, FaultKind, FaultPattern, Operation, RunningSimulator, Simulator,
+};
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -333,5 +336,64 @@ async fn asked_ids_the_service_does_not_know_are_listed() {
     assert_eq!(report.desktops.len(), 1);
     assert_eq!(report.desktops[0].desktop_id, known);
     assert_eq!(report.unknown_ids, ["00-missing", "zz-gone"]);
+    sim.shutdown().await;
+}
+
+/// A simulator of 250 desktops whose every second request fails with a 500,
+/// and a client that does not retry and sends one request at a time: the
+/// first page arrives, the second fails, the third would arrive.
+async fn second_request_fails() -> (RunningSimulator, Client) {
+    let sim = Simulator::builder()
+        .desktops(250)
+        .today(d(TODAY))
+        .faults(FaultConfig {
+            kinds: vec![FaultKind::Internal500],
+            pattern: Some(FaultPattern::Every(2)),
+            ..FaultConfig::default()
+        })
+        .start()
+        .await
+        .unwrap();
+    let client = Client::builder()
+        .endpoint(sim.base_url())
+        .project_id(sim.project_id())
+        .credentials(Credentials::AccessKey(sim.credentials()))
+        .retry(RetryConfig::disabled())
+        .concurrency(1)
+        .build()
+        .unwrap();
+    (sim, client)
+}
+
+#[tokio::test]
+async fn a_failed_page_is_the_last_item_of_the_metrics_stream() {
+    let (sim, client) = second_request_fails().await;
+    let items: Vec<_> = client
+        .desktop_metrics()
+        .today(d(TODAY))
+        .last_days(30)
+        .page_size(100)
+        .into_stream()
+        .collect()
+        .await;
+    // The first page, then the error, and nothing of the third page.
+    assert_eq!(items.len(), 101, "{:?}", items.last());
+    assert!(items[..100].iter().all(Result::is_ok));
+    assert!(matches!(items[100], Err(Error::Api(_))), "{:?}", items[100]);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_failed_page_is_the_last_item_of_the_inventory_stream() {
+    let (sim, client) = second_request_fails().await;
+    let items: Vec<_> = client
+        .desktops()
+        .page_size(100)
+        .into_stream()
+        .collect()
+        .await;
+    assert_eq!(items.len(), 101, "{:?}", items.last());
+    assert!(items[..100].iter().all(Result::is_ok));
+    assert!(items[100].is_err());
     sim.shutdown().await;
 }

@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use futures::stream::{self, Stream, StreamExt, TryStreamExt};
-use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{
@@ -16,7 +15,7 @@ use super::{
 };
 use crate::client::Gate;
 use crate::ops::metrics::{DesktopFilters, DesktopMetricsPage};
-use crate::pager::{Counted, pages, wire_offset};
+use crate::pager::{Counted, end_at_error, pages, wire_offset};
 use crate::{Client, Concurrency, DesktopMetrics, Error};
 
 /// The most idle days the service filters on.
@@ -25,7 +24,8 @@ const MAX_IDLE_DAYS: u32 = 180;
 const MAX_USAGE_HOURS: u32 = 2_147_483_646;
 
 /// What desktops can be sorted by, on the service's side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub enum DesktopSort {
     /// Seconds of use (`desktop_usage`).
     Usage,
@@ -243,11 +243,85 @@ impl DesktopMetricsQuery {
         self.into_stream().try_collect().await
     }
 
-    /// Every matching desktop as a stream, in the service's order, each
-    /// once: pages are fetched concurrently and at most `concurrency` of
-    /// them are held. Input errors arrive as the first item; an error ends
-    /// the stream. A desktop that comes again on a later page (the list
-    /// moved while paging) is skipped.
+    /// Every matching desktop as a [`Stream`], one [`DesktopMetrics`] at a
+    /// time, without holding the whole list: the same desktops as
+    /// [`send`](Self::send), for fleets too large to collect.
+    ///
+    /// - **Order**: the service's, or the one asked with
+    ///   [`sort`](Self::sort). Each desktop comes once: one that comes again
+    ///   on a later page (the list moved while paging) is skipped, with a
+    ///   warning in the log.
+    /// - **Errors**: an invalid input is the first and only item, and no
+    ///   request is sent. A request that fails (after the client's retries)
+    ///   is the last item: the stream ends after any error, and the desktops
+    ///   before it are valid.
+    /// - **Requests**: none before the stream is first polled. The first page
+    ///   says how many there are; the others are then fetched ahead of you,
+    ///   at most [`concurrency`](Self::concurrency) at once (default: the
+    ///   client's), and come out in page order. At most that many pages are
+    ///   held in memory.
+    /// - **Cancelling**: dropping the stream cancels the requests in flight
+    ///   and sends no more, e.g. after `take(n)` or a `break`.
+    ///
+    /// The stream is not `Unpin`: pin it (`std::pin::pin!` or `Box::pin`)
+    /// before calling `try_next`. The stream traits are in
+    /// [`prelude`](crate::prelude).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use huaweicloud_workspace::chrono::NaiveDate;
+    /// use huaweicloud_workspace::prelude::*;
+    /// use huaweicloud_workspace::{DesktopMetrics, DesktopSort, SortOrder};
+    /// # use huaweicloud_workspace::{Client, Credentials};
+    /// # use huaweicloud_workspace_sim::Simulator;
+    /// # let today = NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+    /// # let sim = Simulator::builder().desktops(250).today(today).start().await?;
+    /// # let client = Client::builder()
+    /// #     .endpoint(sim.base_url())
+    /// #     .project_id(sim.project_id())
+    /// #     .credentials(Credentials::AccessKey(sim.credentials()))
+    /// #     .build()?;
+    /// // `client` is a Client of a simulated fleet of 250 desktops.
+    /// let query = client.desktop_metrics().today(today).last_days(30);
+    ///
+    /// // Every desktop, one at a time.
+    /// let mut desktops = std::pin::pin!(query.clone().into_stream());
+    /// let mut count = 0;
+    /// while let Some(desktop) = desktops.try_next().await? {
+    ///     count += 1;
+    ///     println!("{}: {:?} h used", desktop.desktop_id, desktop.usage_hours());
+    /// }
+    /// assert_eq!(count, 250);
+    ///
+    /// // The five most idle: dropping the stream after them cancels the rest.
+    /// let idlest: Vec<DesktopMetrics> = query
+    ///     .sort(DesktopSort::Idle, SortOrder::Desc)
+    ///     .into_stream()
+    ///     .take(5)
+    ///     .try_collect()
+    ///     .await?;
+    /// assert_eq!(idlest.len(), 5);
+    /// # sim.shutdown().await;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// In an application:
+    ///
+    /// ```no_run
+    /// use huaweicloud_workspace::prelude::*;
+    /// use huaweicloud_workspace::{Client, Region};
+    ///
+    /// #[tokio::main]
+    /// async fn main() -> Result<(), huaweicloud_workspace::Error> {
+    ///     let client = Client::builder().region(Region::CN_NORTH_4).build()?;
+    ///     let mut desktops = std::pin::pin!(client.desktop_metrics().last_days(30).into_stream());
+    ///     while let Some(d) = desktops.try_next().await? {
+    ///         println!("{}\t{:?} h used\t{:?} h idle", d.desktop_id, d.usage_hours(), d.idle_hours());
+    ///     }
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn into_stream(self) -> impl Stream<Item = Result<DesktopMetrics, Error>> + Send + 'static {
         let plan = self.plan();
         let client = self.client;
@@ -264,7 +338,7 @@ impl DesktopMetricsQuery {
             }),
         };
         let mut seen = HashSet::new();
-        pages
+        let desktops = pages
             .map_ok(move |items| {
                 let fresh: Vec<_> = items
                     .into_iter()
@@ -278,7 +352,8 @@ impl DesktopMetricsQuery {
                     .collect();
                 stream::iter(fresh.into_iter().map(Ok))
             })
-            .try_flatten()
+            .try_flatten();
+        end_at_error(desktops.boxed())
     }
 
     /// One raw page: `offset` and `limit` (1..=100) as given.

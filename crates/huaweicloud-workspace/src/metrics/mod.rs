@@ -12,7 +12,6 @@
 use std::collections::BTreeMap;
 
 use chrono::{Days, NaiveDate};
-use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::{Error, Hours};
@@ -32,7 +31,8 @@ pub const MAX_USER_WINDOW_DAYS: u64 = 30;
 pub const MAX_METRICS_PAGE_SIZE: u32 = 100;
 
 /// Ascending or descending.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub enum SortOrder {
     /// Smallest first.
     Asc,
@@ -44,7 +44,8 @@ pub enum SortOrder {
 /// One desktop's usage metrics over the range.
 ///
 /// A metric the service did not report is `None` ("unknown"), never zero.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct DesktopMetrics {
     /// The desktop id (`resource_id`).
     pub desktop_id: String,
@@ -81,7 +82,8 @@ impl DesktopMetrics {
 /// One user's usage metrics over the range.
 ///
 /// A metric the service did not report is `None` ("unknown"), never zero.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct UserMetrics {
     /// The user name.
     pub username: String,

@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use futures::stream::{self, StreamExt, TryStreamExt};
-use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{
@@ -25,7 +24,8 @@ use crate::{Client, Concurrency, Error, UserMetrics};
 const MAX_USAGE_HOURS: u32 = 2_147_483_646;
 
 /// What users can be sorted by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub enum UserSort {
     /// Seconds of use (`user_usage`).
     Usage,

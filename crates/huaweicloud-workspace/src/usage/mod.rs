@@ -369,43 +369,108 @@ impl DesktopUsageQuery {
         .await
     }
 
-    /// Runs the query as a stream of desktops, with bounded memory.
+    /// Runs the query as a [`Stream`] of desktops, one [`DesktopUsage`] at a
+    /// time, without holding the whole report: the same desktops and hours
+    /// as [`send`](Self::send), for fleets and ranges too large to collect.
     ///
-    /// Pages are fetched concurrently (up to the concurrency limit) and
-    /// desktops come out in a stable order, each exactly once, with their
-    /// periods in time order:
-    /// - with desktop ids: sorted by id. The ids are fetched in batches of
-    ///   `page_size` over every window; memory holds about `concurrency`
-    ///   batches;
-    /// - without ids over several windows (a range longer than 31 days):
-    ///   sorted by id, as a merge of the windows. The first page of every
-    ///   window is fetched; when each is sorted by desktop id (the simulator
-    ///   sorts; the real service's order is not documented), every window is
-    ///   paged once, in offset order, a few pages ahead, and the smallest id
-    ///   among the windows is emitted with the periods of every window that
-    ///   holds it. That is the same requests as [`send`](Self::send), windows
-    ///   × pages, overlapped up to the concurrency limit. Memory holds at most
-    ///   about `concurrency + 3 × windows` pages, plus the ids already emitted
-    ///   (no periods). If a later page breaks the id order, the stream ends
-    ///   with [`Error::InvalidResponse`] saying the service stopped returning
-    ///   desktops in id order (never a silently wrong report). If a window's
-    ///   `total_count` changes, a warning is logged and that window is paged
-    ///   again from the start, skipping the desktops already emitted; a
-    ///   desktop that appears behind the stream's position ends the stream
-    ///   with [`Error::InvalidResponse`] naming it, since its usage for that
-    ///   window can no longer be emitted in order.
+    /// - **Items**: each desktop exactly once, with all its periods over the
+    ///   whole range, in time order.
+    /// - **Order**: sorted by desktop id, except for a query without
+    ///   [`desktop_ids`](Self::desktop_ids) over at most 31 days, which comes
+    ///   in the service's order (by id in the simulator). An asked id the
+    ///   service does not know is simply absent (only [`send`](Self::send)
+    ///   lists them, in [`UsageReport::unknown_ids`](crate::UsageReport::unknown_ids)).
+    /// - **Errors**: an invalid input is the first and only item, and no
+    ///   request is sent. A request that fails (after the client's retries)
+    ///   or an answer that cannot be trusted is the last item: the stream ends
+    ///   after any error, and the desktops before it are valid.
+    /// - **Requests**: none before the stream is first polled. Pages are then
+    ///   fetched ahead of you, at most [`concurrency`](Self::concurrency)
+    ///   requests at once (default: the client's), and only while you keep
+    ///   reading: memory stays at about that many pages (see below for long
+    ///   ranges). [`on_progress`](Self::on_progress) is called as for `send`.
+    /// - **Cancelling**: dropping the stream cancels the requests in flight
+    ///   and sends no more, e.g. after `take(n)` or a `break`.
     ///
-    ///   If a first page is not sorted, nothing has been emitted yet and the
-    ///   stream falls back (logged at info level) to learning the ids by
-    ///   paging through every window (ids only are kept), then fetching them
-    ///   in batches: about twice the requests;
-    /// - without ids over one window (or the service's default range): in
-    ///   the service's order (by id in the simulator), each page sorted by
-    ///   id. If the service's `total_count` changes while paging, desktops
-    ///   found on the re-check come last. Memory holds at most
-    ///   `concurrency` pages, plus the set of ids seen.
+    /// The stream is not `Unpin`: pin it (`std::pin::pin!` or `Box::pin`)
+    /// before calling `try_next`. The stream traits are in
+    /// [`prelude`](crate::prelude).
     ///
-    /// Input errors arrive as the first item; an error ends the stream.
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use huaweicloud_workspace::prelude::*;
+    /// use huaweicloud_workspace::{DesktopUsage, ErrorClass};
+    /// # use huaweicloud_workspace::{Client, Credentials};
+    /// # use huaweicloud_workspace_sim::Simulator;
+    /// # let sim = Simulator::builder().desktops(150).start().await?;
+    /// # let client = Client::builder()
+    /// #     .endpoint(sim.base_url())
+    /// #     .project_id(sim.project_id())
+    /// #     .credentials(Credentials::AccessKey(sim.credentials()))
+    /// #     .build()?;
+    /// // `client` is a Client of a simulated fleet of 150 desktops.
+    /// // 60 days: two windows of the service, merged; desktops sorted by id.
+    /// let mut desktops = std::pin::pin!(client.desktop_usage().last_days(60).into_stream());
+    /// let mut last: Option<String> = None;
+    /// while let Some(desktop) = desktops.try_next().await? {
+    ///     assert!(last < Some(desktop.desktop_id.clone()));
+    ///     println!("{}: {} h", desktop.desktop_id, desktop.total_hours());
+    ///     last = Some(desktop.desktop_id);
+    /// }
+    ///
+    /// // The first ten; dropping the stream after them cancels the rest.
+    /// let first: Vec<DesktopUsage> =
+    ///     client.desktop_usage().last_days(60).into_stream().take(10).try_collect().await?;
+    /// assert_eq!(first.len(), 10);
+    ///
+    /// // An invalid input is the one item, before any request.
+    /// let mut bad = std::pin::pin!(client.desktop_usage().page_size(0).into_stream());
+    /// assert_eq!(bad.try_next().await.unwrap_err().class(), ErrorClass::InvalidInput);
+    /// assert!(bad.next().await.is_none());
+    /// # sim.shutdown().await;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// In an application:
+    ///
+    /// ```no_run
+    /// use huaweicloud_workspace::prelude::*;
+    /// use huaweicloud_workspace::{Client, Region};
+    ///
+    /// #[tokio::main]
+    /// async fn main() -> Result<(), huaweicloud_workspace::Error> {
+    ///     let client = Client::builder().region(Region::CN_NORTH_4).build()?;
+    ///     let mut desktops = std::pin::pin!(client.desktop_usage().last_days(90).into_stream());
+    ///     while let Some(desktop) = desktops.try_next().await? {
+    ///         println!("{}\t{} h", desktop.desktop_id, desktop.total_hours());
+    ///     }
+    ///     Ok(())
+    /// }
+    /// ```
+    ///
+    /// # How the pages are fetched
+    ///
+    /// The wire API covers at most 31 days per request (a window) and pages
+    /// by offset; how the stream keeps its order and its memory bound:
+    /// - with desktop ids: in batches of `page_size` ids, each batch over
+    ///   every window; about `concurrency` batches in memory.
+    /// - without ids, several windows: every window is paged once, a few
+    ///   pages ahead, and merged by id, the same requests as `send`. Memory
+    ///   holds about `concurrency + 3 × windows` pages plus the ids already
+    ///   emitted. This needs every window's pages sorted by id (the
+    ///   simulator's are; the real service's order is not documented): when
+    ///   a first page is not, the stream first learns the ids by paging
+    ///   every window (ids only are kept), then fetches them in batches,
+    ///   about twice the requests (logged at info level). When a later page
+    ///   breaks the order, or a desktop appears behind the stream's position
+    ///   after a window's `total_count` changed (the window is then paged
+    ///   again, skipping what was emitted), the stream ends with
+    ///   [`Error::InvalidResponse`]: never a silently wrong report.
+    /// - without ids, one window: in the service's order, each page sorted
+    ///   by id; if `total_count` changes while paging, the desktops found on
+    ///   the re-check come last. At most `concurrency` pages in memory, plus
+    ///   the ids seen.
     ///
     /// [`streams_by_id`](Self::streams_by_id) says which of these orders a
     /// query gets.
