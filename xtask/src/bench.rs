@@ -12,8 +12,9 @@
 //!    desktops, 365 days;
 //! 4. decode: criterion bench `huaweicloud-workspace/benches/decode.rs`
 //!    (facade vs plain serde_json) plus the official SDK's deserialization;
-//! 5. memory: peak RSS (`/usr/bin/time -v`) of `report --format ndjson` for
-//!    200 and 2,000 desktops over 365 days;
+//! 5. exports: `report` over 365 days in every format for 2,000 and 20,000
+//!    desktops: wall-clock, CPU and peak RSS (`/usr/bin/time -v`), against
+//!    the table and a decode-and-write floor (`bench/exports.rs`);
 //! 6. concurrency: the CLI at fixed concurrencies and `auto`, latency-bound
 //!    and throttled at 5, 20 and 100 requests/s, and `auto` against the
 //!    best fixed one in each (`bench/sweep.rs`);
@@ -36,6 +37,7 @@ use serde_json::Value;
 
 use crate::workspace_root;
 
+mod exports;
 mod metrics;
 mod sweep;
 
@@ -62,7 +64,6 @@ struct Settings {
     quick: bool,
     runs: usize,
     fleet: u64,
-    small_fleet: u64,
 }
 
 /// Entry point of `cargo xtask bench`.
@@ -72,14 +73,12 @@ pub fn run(quick: bool) -> Result<ExitCode> {
             quick,
             runs: 1,
             fleet: 200,
-            small_fleet: 50,
         }
     } else {
         Settings {
             quick,
             runs: 5,
             fleet: 2000,
-            small_fleet: 200,
         }
     };
     let root = workspace_root();
@@ -165,7 +164,12 @@ pub fn run(quick: bool) -> Result<ExitCode> {
         &root,
         &out_dir,
     )?);
-    md.sections.push(memory_scenario(&settings, &bins)?);
+    md.sections.push(exports::exports_scenario(
+        &bins,
+        &root,
+        export_fleets(quick),
+        baseline(),
+    )?);
     md.sections
         .extend(sweep::concurrency_sweep(&settings, &bins, &root)?);
     md.sections
@@ -196,21 +200,29 @@ pub fn run(quick: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `cargo xtask bench --section 8`: the metric operations only, at the full
-/// fleet size, printed (BENCHMARKS.md is left as it is).
-pub fn run_metrics_only() -> Result<ExitCode> {
-    let settings = Settings {
-        quick: false,
-        runs: 3,
-        fleet: 2000,
-        small_fleet: 200,
-    };
+/// The fleets of the exports section.
+fn export_fleets(quick: bool) -> [u64; 2] {
+    if quick { [200, 2000] } else { [2000, 20_000] }
+}
+
+/// `XTASK_BENCH_BASELINE`: another `desktop-usage` to compare with.
+fn baseline() -> Option<PathBuf> {
+    std::env::var_os("XTASK_BENCH_BASELINE").map(PathBuf::from)
+}
+
+/// `cargo xtask bench --section 5`: the exports only, printed
+/// (BENCHMARKS.md is left as it is).
+pub fn run_exports_only() -> Result<ExitCode> {
     let root = workspace_root();
     build(&root)?;
     let bins = Bins::locate(&root)?;
-    let python = crate::python::venv()?;
     let load_before = load_average();
-    let section = metrics::metrics_scenario(&settings, &bins, python.as_deref(), &root)?;
+    let section = exports::exports_scenario(&bins, &root, export_fleets(false), baseline())?;
+    print_section(&section, load_before);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_section(section: &Section, load_before: f64) {
     println!(
         "## {}\n\n{}\n\n{}\n{}\n(1-minute load average {load_before:.2} before, {:.2} after)",
         section.title,
@@ -224,6 +236,23 @@ pub fn run_metrics_only() -> Result<ExitCode> {
             .join("\n"),
         load_average()
     );
+}
+
+/// `cargo xtask bench --section 8`: the metric operations only, at the full
+/// fleet size, printed (BENCHMARKS.md is left as it is).
+pub fn run_metrics_only() -> Result<ExitCode> {
+    let settings = Settings {
+        quick: false,
+        runs: 3,
+        fleet: 2000,
+    };
+    let root = workspace_root();
+    build(&root)?;
+    let bins = Bins::locate(&root)?;
+    let python = crate::python::venv()?;
+    let load_before = load_average();
+    let section = metrics::metrics_scenario(&settings, &bins, python.as_deref(), &root)?;
+    print_section(&section, load_before);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -1312,78 +1341,6 @@ fn decode_scenario(
              MB/s = 10⁶ bytes per second.",
             bytes,
             if s.quick { " --quick" } else { "" }
-        ),
-        table,
-        findings,
-    })
-}
-
-fn memory_scenario(s: &Settings, bins: &Bins) -> Result<Section> {
-    let title = "5. Memory";
-    eprintln!("xtask bench: {title}");
-    let time = Path::new("/usr/bin/time");
-    if !time.exists() {
-        bail!("/usr/bin/time is missing (apt-get install time)");
-    }
-    let mut table =
-        String::from("| fleet | command | peak RSS | wall-clock |\n|---|---|---:|---:|\n");
-    let mut peaks = Vec::new();
-    for fleet in [s.small_fleet, s.fleet] {
-        let sim = Sim::start(&bins.sim, fleet, 0, None)?;
-        let mut cmd = Command::new(time);
-        cmd.arg("-v")
-            .arg(&bins.cli)
-            .args(["--quiet", "--endpoint", &sim.url, "report"])
-            .args(["--from", YEAR.0, "--to", YEAR.1, "--format", "ndjson"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        sim.env(&mut cmd);
-        let start = Instant::now();
-        let mut guard = Guard::spawn(cmd, "/usr/bin/time -v desktop-usage")?;
-        let err = drain(guard.child()?.stderr.take());
-        let status = guard.wait(RUN_TIMEOUT);
-        let took = start.elapsed().as_secs_f64();
-        sim.stop()?;
-        let status = status?;
-        let text = err
-            .recv_timeout(Duration::from_secs(10))
-            .unwrap_or_default();
-        if !status.success() {
-            bail!("desktop-usage under /usr/bin/time failed: {status}: {text}");
-        }
-        let kib: u64 = text
-            .lines()
-            .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes):"))
-            .and_then(|v| v.trim().parse().ok())
-            .context("no peak RSS in /usr/bin/time -v's output")?;
-        let mib = kib as f64 / 1024.0;
-        peaks.push(mib);
-        let _ = writeln!(
-            table,
-            "| {fleet} desktops × 365 days | `report --format ndjson > /dev/null` | {mib:.1} MiB | {} |",
-            secs(took)
-        );
-    }
-    let max = peaks.iter().copied().fold(0.0, f64::max);
-    let min = peaks.iter().copied().fold(f64::INFINITY, f64::min);
-    let findings = vec![format!(
-        "Target: peak RSS under 40 MB and about the same for both fleet sizes (largest {max:.1} MiB = {:.1} MB: {}; \
-         {:.2}× from the smaller fleet to the larger).",
-        max * 1.048_576,
-        if max * 1.048_576 < 40.0 {
-            "met"
-        } else {
-            "missed"
-        },
-        max / min
-    )];
-    Ok(Section {
-        title: title.to_string(),
-        setup: format!(
-            "Peak resident set size of the CLI (`/usr/bin/time -v`, \"Maximum resident set size\") writing \
-             every row of a year ({} to {}) as ndjson to /dev/null, against a simulator without latency.",
-            YEAR.0, YEAR.1
         ),
         table,
         findings,

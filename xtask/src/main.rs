@@ -32,7 +32,8 @@ commands:
   interop             the official Python SDK against a running workspace-sim
   bench [--quick]     benchmarks against the official SDK and the floor; writes BENCHMARKS.md
                       (--quick: small fleet, one run, to target/bench/BENCHMARKS.quick.md)
-  bench --section 8   one section only (8: the metric operations), printed, BENCHMARKS.md untouched
+  bench --section N   one section only (5: the exports, 8: the metric operations), printed,
+                      BENCHMARKS.md untouched (5 reads XTASK_BENCH_BASELINE=<older desktop-usage>)
   readme-check        build the README's [dependencies] block and library examples as pasted
   package             cargo package the library crates together (verified by building them)
   ci                  run every gate CI runs, in order, stopping at the first failure
@@ -67,8 +68,9 @@ fn run(args: &[String]) -> Result<ExitCode> {
         "bench" => match rest {
             [] => bench::run(false),
             [flag] if flag == "--quick" => bench::run(true),
+            [flag, n] if flag == "--section" && n == "5" => bench::run_exports_only(),
             [flag, n] if flag == "--section" && n == "8" => bench::run_metrics_only(),
-            _ => bail!("bench takes --quick or --section 8\n{USAGE}"),
+            _ => bail!("bench takes --quick, --section 5 or --section 8\n{USAGE}"),
         },
         "vectors" => match rest {
             [] => vectors::write().map(|()| ExitCode::SUCCESS),

@@ -418,6 +418,73 @@ mod tests {
         );
     }
 
+    /// A destination the test can read while the emitter still holds it.
+    #[derive(Clone, Default)]
+    struct Shared(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Shared {
+        fn text(&self) -> String {
+            String::from_utf8(self.0.borrow().clone()).unwrap()
+        }
+    }
+
+    #[test]
+    fn csv_and_json_stream_when_desktops_arrive_by_id_and_wait_otherwise() {
+        for (format, first_rows) in [
+            (
+                Format::Csv,
+                "desktop_id,computer_name,desktop_username,date,hours\nd1,,ann,2024-01-01,1.50\nd1,,ann,2024-01-02,0.25\n",
+            ),
+            (
+                Format::Json,
+                "[\n  {\"desktop_id\":\"d1\",\"computer_name\":null,\"desktop_username\":\"ann\",\"date\":\"2024-01-01\",\"hours\":1.50},\n  {\"desktop_id\":\"d1\",\"computer_name\":null,\"desktop_username\":\"ann\",\"date\":\"2024-01-02\",\"hours\":0.25}",
+            ),
+        ] {
+            let out = Shared::default();
+            let mut e =
+                Emitter::new(Kind::Report, format, String::new(), out.clone()).arriving_by_id(true);
+            e.push(desktop("d1", Some("ann"), &[150, 25])).unwrap();
+            assert_eq!(out.text(), first_rows, "{format:?}: written on arrival");
+            e.push(desktop("d2", None, &[0, 0])).unwrap();
+            e.finish().unwrap();
+            let streamed = out.text();
+
+            // In any order: nothing before the end, then the same bytes.
+            let out = Shared::default();
+            let mut e = Emitter::new(Kind::Report, format, String::new(), out.clone());
+            e.push(desktop("d2", None, &[0, 0])).unwrap();
+            e.push(desktop("d1", Some("ann"), &[150, 25])).unwrap();
+            assert_eq!(out.text(), "", "{format:?}: held until sorted");
+            e.finish().unwrap();
+            assert_eq!(out.text(), streamed, "{format:?}");
+        }
+    }
+
+    #[test]
+    fn sorted_report_rows_keep_each_desktop_together_in_key_order() {
+        let mut e = Emitter::new(Kind::Report, Format::Csv, String::new(), Vec::new())
+            .arriving_by_id(true)
+            .with_sort(Some((SortKey::Hours, false)));
+        e.push(desktop("d1", Some("ann"), &[150, 25])).unwrap();
+        e.push(desktop("d2", None, &[0, 0])).unwrap();
+        e.push(desktop("d3", Some("bob"), &[500, 0])).unwrap();
+        e.push(desktop("d4", Some("cy"), &[0, 0])).unwrap();
+        let text = String::from_utf8(e.finish().unwrap()).unwrap();
+        let ids: Vec<&str> = text.lines().skip(1).map(|l| &l[..2]).collect();
+        // Most hours first; equal hours by id.
+        assert_eq!(ids, ["d3", "d3", "d1", "d1", "d2", "d2", "d4", "d4"]);
+    }
+
     #[test]
     fn report_table() {
         assert_eq!(
