@@ -18,11 +18,23 @@ pub struct ReportTable {
     show_ids: bool,
     /// The days each desktop's sparkline spans.
     chart: Option<(NaiveDate, NaiveDate)>,
-    lines: Vec<(Keyed, Vec<String>)>,
+    lines: Vec<Line>,
     total: Hours,
     desktop_days: usize,
     last: Option<NaiveDate>,
     users: BTreeSet<String>,
+}
+
+/// One desktop's line, as numbers: formatted once sorted (a fleet of 20,000
+/// holds 20,000 of these, so they are kept small).
+struct Line {
+    key: Keyed,
+    name: Option<Box<str>>,
+    user: Option<Box<str>>,
+    hours: Hours,
+    days: usize,
+    last: Option<NaiveDate>,
+    sparkline: Option<Box<str>>,
 }
 
 impl ReportTable {
@@ -45,39 +57,58 @@ impl ReportTable {
     pub fn add(&mut self, key: Keyed, d: &DesktopUsage, name: Option<&str>) {
         let hours = d.total_hours();
         let days = d.active_days();
-        let last_day = d.last_active_day();
+        let last = d.last_active_day();
         self.total += hours;
         self.desktop_days += days;
-        self.last = self.last.max(last_day);
+        self.last = self.last.max(last);
         if let Some(u) = &d.username
             && !self.users.contains(u)
         {
             self.users.insert(u.clone());
         }
-        let mut row = desktop_cells(&d.desktop_id, name, self.named, self.show_ids);
-        row.extend([
-            user_cell(&d.username),
-            hours.to_string(),
-            days.to_string(),
-            average_per_active_day(hours, days).to_string(),
-            last_day.map_or_else(|| "-".to_string(), |d| d.to_string()),
-        ]);
-        if let Some((from, to)) = self.chart {
-            // Scaled to the desktop's own busiest day: the HOURS column
-            // gives the size, the line the shape (weekends, the day it
-            // stopped being used).
+        // Scaled to the desktop's own busiest day: the HOURS column gives
+        // the size, the line the shape (weekends, the day it stopped being
+        // used).
+        let sparkline = self.chart.map(|(from, to)| {
             let days = chart::daily_hundredths(d, from, to);
-            row.push(chart::sparkline(&days, chart::SPARKLINE_WIDTH, 0));
-        }
-        self.lines.push((key, row));
+            chart::sparkline(&days, chart::SPARKLINE_WIDTH, 0).into_boxed_str()
+        });
+        self.lines.push(Line {
+            key,
+            name: name.map(Box::from),
+            user: d.username.as_deref().map(Box::from),
+            hours,
+            days,
+            last,
+            sparkline,
+        });
     }
 
     /// The table, its lines in key order (ascending or not).
     pub fn finish(mut self, ascending: bool) -> Table {
-        self.lines.sort_by(|(a, _), (b, _)| a.order(b, ascending));
+        self.lines.sort_by(|a, b| a.key.order(&b.key, ascending));
         let count = self.lines.len();
+        let (named, show_ids) = (self.named, self.show_ids);
+        let rows = self
+            .lines
+            .into_iter()
+            .map(|line| {
+                let mut row = desktop_cells(&line.key.id, line.name.as_deref(), named, show_ids);
+                row.extend([
+                    line.user.as_deref().unwrap_or("-").to_string(),
+                    line.hours.to_string(),
+                    line.days.to_string(),
+                    average_per_active_day(line.hours, line.days).to_string(),
+                    line.last.map_or_else(|| "-".to_string(), |d| d.to_string()),
+                ]);
+                if let Some(sparkline) = line.sparkline {
+                    row.push(sparkline.into());
+                }
+                row
+            })
+            .collect();
         let mut totals = vec![format!("TOTAL ({})", plural(count, "desktop"))];
-        if self.named && self.show_ids {
+        if named && show_ids {
             totals.push(String::new());
         }
         totals.extend([
@@ -87,7 +118,7 @@ impl ReportTable {
             average_per_active_day(self.total, self.desktop_days).to_string(),
             self.last.map_or_else(|| "-".to_string(), |d| d.to_string()),
         ]);
-        let mut headers = desktop_headers(self.named, self.show_ids);
+        let mut headers = desktop_headers(named, show_ids);
         let mut align = vec![Align::Left; headers.len()];
         headers.extend([
             "USER",
@@ -111,7 +142,7 @@ impl ReportTable {
         Table {
             headers,
             align,
-            rows: self.lines.into_iter().map(|(_, row)| row).collect(),
+            rows,
             totals: Some(totals),
         }
     }

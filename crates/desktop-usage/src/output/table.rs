@@ -32,51 +32,47 @@ impl Table {
     /// user name cannot split a row) and measured in terminal columns, so
     /// CJK and emoji names keep the columns aligned.
     pub fn write(&self, out: &mut impl Write) -> io::Result<()> {
-        let shown = |cells: &[String]| -> Vec<String> {
-            cells
-                .iter()
-                .map(|c| sanitize::for_terminal(c).into_owned())
-                .collect()
-        };
-        let headers: Vec<String> = self.headers.iter().map(|h| h.to_string()).collect();
-        let rows: Vec<Vec<String>> = self.rows.iter().map(|r| shown(r)).collect();
-        let totals: Option<Vec<String>> = self.totals.as_deref().map(shown);
-        let width = sanitize::display_width;
-        let mut widths: Vec<usize> = headers.iter().map(|h| width(h)).collect();
-        for row in rows.iter().chain(totals.iter()) {
+        // Two passes over the cells, escaping each time, rather than an
+        // escaped copy of a table that may have 20,000 rows.
+        let width = |cell: &str| sanitize::display_width(&sanitize::for_terminal(cell));
+        let mut widths: Vec<usize> = self.headers.iter().map(|h| width(h)).collect();
+        for row in self.rows.iter().chain(self.totals.iter()) {
             for (w, cell) in widths.iter_mut().zip(row) {
                 *w = (*w).max(width(cell));
             }
         }
-        let line = |cells: &[String], out: &mut dyn Write| -> io::Result<()> {
-            let mut text = String::new();
-            for (i, cell) in cells.iter().enumerate() {
-                let w = widths.get(i).copied().unwrap_or(0);
-                if i > 0 {
-                    text.push_str("  ");
-                }
-                let pad = " ".repeat(w.saturating_sub(width(cell)));
-                match self.align.get(i).copied().unwrap_or(Align::Left) {
-                    Align::Left => {
-                        text.push_str(cell);
-                        text.push_str(&pad);
+        let mut text = String::new();
+        let mut line =
+            |cells: &mut dyn Iterator<Item = &str>, out: &mut dyn Write| -> io::Result<()> {
+                text.clear();
+                for (i, cell) in cells.enumerate() {
+                    let cell = sanitize::for_terminal(cell);
+                    let w = widths.get(i).copied().unwrap_or(0);
+                    if i > 0 {
+                        text.push_str("  ");
                     }
-                    Align::Right => {
-                        text.push_str(&pad);
-                        text.push_str(cell);
+                    let pad = w.saturating_sub(sanitize::display_width(&cell));
+                    match self.align.get(i).copied().unwrap_or(Align::Left) {
+                        Align::Left => {
+                            text.push_str(&cell);
+                            text.extend(std::iter::repeat_n(' ', pad));
+                        }
+                        Align::Right => {
+                            text.extend(std::iter::repeat_n(' ', pad));
+                            text.push_str(&cell);
+                        }
                     }
                 }
-            }
-            writeln!(out, "{}", text.trim_end())
-        };
-        line(&headers, out)?;
-        for row in &rows {
-            line(row, out)?;
+                writeln!(out, "{}", text.trim_end())
+            };
+        line(&mut self.headers.iter().copied(), out)?;
+        for row in &self.rows {
+            line(&mut row.iter().map(String::as_str), out)?;
         }
-        if let Some(totals) = &totals {
+        if let Some(totals) = &self.totals {
             let total_width = widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1);
             writeln!(out, "{}", "-".repeat(total_width))?;
-            line(totals, out)?;
+            line(&mut totals.iter().map(String::as_str), out)?;
         }
         Ok(())
     }
