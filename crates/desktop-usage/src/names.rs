@@ -13,7 +13,7 @@ use crate::rows::{Named, Names};
 use crate::run::Failure;
 
 /// Inventory pages in flight at once (a page lists up to 1,000 desktops).
-const INVENTORY_CONCURRENCY: usize = 4;
+const INVENTORY_CONCURRENCY: usize = 2;
 
 /// The inventory of a run: known already, or to be read.
 pub enum Pending {
@@ -22,13 +22,22 @@ pub enum Pending {
     /// To be read once the usage query has answered: a run whose
     /// credentials are refused sends one bad signature, not two (five in a
     /// row lock the key), and the names cost one round trip at most.
-    Deferred(Box<DesktopListQuery>),
+    Deferred(Box<DesktopListQuery>, Keep),
+}
+
+/// What a run keeps of each inventory entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// The computer name (what `report` shows).
+    Names,
+    /// The name, status and creation day (what `idle` shows).
+    NamesAndState,
 }
 
 impl Pending {
     /// The inventory pass of a run: every desktop (⌈N/1000⌉ requests), or
     /// the `--desktop` ones (batches of 100).
-    pub fn of(client: &Client, ids: &[String]) -> Pending {
+    pub fn of(client: &Client, ids: &[String], keep: Keep) -> Pending {
         // Its own places in flight, not the client's shared adaptive ones:
         // it is read while the usage stream is paused on its first desktop,
         // and that stream's requests may hold every shared place until it
@@ -37,17 +46,17 @@ impl Pending {
         if !ids.is_empty() {
             query = query.desktop_ids(ids.iter().cloned());
         }
-        Pending::Deferred(Box::new(query))
+        Pending::Deferred(Box::new(query), keep)
     }
 
     /// The names; `None`, with one warning on stderr (unless `quiet`),
     /// when the inventory could not be read.
     pub async fn wait(self, quiet: bool) -> Option<Arc<Names>> {
-        let query = match self {
+        let (query, keep) = match self {
             Pending::Ready(names) => return names,
-            Pending::Deferred(query) => query,
+            Pending::Deferred(query, keep) => (query, keep),
         };
-        match collect(*query).await {
+        match collect(*query, keep).await {
             Ok(names) => Some(Arc::new(names)),
             Err(error) => {
                 if !quiet {
@@ -71,14 +80,28 @@ pub async fn matching(client: &Client, text: &str, ids: &[String]) -> Result<Nam
     if !ids.is_empty() {
         query = query.desktop_ids(ids.iter().cloned());
     }
-    Ok(collect(query).await?)
+    Ok(collect(query, Keep::NamesAndState).await?)
 }
 
 /// The inventory as it streams in, keeping of each desktop what rows show.
-async fn collect(query: DesktopListQuery) -> Result<Names, huaweicloud_workspace::Error> {
+async fn collect(
+    query: DesktopListQuery,
+    keep: Keep,
+) -> Result<Names, huaweicloud_workspace::Error> {
     query
         .into_stream()
-        .map_ok(|desktop| (desktop.desktop_id.clone(), Named::from(desktop)))
+        .map_ok(|desktop| {
+            let id = desktop.desktop_id.clone().into_boxed_str();
+            let named = match keep {
+                Keep::NamesAndState => Named::from(desktop),
+                // A fleet of 20,000 keeps 20,000 of these.
+                Keep::Names => Named {
+                    computer_name: desktop.computer_name.map(String::into_boxed_str),
+                    ..Named::default()
+                },
+            };
+            (id, named)
+        })
         .try_collect()
         .await
 }

@@ -72,7 +72,7 @@ impl<T: JsonSchema> JsonSchema for Nullable<T> {
 }
 
 /// The desktops' names and inventory facts, by id, as far as they are known.
-pub type Names = HashMap<String, Named>;
+pub type Names = HashMap<Box<str>, Named>;
 
 /// What a run keeps of a desktop's inventory entry: what its rows show.
 /// (A whole [`Desktop`] is several times larger: for a fleet of 20,000 the
@@ -80,9 +80,9 @@ pub type Names = HashMap<String, Named>;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Named {
     /// The computer name.
-    pub computer_name: Option<String>,
+    pub computer_name: Option<Box<str>>,
     /// The status (`ACTIVE`, `SHUTOFF`, …).
-    pub status: Option<String>,
+    pub status: Option<Box<str>>,
     /// The UTC day it was created.
     pub created: Option<NaiveDate>,
 }
@@ -90,8 +90,8 @@ pub struct Named {
 impl From<Desktop> for Named {
     fn from(desktop: Desktop) -> Self {
         Named {
-            computer_name: desktop.computer_name,
-            status: desktop.status,
+            computer_name: desktop.computer_name.map(String::into_boxed_str),
+            status: desktop.status.map(String::into_boxed_str),
             created: desktop.created.map(|t| t.date_naive()),
         }
     }
@@ -228,7 +228,8 @@ pub fn report_rows<'a>(
     desktop: &'a DesktopUsage,
     names: Option<&'a Names>,
 ) -> impl Iterator<Item = ReportRow> + 'a {
-    let name = named(names, &desktop.desktop_id).and_then(|d| d.computer_name.clone());
+    let name = named(names, &desktop.desktop_id)
+        .and_then(|d| d.computer_name.as_deref().map(str::to_string));
     // A reassigned desktop's rows carry the user of each period's window.
     let user = move |day: Option<chrono::NaiveDate>| match day {
         Some(day) => desktop.username_on(day).map(str::to_string),
@@ -263,12 +264,12 @@ pub fn idle_row(
     let known = named(names, &desktop.desktop_id);
     (total <= threshold).then(|| IdleRow {
         desktop_id: desktop.desktop_id.clone(),
-        computer_name: known.and_then(|d| d.computer_name.clone()),
+        computer_name: known.and_then(|d| d.computer_name.as_deref().map(str::to_string)),
         desktop_username: desktop.username.clone(),
         total_hours: TwoDecimals(total),
         active_days: desktop.active_days(),
         last_active_day: desktop.last_active_day(),
-        status: known.and_then(|d| d.status.clone()),
+        status: known.and_then(|d| d.status.as_deref().map(str::to_string)),
         created: known.and_then(|d| d.created),
     })
 }

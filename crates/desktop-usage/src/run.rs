@@ -337,7 +337,13 @@ async fn run_usage(
             }
             names::Pending::Ready(Some(std::sync::Arc::new(named)))
         }
-        None if wants_names => names::Pending::of(client, &query_args.desktops),
+        None if wants_names => {
+            let keep = match kind {
+                Kind::Idle { .. } => names::Keep::NamesAndState,
+                _ => names::Keep::Names,
+            };
+            names::Pending::of(client, &query_args.desktops, keep)
+        }
         None => names::Pending::Ready(None),
     };
     let caption = caption(kind, query_args, range, global.demo);

@@ -157,14 +157,22 @@ impl<W: Write> Emitter<W> {
         Ok(match self.kind {
             Kind::UsersDaily => Held::Users(UserTotalsBuilder::default()),
             Kind::Report if self.format == Format::Table => Held::Table(ReportTable::new(
-                self.names.is_some(),
-                self.show_ids,
+                (self.names.is_some(), self.show_ids, self.by_name()),
                 self.chart,
             )),
             Kind::Report if self.ordered_later() => Held::Spool(Spool::new()?),
             Kind::Idle { .. } if self.ordered_later() => Held::Idle(Vec::new()),
             _ => Held::Nothing,
         })
+    }
+
+    /// Whether rows go by computer name: asked for, or a table showing
+    /// names without being asked for an order.
+    fn by_name(&self) -> bool {
+        match self.sort {
+            Some((key, _)) => key == SortKey::Name,
+            None => self.format == Format::Table && !self.show_ids,
+        }
     }
 
     /// Where `desktop` goes in sorted output: by the key asked for; else
@@ -214,7 +222,9 @@ impl<W: Write> Emitter<W> {
     fn take(&mut self, held: &mut Held, desktop: &DesktopUsage) -> io::Result<()> {
         match held {
             Held::Users(users) => users.add(desktop),
-            Held::Table(table) => table.add(self.key(desktop), desktop, self.name(desktop)),
+            // By name: looked up when written, not kept per line.
+            Held::Table(table) if self.by_name() => table.add(SortValue::Text(None), desktop),
+            Held::Table(table) => table.add(self.key(desktop).value, desktop),
             Held::Idle(rows) => {
                 if let Kind::Idle { threshold } = self.kind
                     && let Some(row) = idle_row(desktop, threshold, self.names.as_deref())
@@ -293,7 +303,9 @@ impl<W: Write> Emitter<W> {
                 writeln!(out, "{}", crate::sanitize::for_terminal(&self.caption))?;
                 writeln!(out)?;
                 match held {
-                    Held::Table(table) => table.finish(ascending).write(&mut out)?,
+                    Held::Table(table) => {
+                        table.write(ascending, self.names.as_deref(), &mut out)?
+                    }
                     Held::Idle(mut rows) => {
                         rows.sort_by(|(a, _), (b, _)| a.order(b, ascending));
                         let rows: Vec<IdleRow> = rows.into_iter().map(|(_, row)| row).collect();
@@ -333,7 +345,7 @@ impl<W: Write> Emitter<W> {
 /// The desktop's computer name, when known.
 fn name_of<'a>(names: Option<&'a Names>, desktop: &DesktopUsage) -> Option<&'a str> {
     names
-        .and_then(|n| n.get(&desktop.desktop_id))
+        .and_then(|n| n.get(desktop.desktop_id.as_str()))
         .and_then(|x| x.computer_name.as_deref())
 }
 

@@ -290,7 +290,7 @@ mod tests {
                 computer_name: Some(name.into()),
                 ..Named::default()
             };
-            (id.to_string(), d)
+            (Box::from(id), d)
         };
         [named("d1", "WKS-001"), named("d4", "@SUM(A1)\r\"x\"")]
             .into_iter()
@@ -313,7 +313,7 @@ mod tests {
         let mut w = RowWriter::new(format, Vec::new());
         for d in desktops {
             let name = names
-                .and_then(|n| n.get(&d.desktop_id))
+                .and_then(|n| n.get(d.desktop_id.as_str()))
                 .and_then(|x| x.computer_name.as_deref());
             w.chunk::<ReportRow>(rows.desktop(d, name).unwrap())
                 .unwrap();

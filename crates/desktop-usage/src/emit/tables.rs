@@ -2,34 +2,38 @@
 //! them. The report's table is built a desktop at a time: a line of totals
 //! per desktop, never its periods.
 
-use std::collections::BTreeSet;
+use std::cmp::Ordering;
+use std::io::{self, Write};
 
 use chrono::NaiveDate;
 use huaweicloud_workspace::{DesktopUsage, Hours, average_per_active_day};
 
-use super::spool::Keyed;
+use super::spool::SortValue;
 use crate::chart;
-use crate::output::{Align, Table};
-use crate::rows::{IdleRow, UserDailyRow};
+use crate::output::{Align, Layout, Table};
+use crate::rows::{IdleRow, Names, UserDailyRow};
 
 /// The report's table, a line per desktop, with the totals under it.
 pub struct ReportTable {
     named: bool,
     show_ids: bool,
+    /// Lines go by computer name (the id when a desktop has none), not by
+    /// their sort values.
+    by_name: bool,
     /// The days each desktop's sparkline spans.
     chart: Option<(NaiveDate, NaiveDate)>,
     lines: Vec<Line>,
     total: Hours,
     desktop_days: usize,
     last: Option<NaiveDate>,
-    users: BTreeSet<String>,
 }
 
-/// One desktop's line, as numbers: formatted once sorted (a fleet of 20,000
-/// holds 20,000 of these, so they are kept small).
+/// One desktop's line, as numbers: formatted once sorted. A fleet of
+/// 20,000 holds 20,000 of these, so they are small: the name is looked up
+/// when written, and the users are counted then.
 struct Line {
-    key: Keyed,
-    name: Option<Box<str>>,
+    id: Box<str>,
+    value: SortValue,
     user: Option<Box<str>>,
     hours: Hours,
     days: usize,
@@ -39,33 +43,32 @@ struct Line {
 
 impl ReportTable {
     /// An empty table; `named` when names are known, `show_ids` to show ids
-    /// beside them, `chart` the days of a `DAILY` sparkline column.
-    pub fn new(named: bool, show_ids: bool, chart: Option<(NaiveDate, NaiveDate)>) -> Self {
+    /// beside them, `by_name` to order lines by name, `chart` the days of a
+    /// `DAILY` sparkline column.
+    pub fn new(
+        (named, show_ids, by_name): (bool, bool, bool),
+        chart: Option<(NaiveDate, NaiveDate)>,
+    ) -> Self {
         ReportTable {
             named,
             show_ids,
+            by_name,
             chart,
             lines: Vec::new(),
             total: Hours::ZERO,
             desktop_days: 0,
             last: None,
-            users: BTreeSet::new(),
         }
     }
 
-    /// Adds a desktop's line (named `name`), to be placed by `key`.
-    pub fn add(&mut self, key: Keyed, d: &DesktopUsage, name: Option<&str>) {
+    /// Adds a desktop's line, to be placed by `value` (unless by name).
+    pub fn add(&mut self, value: SortValue, d: &DesktopUsage) {
         let hours = d.total_hours();
         let days = d.active_days();
         let last = d.last_active_day();
         self.total += hours;
         self.desktop_days += days;
         self.last = self.last.max(last);
-        if let Some(u) = &d.username
-            && !self.users.contains(u)
-        {
-            self.users.insert(u.clone());
-        }
         // Scaled to the desktop's own busiest day: the HOURS column gives
         // the size, the line the shape (weekends, the day it stopped being
         // used).
@@ -74,8 +77,8 @@ impl ReportTable {
             chart::sparkline(&days, chart::SPARKLINE_WIDTH, 0).into_boxed_str()
         });
         self.lines.push(Line {
-            key,
-            name: name.map(Box::from),
+            id: d.desktop_id.as_str().into(),
+            value,
             user: d.username.as_deref().map(Box::from),
             hours,
             days,
@@ -84,35 +87,39 @@ impl ReportTable {
         });
     }
 
-    /// The table, its lines in key order (ascending or not).
-    pub fn finish(mut self, ascending: bool) -> Table {
-        self.lines.sort_by(|a, b| a.key.order(&b.key, ascending));
-        let count = self.lines.len();
-        let (named, show_ids) = (self.named, self.show_ids);
-        let rows = self
+    /// Writes the table, its lines in key order (ascending or not). Each
+    /// line is formatted twice (to measure, then to write) rather than
+    /// held as text.
+    pub fn write(
+        mut self,
+        ascending: bool,
+        names: Option<&Names>,
+        out: &mut impl Write,
+    ) -> io::Result<()> {
+        let direction = |o: Ordering| if ascending { o } else { o.reverse() };
+        if self.by_name {
+            self.lines.sort_by(|a, b| {
+                direction(label(names, a).cmp(label(names, b))).then_with(|| a.id.cmp(&b.id))
+            });
+        } else {
+            self.lines
+                .sort_by(|a, b| direction(a.value.cmp(&b.value)).then_with(|| a.id.cmp(&b.id)));
+        }
+        let mut users: Vec<&str> = self
             .lines
-            .into_iter()
-            .map(|line| {
-                let mut row = desktop_cells(&line.key.id, line.name.as_deref(), named, show_ids);
-                row.extend([
-                    line.user.as_deref().unwrap_or("-").to_string(),
-                    line.hours.to_string(),
-                    line.days.to_string(),
-                    average_per_active_day(line.hours, line.days).to_string(),
-                    line.last.map_or_else(|| "-".to_string(), |d| d.to_string()),
-                ]);
-                if let Some(sparkline) = line.sparkline {
-                    row.push(sparkline.into());
-                }
-                row
-            })
+            .iter()
+            .filter_map(|l| l.user.as_deref())
             .collect();
-        let mut totals = vec![format!("TOTAL ({})", plural(count, "desktop"))];
+        users.sort_unstable();
+        users.dedup();
+        let users = users.len();
+        let (named, show_ids) = (self.named, self.show_ids);
+        let mut totals = vec![format!("TOTAL ({})", plural(self.lines.len(), "desktop"))];
         if named && show_ids {
             totals.push(String::new());
         }
         totals.extend([
-            plural(self.users.len(), "user"),
+            plural(users, "user"),
             self.total.to_string(),
             self.desktop_days.to_string(),
             average_per_active_day(self.total, self.desktop_days).to_string(),
@@ -139,11 +146,57 @@ impl ReportTable {
             align.push(Align::Left);
             totals.push(String::new());
         }
-        Table {
-            headers,
-            align,
-            rows,
-            totals: Some(totals),
+        let mut layout = Layout::new(&headers, align);
+        let mut cells = Vec::new();
+        for line in &self.lines {
+            line.cells(
+                computer_name(names, &line.id),
+                (named, show_ids),
+                &mut cells,
+            );
+            layout.measure(cells.iter().map(String::as_str));
+        }
+        layout.measure(totals.iter().map(String::as_str));
+        layout.header(out)?;
+        for line in &self.lines {
+            line.cells(
+                computer_name(names, &line.id),
+                (named, show_ids),
+                &mut cells,
+            );
+            layout.line(cells.iter().map(String::as_str), out)?;
+        }
+        layout.rule(out)?;
+        layout.line(totals.iter().map(String::as_str), out)
+    }
+}
+
+/// A desktop's computer name, when known.
+fn computer_name<'a>(names: Option<&'a Names>, id: &str) -> Option<&'a str> {
+    names
+        .and_then(|n| n.get(id))
+        .and_then(|x| x.computer_name.as_deref())
+}
+
+/// A line's name, or its id when it has none.
+fn label<'a>(names: Option<&'a Names>, line: &'a Line) -> &'a str {
+    computer_name(names, &line.id).unwrap_or(&line.id)
+}
+
+impl Line {
+    /// The line's cells, `name` its computer name, into `cells`.
+    fn cells(&self, name: Option<&str>, (named, show_ids): (bool, bool), cells: &mut Vec<String>) {
+        cells.clear();
+        cells.extend(desktop_cells(&self.id, name, named, show_ids));
+        cells.extend([
+            self.user.as_deref().unwrap_or("-").to_string(),
+            self.hours.to_string(),
+            self.days.to_string(),
+            average_per_active_day(self.hours, self.days).to_string(),
+            self.last.map_or_else(|| "-".to_string(), |d| d.to_string()),
+        ]);
+        if let Some(sparkline) = &self.sparkline {
+            cells.push(sparkline.to_string());
         }
     }
 }

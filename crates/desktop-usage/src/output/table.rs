@@ -32,49 +32,96 @@ impl Table {
     /// user name cannot split a row) and measured in terminal columns, so
     /// CJK and emoji names keep the columns aligned.
     pub fn write(&self, out: &mut impl Write) -> io::Result<()> {
-        // Two passes over the cells, escaping each time, rather than an
-        // escaped copy of a table that may have 20,000 rows.
-        let width = |cell: &str| sanitize::display_width(&sanitize::for_terminal(cell));
-        let mut widths: Vec<usize> = self.headers.iter().map(|h| width(h)).collect();
+        let mut layout = Layout::new(&self.headers, self.align.clone());
         for row in self.rows.iter().chain(self.totals.iter()) {
-            for (w, cell) in widths.iter_mut().zip(row) {
-                *w = (*w).max(width(cell));
-            }
+            layout.measure(row.iter().map(String::as_str));
         }
-        let mut text = String::new();
-        let mut line =
-            |cells: &mut dyn Iterator<Item = &str>, out: &mut dyn Write| -> io::Result<()> {
-                text.clear();
-                for (i, cell) in cells.enumerate() {
-                    let cell = sanitize::for_terminal(cell);
-                    let w = widths.get(i).copied().unwrap_or(0);
-                    if i > 0 {
-                        text.push_str("  ");
-                    }
-                    let pad = w.saturating_sub(sanitize::display_width(&cell));
-                    match self.align.get(i).copied().unwrap_or(Align::Left) {
-                        Align::Left => {
-                            text.push_str(&cell);
-                            text.extend(std::iter::repeat_n(' ', pad));
-                        }
-                        Align::Right => {
-                            text.extend(std::iter::repeat_n(' ', pad));
-                            text.push_str(&cell);
-                        }
-                    }
-                }
-                writeln!(out, "{}", text.trim_end())
-            };
-        line(&mut self.headers.iter().copied(), out)?;
+        layout.header(out)?;
         for row in &self.rows {
-            line(&mut row.iter().map(String::as_str), out)?;
+            layout.line(row.iter().map(String::as_str), out)?;
         }
         if let Some(totals) = &self.totals {
-            let total_width = widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1);
-            writeln!(out, "{}", "-".repeat(total_width))?;
-            line(&mut totals.iter().map(String::as_str), out)?;
+            layout.rule(out)?;
+            layout.line(totals.iter().map(String::as_str), out)?;
         }
         Ok(())
+    }
+}
+
+/// The columns of a table whose rows are produced twice rather than held:
+/// measured first ([`measure`](Self::measure)), then written
+/// ([`line`](Self::line)), as [`Table::write`] does with rows it holds.
+pub struct Layout {
+    headers: Vec<&'static str>,
+    align: Vec<Align>,
+    widths: Vec<usize>,
+    /// The line being written, reused.
+    text: String,
+}
+
+/// A cell's width on a terminal, as it is shown.
+fn shown_width(cell: &str) -> usize {
+    sanitize::display_width(&sanitize::for_terminal(cell))
+}
+
+impl Layout {
+    /// Columns headed by `headers`, aligned by `align`.
+    pub fn new(headers: &[&'static str], align: Vec<Align>) -> Self {
+        Layout {
+            headers: headers.to_vec(),
+            align,
+            widths: headers.iter().map(|h| shown_width(h)).collect(),
+            text: String::new(),
+        }
+    }
+
+    /// Widens the columns to fit a row.
+    pub fn measure<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>) {
+        for (w, cell) in self.widths.iter_mut().zip(cells) {
+            *w = (*w).max(shown_width(cell));
+        }
+    }
+
+    /// Writes the header line.
+    pub fn header(&mut self, out: &mut impl Write) -> io::Result<()> {
+        let headers = std::mem::take(&mut self.headers);
+        let result = self.line(headers.iter().copied(), out);
+        self.headers = headers;
+        result
+    }
+
+    /// Writes the rule over the totals.
+    pub fn rule(&self, out: &mut impl Write) -> io::Result<()> {
+        let total = self.widths.iter().sum::<usize>() + 2 * self.widths.len().saturating_sub(1);
+        writeln!(out, "{}", "-".repeat(total))
+    }
+
+    /// Writes one row, escaped and padded to the measured widths.
+    pub fn line<'a>(
+        &mut self,
+        cells: impl IntoIterator<Item = &'a str>,
+        out: &mut impl Write,
+    ) -> io::Result<()> {
+        self.text.clear();
+        for (i, cell) in cells.into_iter().enumerate() {
+            let cell = sanitize::for_terminal(cell);
+            let w = self.widths.get(i).copied().unwrap_or(0);
+            if i > 0 {
+                self.text.push_str("  ");
+            }
+            let pad = w.saturating_sub(sanitize::display_width(&cell));
+            match self.align.get(i).copied().unwrap_or(Align::Left) {
+                Align::Left => {
+                    self.text.push_str(&cell);
+                    self.text.extend(std::iter::repeat_n(' ', pad));
+                }
+                Align::Right => {
+                    self.text.extend(std::iter::repeat_n(' ', pad));
+                    self.text.push_str(&cell);
+                }
+            }
+        }
+        writeln!(out, "{}", self.text.trim_end())
     }
 }
 
