@@ -93,6 +93,9 @@ impl Answer {
     }
 }
 
+/// The most a body buffer is sized to in advance (pages are about 150 KB).
+const PRESIZE_CAP: u64 = 1 << 20;
+
 /// Signs and sends requests; one per client, shared by its clones.
 pub(crate) struct Transport {
     pub(crate) http: reqwest::Client,
@@ -137,7 +140,10 @@ impl Transport {
         let mut response = self.http.execute(request).await?;
         let status = response.status().as_u16();
         let headers = std::mem::take(response.headers_mut());
-        let mut body = Vec::new();
+        // Sized from Content-Length, so a page is read without regrowing;
+        // capped, as the header is the service's word, not a promise.
+        let expected = response.content_length().unwrap_or(0).min(PRESIZE_CAP);
+        let mut body = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
         let mut oversize = false;
         while let Some(chunk) = response.chunk().await? {
             if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
