@@ -28,9 +28,43 @@ pub const LIBRARY_CRATES: &[&str] = &[
 /// (tests, fixtures, benches, target output).
 const MAX_CRATE_BYTES: u64 = 512 * 1024;
 
+/// Removes the copies of our crates that an earlier `cargo package`
+/// extracted from its temporary registry. Cargo keeps those under
+/// `$CARGO_HOME/registry/src/-<hash>/` and reuses them when the version has
+/// not changed, so without this the verification builds the sources of the
+/// previous run, not this checkout's.
+fn forget_earlier_packages() -> Result<()> {
+    let home = match std::env::var_os("CARGO_HOME") {
+        Some(home) => std::path::PathBuf::from(home),
+        None => match std::env::var_os("HOME") {
+            Some(home) => std::path::PathBuf::from(home).join(".cargo"),
+            None => return Ok(()),
+        },
+    };
+    let Ok(registries) = std::fs::read_dir(home.join("registry").join("src")) else {
+        return Ok(());
+    };
+    let version = env!("CARGO_PKG_VERSION");
+    for registry in registries.flatten() {
+        // crates.io's is `index.crates.io-<hash>`; the temporary ones have no name.
+        if !registry.file_name().to_string_lossy().starts_with('-') {
+            continue;
+        }
+        for name in LIBRARY_CRATES {
+            let extracted = registry.path().join(format!("{name}-{version}"));
+            if extracted.exists() {
+                std::fs::remove_dir_all(&extracted)
+                    .with_context(|| format!("removing {}", extracted.display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Entry point of `cargo xtask package`.
 pub fn run() -> Result<ExitCode> {
     let root = workspace_root();
+    forget_earlier_packages()?;
     let mut cmd = Command::new(env!("CARGO"));
     cmd.arg("package").arg("--allow-dirty");
     for name in LIBRARY_CRATES {
