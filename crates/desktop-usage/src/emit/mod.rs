@@ -178,19 +178,20 @@ impl<W: Write> Emitter<W> {
     /// Where `desktop` goes in sorted output: by the key asked for; else
     /// tables showing names go by name, and everything else by id.
     fn key(&self, desktop: &DesktopUsage) -> Keyed {
-        let value = match self.sort {
+        Keyed {
+            value: self.sort_value(desktop),
+            id: desktop.desktop_id.clone(),
+        }
+    }
+
+    /// The value `desktop` sorts on (ties go by id).
+    fn sort_value(&self, desktop: &DesktopUsage) -> SortValue {
+        match self.sort {
             Some((SortKey::Hours, _)) => SortValue::Number(desktop.total_hours().hundredths()),
-            Some((SortKey::Name, _)) => SortValue::Text(Some(self.label(desktop).to_string())),
             Some((SortKey::User, _)) => SortValue::Text(desktop.username.clone()),
             Some((SortKey::LastActive, _)) => SortValue::Day(desktop.last_active_day()),
-            None if self.format == Format::Table && !self.show_ids => {
-                SortValue::Text(Some(self.label(desktop).to_string()))
-            }
-            None => SortValue::Text(None),
-        };
-        Keyed {
-            value,
-            id: desktop.desktop_id.clone(),
+            _ if self.by_name() => SortValue::Text(Some(self.label(desktop).to_string())),
+            _ => SortValue::Text(None),
         }
     }
 
@@ -224,7 +225,7 @@ impl<W: Write> Emitter<W> {
             Held::Users(users) => users.add(desktop),
             // By name: looked up when written, not kept per line.
             Held::Table(table) if self.by_name() => table.add(SortValue::Text(None), desktop),
-            Held::Table(table) => table.add(self.key(desktop).value, desktop),
+            Held::Table(table) => table.add(self.sort_value(desktop), desktop),
             Held::Idle(rows) => {
                 if let Kind::Idle { threshold } = self.kind
                     && let Some(row) = idle_row(desktop, threshold, self.names.as_deref())
