@@ -4,8 +4,8 @@ use chrono::NaiveDate;
 use huaweicloud_workspace::{Client, ClientBuilder, Credentials};
 use huaweicloud_workspace_sim::{RunningSimulator, Simulator};
 
+use crate::failure::Failure;
 use crate::logging::say;
-use crate::run::Failure;
 
 /// Desktops in the demo fleet.
 pub const DEMO_DESKTOPS: usize = 300;

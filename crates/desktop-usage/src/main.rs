@@ -11,6 +11,7 @@ mod chart;
 mod cli;
 mod demo;
 mod emit;
+mod failure;
 mod logging;
 mod metrics;
 mod names;
@@ -29,8 +30,8 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command, SchemaKind};
 use crate::emit::Kind;
+use crate::failure::Failure;
 use crate::logging::say;
-use crate::run::Failure;
 
 fn main() -> ExitCode {
     if let Some(message) = cli::removed_flag(std::env::args_os()) {

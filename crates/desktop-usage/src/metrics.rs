@@ -12,9 +12,10 @@ use serde::Serialize;
 use crate::cli::{
     DesktopFilterArgs, DesktopSortArg, GlobalArgs, MetricsRangeArgs, OutputArgs, UserFilterArgs,
 };
+use crate::failure::Failure;
 use crate::output::{Align, CsvRow, Format, RowWriter, Sink, Table};
 use crate::rows::{DesktopRow, UserRow, desktop_row, user_row};
-use crate::run::{Failure, Session};
+use crate::run::Session;
 
 /// The range of a metric command when none is given.
 const DEFAULT_DAYS: u64 = 30;

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use futures::TryStreamExt;
 use huaweicloud_workspace::{Client, DesktopListQuery};
 
+use crate::failure::Failure;
 use crate::logging::say;
 use crate::rows::{Named, Names};
-use crate::run::Failure;
 
 /// Inventory pages in flight at once (a page lists up to 1,000 desktops).
 const INVENTORY_CONCURRENCY: usize = 2;

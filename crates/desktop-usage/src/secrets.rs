@@ -5,7 +5,7 @@
 use std::io::{self, Read};
 use std::path::Path;
 
-use crate::run::Failure;
+use crate::failure::Failure;
 
 /// The largest token file read. IAM tokens are a few KiB; the bound keeps
 /// `--auth-token-file /dev/zero` from eating the memory.

@@ -321,7 +321,7 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("--output /dev/full"), "{text}");
         assert!(text.contains("No space left"), "{text}");
-        assert_eq!(crate::run::Failure::Output(err).exit_code(), 1);
+        assert_eq!(crate::failure::Failure::Output(err).exit_code(), 1);
     }
 
     #[cfg(unix)]
