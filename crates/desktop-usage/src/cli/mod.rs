@@ -8,6 +8,12 @@ use huaweicloud_workspace::{Concurrency, Hours};
 
 use crate::output::Format;
 
+mod metrics;
+mod parse;
+
+pub use metrics::{DesktopFilterArgs, DesktopSortArg, MetricsRangeArgs, UserFilterArgs};
+use parse::{parse_concurrency, parse_date, parse_days, parse_desktop_id, parse_hours};
+
 /// The exit codes, as printed in `--help` and the README.
 macro_rules! exit_codes {
     () => {
@@ -307,104 +313,6 @@ impl SortArgs {
     }
 }
 
-/// The range of the metric commands: whole UTC days.
-#[derive(Args, Debug, Clone)]
-#[command(next_help_heading = "Range")]
-pub struct MetricsRangeArgs {
-    /// First day, UTC (with --to); at most 180 days ago
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date, requires = "to",
-          conflicts_with = "last")]
-    pub from: Option<NaiveDate>,
-
-    /// Last day, UTC, included (with --from)
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date, requires = "from")]
-    pub to: Option<NaiveDate>,
-
-    /// The N days ending today (UTC), e.g. 30d [default: 30d]
-    #[arg(long, value_name = "Nd", value_parser = parse_days, conflicts_with = "to",
-          allow_hyphen_values = true)]
-    pub last: Option<u32>,
-}
-
-/// What `desktops` sorts by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DesktopSortArg {
-    /// Hours of use.
-    Usage,
-    /// Idle time.
-    Idle,
-}
-
-/// Filters and order of `desktops`.
-#[derive(Args, Debug, Clone)]
-#[command(next_help_heading = "Filters")]
-pub struct DesktopFilterArgs {
-    /// Only desktops whose computer name contains TEXT
-    #[arg(long, value_name = "TEXT")]
-    pub name: Option<String>,
-
-    /// Only desktops idle for at least N days (0-180)
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=180))]
-    pub min_idle_days: Option<u32>,
-
-    /// Only desktops idle for at most N days (0-180)
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=180))]
-    pub max_idle_days: Option<u32>,
-
-    /// Only desktops used at least N hours
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=2147483646))]
-    pub min_hours: Option<u32>,
-
-    /// Only desktops used at most N hours
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=2147483646))]
-    pub max_hours: Option<u32>,
-
-    /// Sort by usage or idle time, largest first (the service's order without it)
-    #[arg(long, value_enum)]
-    pub sort: Option<DesktopSortArg>,
-
-    /// With --sort: smallest first
-    #[arg(long, requires = "sort")]
-    pub asc: bool,
-}
-
-/// Filters and order of `users`.
-#[derive(Args, Debug, Clone)]
-#[command(next_help_heading = "Filters")]
-pub struct UserFilterArgs {
-    /// Only users whose name contains TEXT
-    #[arg(long, value_name = "TEXT")]
-    pub user: Option<String>,
-
-    /// Only users of this domain
-    #[arg(long, value_name = "DOMAIN")]
-    pub domain: Option<String>,
-
-    /// Only users with at least N hours
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=2147483646))]
-    pub min_hours: Option<u32>,
-
-    /// Only users with at most N hours
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=2147483646))]
-    pub max_hours: Option<u32>,
-
-    /// Sort by usage, largest first (by name without it)
-    #[arg(long, value_enum)]
-    pub sort: Option<UserSortArg>,
-
-    /// With --sort: smallest first
-    #[arg(long, requires = "sort")]
-    pub asc: bool,
-}
-
-/// What `users` sorts by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum UserSortArg {
-    /// Hours of use.
-    Usage,
-}
-
-/// Grouping of the periods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum GroupByArg {
     /// One period per UTC day.
@@ -537,51 +445,6 @@ pub fn one_line_usage_error(rendered: &str) -> String {
     }
     let text = words.join(" ");
     text.strip_prefix("error: ").unwrap_or(&text).to_string()
-}
-
-fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .filter(|_| text.len() == 10)
-        .ok_or_else(|| "expected a UTC date written YYYY-MM-DD, e.g. 2024-01-31".to_string())
-}
-
-fn parse_days(text: &str) -> Result<u32, String> {
-    let rule = "expected a number of days followed by d, at least 1d, e.g. 45d";
-    let digits = text.strip_suffix('d').ok_or_else(|| rule.to_string())?;
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(rule.to_string());
-    }
-    // Any length the calendar allows: how far back is checked against today.
-    match digits.parse::<u32>() {
-        Ok(n) if n >= 1 => Ok(n),
-        _ => Err(rule.to_string()),
-    }
-}
-
-/// One desktop id, trimmed (a pasted `" d-1 "` means `d-1`).
-fn parse_desktop_id(text: &str) -> Result<String, String> {
-    let id = text.trim();
-    if id.is_empty() {
-        return Err("a desktop id cannot be empty or blank".to_string());
-    }
-    Ok(id.to_string())
-}
-
-fn parse_hours(text: &str) -> Result<Hours, String> {
-    text.parse::<Hours>().map_err(|e| e.to_string())
-}
-
-/// `auto`, or a number of requests in 1..=256.
-fn parse_concurrency(text: &str) -> Result<Concurrency, String> {
-    if text.eq_ignore_ascii_case("auto") {
-        return Ok(Concurrency::Auto);
-    }
-    match text.parse::<u64>() {
-        Ok(n @ 1..=256) => Ok(Concurrency::Fixed(n as usize)),
-        Ok(n) => Err(format!("{n} is not in 1..=256 (or `auto`)")),
-        Err(e) => Err(format!("{e}: expected `auto` or a number in 1..=256")),
-    }
 }
 
 #[cfg(test)]
