@@ -220,6 +220,11 @@ fn named<'a>(names: Option<&'a Names>, id: &str) -> Option<&'a Named> {
     names.and_then(|n| n.get(id))
 }
 
+/// The computer name of desktop `id`, when known.
+pub fn computer_name<'a>(names: Option<&'a Names>, id: &str) -> Option<&'a str> {
+    named(names, id).and_then(|d| d.computer_name.as_deref())
+}
+
 /// The `report` rows of one desktop, in period order, as values: the
 /// reference that the export's formatter (`emit::report`) is tested against,
 /// byte for byte.

@@ -15,7 +15,9 @@ use huaweicloud_workspace::{DesktopUsage, Hours, UserTotalsBuilder};
 
 use crate::cli::SortKey;
 use crate::output::{Format, RowWriter};
-use crate::rows::{IdleRow, Names, ReportRow, UserDailyRow, idle_row, user_daily_row};
+use crate::rows::{
+    IdleRow, Names, ReportRow, UserDailyRow, computer_name, idle_row, user_daily_row,
+};
 use report::ReportRows;
 use spool::{Keyed, SortValue, Spool};
 use tables::{ReportTable, idle_table, plural, users_table};
@@ -196,7 +198,7 @@ impl<W: Write> Emitter<W> {
     }
 
     fn name(&self, desktop: &DesktopUsage) -> Option<&str> {
-        name_of(self.names.as_deref(), desktop)
+        computer_name(self.names.as_deref(), &desktop.desktop_id)
     }
 
     /// The desktop's name, or its id when it has none.
@@ -235,7 +237,7 @@ impl<W: Write> Emitter<W> {
             }
             Held::Spool(spool) => {
                 let key = self.key(desktop);
-                let name = name_of(self.names.as_deref(), desktop);
+                let name = computer_name(self.names.as_deref(), &desktop.desktop_id);
                 let rows = self
                     .rows
                     .get_or_insert_with(|| ReportRows::new(self.format));
@@ -247,7 +249,7 @@ impl<W: Write> Emitter<W> {
                 };
                 match self.kind {
                     Kind::Report => {
-                        let name = name_of(self.names.as_deref(), desktop);
+                        let name = computer_name(self.names.as_deref(), &desktop.desktop_id);
                         let rows = self
                             .rows
                             .get_or_insert_with(|| ReportRows::new(self.format));
@@ -341,13 +343,6 @@ impl<W: Write> Emitter<W> {
             }
         }
     }
-}
-
-/// The desktop's computer name, when known.
-fn name_of<'a>(names: Option<&'a Names>, desktop: &DesktopUsage) -> Option<&'a str> {
-    names
-        .and_then(|n| n.get(desktop.desktop_id.as_str()))
-        .and_then(|x| x.computer_name.as_deref())
 }
 
 /// Sorts users-daily rows; `last-active` sorts by active days. Without a

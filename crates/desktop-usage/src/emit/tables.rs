@@ -11,7 +11,7 @@ use huaweicloud_workspace::{DesktopUsage, Hours, average_per_active_day};
 use super::spool::SortValue;
 use crate::chart;
 use crate::output::{Align, Layout, Table};
-use crate::rows::{IdleRow, Names, UserDailyRow};
+use crate::rows::{IdleRow, Names, UserDailyRow, computer_name};
 
 /// The report's table, a line per desktop, with the totals under it.
 pub struct ReportTable {
@@ -169,13 +169,6 @@ impl ReportTable {
         layout.rule(out)?;
         layout.line(totals.iter().map(String::as_str), out)
     }
-}
-
-/// A desktop's computer name, when known.
-fn computer_name<'a>(names: Option<&'a Names>, id: &str) -> Option<&'a str> {
-    names
-        .and_then(|n| n.get(id))
-        .and_then(|x| x.computer_name.as_deref())
 }
 
 /// A line's name, or its id when it has none.
