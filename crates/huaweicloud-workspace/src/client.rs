@@ -334,7 +334,7 @@ impl Client {
                         *last = Some(now);
                     }
                     if retry.adaptive {
-                        inner.limiter.on_success(now);
+                        inner.limiter.on_success(admitted, now);
                     }
                     if let Some(permit) = permit {
                         permit.release(Sample::Ok(now.saturating_duration_since(sent)), now);

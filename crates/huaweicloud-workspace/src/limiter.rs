@@ -16,6 +16,18 @@ const BETA: f64 = 0.7;
 /// 429) several times as often per request. Relative, the cycle takes the
 /// same time at any rate: 0.02 is the AWS SDKs' curve at 20 requests/s.
 const SCALE: f64 = 0.01;
+/// A 429 at a rate within this factor of the last peak (either way) says
+/// the limit has not moved: the next climb back and probe take twice as
+/// long, up to [`MAX_STRETCH`] doublings. Probing a steady limit as often
+/// as a new one costs a 429 every few seconds for nothing.
+const SAME_LIMIT: f64 = 1.5;
+const MAX_STRETCH: u32 = 3;
+/// Limiting stops once the curve is this many times both the rate sent
+/// and the last peak: far enough above that a steady limit meets its 429
+/// on the way (one request), not in a burst of unlimited requests after.
+const STOP_FACTOR: f64 = 8.0;
+/// The limiter's bucket holds this many seconds of turns.
+const BURST_SECONDS: f64 = 0.5;
 
 /// A client-wide rate limiter after the AWS SDKs' "adaptive" retry mode
 /// (CUBIC: multiplicative decrease, cubic increase).
@@ -33,8 +45,12 @@ const SCALE: f64 = 0.01;
 /// probing above; the next 429 starts over. (The AWS SDKs' curve is
 /// `0.4 (t − K)³ + max`, which probes as often at 5 requests/s as at 100;
 /// see [`SCALE`].)
-/// Once the curve passes twice both the rate measured and the last peak
-/// (about 7.7 s without a 429), limiting stops. All clones of a `Client` share one limiter,
+/// When 429s keep coming at about the same peak (within 1.5× either way),
+/// the limit is steady and probing it often only costs 429s: each such
+/// 429 stretches the next cycle in time by 2×, up to 8× (about 25 s back
+/// to the peak); a 429 at a clearly different rate starts over at 1×.
+/// Once the curve passes eight times both the rate measured and the last
+/// peak (about 12 s without a 429 at 1×), limiting stops. All clones of a `Client` share one limiter,
 /// so concurrent pages slow down together and only a few 429s are seen.
 #[derive(Debug)]
 pub(crate) struct AdaptiveLimiter {
@@ -55,6 +71,9 @@ struct LimiterState {
     last_decrease: Option<Instant>,
     /// The rate requests were sent at when the service last throttled.
     last_max: f64,
+    /// How many times in a row the service throttled at about the same
+    /// peak: the curve is stretched in time by `2^stretch`.
+    stretch: u32,
 }
 
 impl AdaptiveLimiter {
@@ -68,6 +87,7 @@ impl AdaptiveLimiter {
                 answered: RateMeter::new(now),
                 last_decrease: None,
                 last_max: 0.0,
+                stretch: 0,
             }),
         }
     }
@@ -87,7 +107,10 @@ impl AdaptiveLimiter {
             Some(rate) => {
                 let elapsed = now.saturating_duration_since(s.last_refill).as_secs_f64();
                 s.last_refill = s.last_refill.max(now);
-                let burst = rate.max(1.0);
+                // Half a second of turns: after a pause (a consumer busy
+                // elsewhere), a whole second's burst on top of the requests
+                // that were waiting met the service's bucket half refilled.
+                let burst = (rate * BURST_SECONDS).max(1.0);
                 s.tokens = (s.tokens + elapsed * rate).min(burst);
                 s.tokens -= 1.0;
                 if s.tokens >= 0.0 {
@@ -125,9 +148,18 @@ impl AdaptiveLimiter {
         }
         let max = sending.max(MIN_RATE);
         let new_rate = (max * BETA).max(MIN_RATE);
+        let steady = s.last_decrease.is_some()
+            && max <= s.last_max * SAME_LIMIT
+            && max * SAME_LIMIT >= s.last_max;
+        s.stretch = if steady {
+            (s.stretch + 1).min(MAX_STRETCH)
+        } else {
+            0
+        };
         tracing::debug!(
             rate = new_rate,
             was = max,
+            stretch = s.stretch,
             "throttled: lowering the client-side request rate"
         );
         s.last_decrease = Some(now);
@@ -147,24 +179,36 @@ impl AdaptiveLimiter {
             .is_ok_and(|s| s.last_decrease.is_some_and(|t| t > admitted))
     }
 
-    /// A request succeeded: follow the growth curve while limiting.
-    pub(crate) fn on_success(&self, now: Instant) {
+    /// A request admitted at `admitted` succeeded: follow the growth curve
+    /// while limiting.
+    pub(crate) fn on_success(&self, admitted: Instant, now: Instant) {
         let Ok(mut s) = self.state.lock() else {
             return;
         };
+        s.answered.tick(now);
         let (Some(_), Some(since)) = (s.rate, s.last_decrease) else {
-            s.answered.tick(now);
             return;
         };
-        s.answered.tick(now);
-        let t = now.saturating_duration_since(since).as_secs_f64();
         let k = ((1.0 - BETA) / SCALE).cbrt();
+        // A success of the wave that met the 429 (admitted before the
+        // decrease) is part of what the service let through: the peak was
+        // taken too low if the answers now read higher. The first 429 of a
+        // run often comes back before the burst's successes (a 429 is
+        // quicker to answer than a page): 2 answers of 5 read as a limit of 2.
+        if admitted < since {
+            let answered = s.answered.rate(now);
+            if answered > s.last_max {
+                s.last_max = answered;
+            }
+        }
+        // The stretched curve is the plain one on a slower clock.
+        let t = now.saturating_duration_since(since).as_secs_f64() / f64::from(1u32 << s.stretch);
         let curve = (s.last_max * (1.0 + SCALE * (t - k).powi(3))).max(MIN_RATE);
         let measured = s.sent.rate(now);
         // Far above both what is sent and the last peak: the limit is no
         // longer what holds requests back, so stop limiting. (Not at a
         // fixed rate: at a low limit, that would be a burst into 429s.)
-        if measured > 0.0 && curve > 2.0 * measured.max(s.last_max) {
+        if measured > 0.0 && curve > STOP_FACTOR * measured.max(s.last_max) {
             s.rate = None;
         } else {
             s.rate = Some(curve);
@@ -291,7 +335,7 @@ mod tests {
         let t0 = Instant::now();
         let l = limiter_sending_at(20.0, t0);
         for i in 0..5 {
-            l.on_success(at(t0, 0.01 * f64::from(i)));
+            l.on_success(at(t0, 0.01 * f64::from(i)), at(t0, 0.01 * f64::from(i)));
         }
         l.on_throttle(at(t0, 0.06), at(t0, 0.06));
         let rate = l.rate().unwrap();
@@ -305,18 +349,119 @@ mod tests {
         l.on_throttle(t0, t0);
         let k = ((1.0 - BETA) / SCALE).cbrt();
         assert!((k - 3.11).abs() < 0.01, "{k}");
-        l.on_success(t0);
+        l.on_success(t0, t0);
         assert!((l.rate().unwrap() - 14.0).abs() < 0.05);
-        l.on_success(at(t0, 1.0));
+        l.on_success(at(t0, 1.0), at(t0, 1.0));
         let one = l.rate().unwrap();
         assert!(one > 14.0 && one < 20.0, "{one}");
-        l.on_success(at(t0, k));
+        l.on_success(at(t0, k), at(t0, k));
         assert!((l.rate().unwrap() - 20.0).abs() < 0.05);
-        // Not yet twice the last peak: still limiting.
-        l.on_success(at(t0, k + 4.0));
+        // Above the last peak and what is sent, but not far enough above
+        // that a burst could not drain the service's bucket: still limiting.
+        l.on_success(at(t0, k + 4.0), at(t0, k + 4.0));
+        assert!(l.rate().is_some());
+        l.on_success(at(t0, k + 8.0), at(t0, k + 8.0));
         assert!(l.rate().is_some());
         // Far above what is being sent and the last peak: limiting stops.
-        l.on_success(at(t0, k + 10.0));
+        l.on_success(at(t0, k + 10.0), at(t0, k + 10.0));
         assert_eq!(l.rate(), None);
+    }
+
+    /// Requests sent and answered at `rate` per second until `now`, the
+    /// curve having climbed back to it.
+    fn running_at(l: &AdaptiveLimiter, rate: f64, now: Instant) {
+        if let Ok(mut guard) = l.state.lock() {
+            let s = &mut *guard;
+            if s.rate.is_some() {
+                s.rate = Some(rate);
+            }
+            for meter in [&mut s.sent, &mut s.answered] {
+                meter.smoothed = rate;
+                meter.window_start = now;
+                meter.window_count = 0;
+            }
+        }
+    }
+
+    /// The allowed rate `secs` after a 429 (from `since`).
+    fn curve_after(l: &AdaptiveLimiter, since: Instant, secs: f64) -> f64 {
+        l.on_success(at(since, secs), at(since, secs));
+        l.rate().unwrap()
+    }
+
+    #[test]
+    fn a_steady_limit_is_probed_less_and_less_often() {
+        let t0 = Instant::now();
+        let l = limiter_sending_at(20.0, t0);
+        let k = ((1.0 - BETA) / SCALE).cbrt();
+        l.on_throttle(t0, t0);
+        let plain = curve_after(&l, t0, k + 2.0);
+        // Throttled again at the same peak: the same curve, twice as slow.
+        let t1 = at(t0, 10.0);
+        running_at(&l, 20.0, t1);
+        l.on_throttle(t1, t1);
+        let twice = curve_after(&l, t1, 2.0 * (k + 2.0));
+        assert!((twice - plain).abs() < 1e-6, "{twice} vs {plain}");
+        assert!(curve_after(&l, t1, k + 2.0) < 20.0, "still climbing back");
+        // And again, up to eight times as slow.
+        let mut t = t1;
+        for _ in 0..4 {
+            t += Duration::from_secs(30);
+            running_at(&l, 20.0, t);
+            l.on_throttle(t, t);
+        }
+        let slowest = curve_after(&l, t, 8.0 * (k + 2.0));
+        assert!((slowest - plain).abs() < 1e-6, "{slowest} vs {plain}");
+    }
+
+    #[test]
+    fn a_limit_that_moved_is_probed_at_the_plain_pace_again() {
+        let t0 = Instant::now();
+        let l = limiter_sending_at(20.0, t0);
+        let k = ((1.0 - BETA) / SCALE).cbrt();
+        l.on_throttle(t0, t0);
+        let t1 = at(t0, 10.0);
+        running_at(&l, 20.0, t1);
+        l.on_throttle(t1, t1);
+        // The service now throttles at a third of the rate: a new limit.
+        let t2 = at(t1, 10.0);
+        running_at(&l, 6.0, t2);
+        l.on_throttle(t2, t2);
+        let rate = curve_after(&l, t2, k);
+        assert!(
+            (rate - 6.0).abs() < 0.05,
+            "back at the new peak after K: {rate}"
+        );
+    }
+
+    #[test]
+    fn late_successes_of_the_throttled_wave_raise_the_peak() {
+        // Five of a burst got through, but the 429 came back after only
+        // two of them: the peak is what the wave's answers show in the end.
+        let t0 = Instant::now();
+        let l = AdaptiveLimiter::new(t0);
+        for _ in 0..10 {
+            l.reserve(t0);
+        }
+        for i in 0..2 {
+            l.on_success(t0, at(t0, 0.001 * f64::from(i)));
+        }
+        let decrease = at(t0, 0.003);
+        l.on_throttle(t0, decrease);
+        assert!((l.rate().unwrap() - 2.0 * BETA).abs() < 1e-9);
+        for i in 0..3 {
+            l.on_success(t0, at(t0, 0.004 + 0.001 * f64::from(i)));
+        }
+        let rate = l.rate().unwrap();
+        assert!((rate - 5.0 * BETA).abs() < 0.01, "{rate}");
+        // Successes admitted after the decrease (paced by the limiter) do
+        // not move the peak: they show the limiter's rate, not the service's.
+        let k = ((1.0 - BETA) / SCALE).cbrt();
+        for i in 0..20 {
+            l.on_success(decrease, at(t0, 0.01 + 0.001 * f64::from(i)));
+        }
+        l.on_success(at(t0, 0.5), at(t0, k));
+        let back = l.rate().unwrap();
+        assert!((back - 5.0).abs() < 0.05, "{back}");
     }
 }
