@@ -162,6 +162,7 @@ mod pager;
 mod period;
 mod region;
 mod retry;
+mod task;
 mod tls;
 mod transport;
 mod usage;

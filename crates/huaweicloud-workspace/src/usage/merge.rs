@@ -127,10 +127,16 @@ fn ascending(page: &Page) -> bool {
         .all(|w| w[0].desktop_id < w[1].desktop_id)
 }
 
-async fn fetch_page(ctx: &Ctx, cursor: usize, pass: u32, index: u64, window: Window) -> Arrival {
+async fn fetch_page(
+    ctx: &Arc<Ctx>,
+    cursor: usize,
+    pass: u32,
+    index: u64,
+    window: Window,
+) -> Arrival {
     let step = u64::from(ctx.page_size);
     let result = ctx
-        .fetch(window, None, index * step, ctx.page_size, Checks::Strict)
+        .spawn_fetch(window, None, index * step, ctx.page_size, Checks::Strict)
         .await;
     Arrival {
         cursor,
@@ -184,10 +190,9 @@ pub(super) async fn run(
     windows: &[Window],
     tx: &mut DesktopSender,
 ) -> Result<Merged, Error> {
-    let ctx: &Ctx = ctx;
     let depth = ctx.concurrency.div_ceil(windows.len().max(1)) + 1;
     let mut merge = Merge {
-        ctx,
+        ctx: ctx.as_ref(),
         cursors: windows.iter().copied().map(Cursor::new).collect(),
         first_sorted: vec![None; windows.len()],
         committed: false,

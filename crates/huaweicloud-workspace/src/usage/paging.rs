@@ -13,6 +13,7 @@ use futures::{SinkExt, future};
 use super::{MAX_IDS_PER_REQUEST, MAX_REFETCH_PASSES, ProgressFn};
 use crate::client::Gate;
 use crate::ops::used::{Checks, UsedPage};
+use crate::task::{self, Spawned};
 use crate::windows::Window;
 use crate::{Client, DesktopUsage, Error, GroupBy, Page, Progress};
 
@@ -56,6 +57,24 @@ impl Ctx {
                 requests_planned: (planned > 0).then(|| planned.max(done)),
             });
         }
+    }
+
+    /// [`fetch`](Self::fetch) as a task of its own, so that pages decode
+    /// on the runtime's workers while the consumer merges and emits (see
+    /// [`crate::task`]).
+    pub(super) fn spawn_fetch(
+        self: &Arc<Self>,
+        window: Window,
+        ids: Option<Arc<[String]>>,
+        offset: u64,
+        limit: u32,
+        checks: Checks,
+    ) -> Spawned<Page> {
+        let ctx = Arc::clone(self);
+        task::spawn(async move {
+            ctx.fetch(window, ids.as_deref(), offset, limit, checks)
+                .await
+        })
     }
 
     /// One page: a request with retries, then checks and conversion.
@@ -197,7 +216,7 @@ pub(super) fn window_stream(
     ids: Option<Arc<[String]>>,
 ) -> BoxStream<'static, Result<Vec<DesktopUsage>, Error>> {
     channel_stream(move |mut tx| async move {
-        if let Err(e) = page_window(&ctx, window, ids.as_deref(), &mut tx).await {
+        if let Err(e) = page_window(&ctx, window, ids, &mut tx).await {
             let _ = tx.send(Err(e)).await;
         }
     })
@@ -212,9 +231,9 @@ type ChunkSender = mpsc::Sender<Result<Vec<DesktopUsage>, Error>>;
 /// window is paged again, emitting only desktops not seen yet, up to
 /// [`MAX_REFETCH_PASSES`] times.
 async fn page_window(
-    ctx: &Ctx,
+    ctx: &Arc<Ctx>,
     window: Window,
-    ids: Option<&[String]>,
+    ids: Option<Arc<[String]>>,
     tx: &mut ChunkSender,
 ) -> Result<(), Error> {
     let limit = ctx.page_size;
@@ -226,7 +245,9 @@ async fn page_window(
         if pass > 0 {
             ctx.plan_more(1);
         }
-        let first = ctx.fetch(window, ids, 0, limit, Checks::Strict).await?;
+        let first = ctx
+            .spawn_fetch(window, ids.clone(), 0, limit, Checks::Strict)
+            .await?;
         last_request_id.clone_from(&first.request_id);
         // A strict page always carries total_count (convert checks it).
         let Some(total) = first.total_count else {
@@ -246,7 +267,7 @@ async fn page_window(
             return Ok(());
         }
         let mut rest = stream::iter(1..pages)
-            .map(|i| ctx.fetch(window, ids, i * step, limit, Checks::Strict))
+            .map(|i| ctx.spawn_fetch(window, ids.clone(), i * step, limit, Checks::Strict))
             .buffered(ctx.concurrency);
         while let Some(page) = rest.next().await {
             let page = page?;
