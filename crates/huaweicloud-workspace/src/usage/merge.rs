@@ -220,15 +220,12 @@ pub(super) async fn run(
             if merge.cursors.iter().all(|c| c.done) {
                 return Ok(Merged::Done);
             }
-            if let Some(desktop) = merge.pop_smallest() {
-                if !send_polling(tx, desktop, &mut inflight, &mut backlog).await {
-                    return Ok(Merged::Done);
-                }
-                continue;
-            }
         }
         // Keep every cursor up to `depth` pages ahead, breadth first so that
         // the pages needed soonest queue first for the concurrency permits.
+        // Before emitting: a page taken frees its place at once, so requests
+        // go out one by one while the consumer works through the pages that
+        // came back, instead of in waves each time it has caught up.
         for level in 0..depth {
             for (i, c) in merge.cursors.iter_mut().enumerate() {
                 if !c.done && c.issued < c.pages && c.ahead() == level {
@@ -237,6 +234,14 @@ pub(super) async fn run(
                     c.inflight += 1;
                 }
             }
+        }
+        if merge.committed
+            && let Some(desktop) = merge.pop_smallest()
+        {
+            if !send_polling(tx, desktop, &mut inflight, &mut backlog).await {
+                return Ok(Merged::Done);
+            }
+            continue;
         }
         match inflight.next().await {
             Some(arrival) => backlog.push_back(arrival),
