@@ -191,8 +191,29 @@ impl FromStr for Hours {
 
 impl fmt::Display for Hours {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = format!("{}.{:02}", self.0 / 100, self.0 % 100);
-        f.pad(&text)
+        // Written by hand into the stack, not with `format!`: exports and
+        // reports display every period, and an allocation per value was a
+        // tenth of a year's report. `u64::MAX` hundredths are 18 whole
+        // digits, the point and two decimals.
+        let mut buf = [0u8; 24];
+        let mut at = buf.len();
+        let mut rest = self.0;
+        for place in 0..3 {
+            if place == 2 {
+                at -= 1;
+                buf[at] = b'.';
+            }
+            at -= 1;
+            buf[at] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+        }
+        while rest > 0 {
+            at -= 1;
+            buf[at] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+        }
+        // Only ASCII digits and a point were written.
+        f.pad(std::str::from_utf8(&buf[at..]).unwrap_or_default())
     }
 }
 
@@ -361,6 +382,12 @@ mod tests {
         assert_eq!(Hours::from_hundredths(1260).to_string(), "12.60");
         assert_eq!(Hours::from_hundredths(5).to_string(), "0.05");
         assert_eq!(format!("{:>8}", Hours::from_hundredths(5)), "    0.05");
+        assert_eq!(Hours::ZERO.to_string(), "0.00");
+        assert_eq!(Hours::from_hundredths(100).to_string(), "1.00");
+        assert_eq!(
+            Hours::from_hundredths(u64::MAX).to_string(),
+            "184467440737095516.15"
+        );
     }
 
     #[test]
@@ -392,6 +419,18 @@ mod tests {
                 Hours::from_f64(value).unwrap(),
                 value.to_string().parse::<Hours>().unwrap()
             );
+        }
+
+        #[test]
+        fn displays_like_the_arithmetic(h in proptest::prop_oneof![
+            0u64..=100_000,
+            proptest::num::u64::ANY,
+        ]) {
+            let text = format!("{}.{:02}", h / 100, h % 100);
+            let value = Hours::from_hundredths(h);
+            proptest::prop_assert_eq!(value.to_string(), text.clone());
+            proptest::prop_assert_eq!(format!("{value:>30}"), format!("{text:>30}"));
+            proptest::prop_assert_eq!(format!("{value:<30}|"), format!("{text:<30}|"));
         }
 
         #[test]
