@@ -110,6 +110,10 @@ struct Shared {
     buckets: Mutex<HashMap<String, Bucket>>,
     failures: Mutex<HashMap<String, Failures>>,
     metadata: crate::metadata::MetadataState,
+    /// Answers computed at once: one per core, in the order they came, so
+    /// that the first of a wave are done first rather than all of them
+    /// late, as threads sharing the cores would be.
+    computing: tokio::sync::Semaphore,
 }
 
 /// A running simulator. Dropping it stops the server too (without waiting);
@@ -280,6 +284,9 @@ pub(crate) async fn start(cfg: SimulatorBuilder) -> Result<RunningSimulator, Sim
         buckets: Mutex::new(HashMap::new()),
         failures: Mutex::new(HashMap::new()),
         metadata: crate::metadata::MetadataState::default(),
+        computing: tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+        ),
     });
     let app = Router::new().fallback(handle).with_state(shared.clone());
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
