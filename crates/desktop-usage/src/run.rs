@@ -255,9 +255,17 @@ fn check_filters(args: &QueryArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Desktops held while the names are read (a year's desktop is about
+/// 10 KB): enough for the usage query to go on issuing its requests over
+/// the inventory's round trip, few enough not to show in memory.
+const HELD_WHILE_NAMING: usize = 200;
+
 /// Streams the desktops into the emitter. The inventory is read once the
-/// first desktop is in (or the query is over): names cost at most one
-/// round trip more, and none is asked for when the usage query fails.
+/// first desktop is in (or the query is over), and none is asked for when
+/// the usage query fails. Meanwhile the usage stream is still polled, so
+/// its requests keep going out (up to [`HELD_WHILE_NAMING`] desktops wait
+/// for their names): the names cost a round trip of their own only when
+/// the usage is done before them.
 async fn stream_into(
     desktops: impl futures::Stream<Item = Result<DesktopUsage, ApiError>>,
     emitter: Emitter<Sink>,
@@ -266,10 +274,30 @@ async fn stream_into(
     quiet: bool,
 ) -> Result<(Sink, usize), Failure> {
     let mut stream = pin!(desktops);
-    let first = stream.next().await.transpose()?;
-    let mut emitter = emitter.with_names(names.wait(quiet).await, show_ids);
-    if let Some(desktop) = first {
+    let Some(first) = stream.next().await.transpose()? else {
+        let emitter = emitter.with_names(names.wait(quiet).await, show_ids);
+        let seen = emitter.seen();
+        return Ok((emitter.finish()?, seen));
+    };
+    let mut held = vec![first];
+    let mut usage_done = false;
+    let mut naming = pin!(names.wait(quiet));
+    let names = loop {
+        tokio::select! {
+            names = &mut naming => break names,
+            next = stream.next(), if !usage_done && held.len() < HELD_WHILE_NAMING => {
+                match next {
+                    Some(desktop) => held.push(desktop?),
+                    None => usage_done = true,
+                }
+            }
+        }
+    };
+    let mut emitter = emitter.with_names(names, show_ids);
+    for desktop in held {
         emitter.push(desktop)?;
+    }
+    if !usage_done {
         while let Some(desktop) = stream.next().await {
             emitter.push(desktop?)?;
         }

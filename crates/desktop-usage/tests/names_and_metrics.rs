@@ -136,6 +136,32 @@ fn every_report_and_idle_row_carries_the_right_computer_name() {
 }
 
 #[test]
+fn names_are_right_for_more_desktops_than_are_held_while_they_are_read() {
+    // 2,100 desktops: three inventory pages, read while the usage stream
+    // goes on (the CLI holds up to 200 desktops meanwhile), with latency so
+    // that the inventory's two rounds overlap the usage's pages.
+    let sim = start(fleet(2100).latency(
+        std::time::Duration::from_millis(20),
+        std::time::Duration::ZERO,
+    ));
+    let names = names(2100);
+    let report = json(&sim, &["report", "--from", "2024-02-27", "--to", TO]);
+    let ids: std::collections::BTreeSet<&str> = report
+        .iter()
+        .map(|row| row["desktop_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2100);
+    for row in &report {
+        let id = row["desktop_id"].as_str().unwrap();
+        assert_eq!(
+            row["computer_name"].as_str(),
+            Some(names[id].as_str()),
+            "{row}"
+        );
+    }
+}
+
+#[test]
 fn the_inventory_takes_one_request_per_thousand_desktops() {
     let sim = start(fleet(2100));
     let out = sim
