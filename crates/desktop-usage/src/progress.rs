@@ -1,14 +1,17 @@
 //! The progress bar on stderr, shown only to a person watching a terminal.
 
 use std::io::IsTerminal;
+use std::sync::Arc;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Requests done out of planned, drawn on stderr; invisible unless stderr is a terminal and not `-q`.
+/// It also tells when the first page was answered (see [`Progress::first_page`]).
 #[derive(Clone)]
 pub struct Progress {
     bar: ProgressBar,
+    answered: Arc<tokio::sync::Notify>,
 }
 
 impl Progress {
@@ -29,7 +32,10 @@ impl Progress {
         .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);
         bar.set_message("fetching");
-        Progress { bar }
+        Progress {
+            bar,
+            answered: Arc::new(tokio::sync::Notify::new()),
+        }
     }
 
     /// Records that `done` requests of `planned` (when known) have completed.
@@ -38,6 +44,17 @@ impl Progress {
             self.bar.set_length(planned.max(done));
         }
         self.bar.set_position(done);
+        if done > 0 {
+            // Kept until awaited, if nobody waits yet.
+            self.answered.notify_one();
+        }
+    }
+
+    /// Completes once a page has been answered: the credentials work, so
+    /// another operation of the run may start without risking a second bad
+    /// signature (five in a row lock an access key). Awaited once per run.
+    pub async fn first_page(&self) {
+        self.answered.notified().await;
     }
 
     /// Removes the bar before results or errors are printed.

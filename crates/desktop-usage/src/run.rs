@@ -229,7 +229,14 @@ async fn run_usage(
     } else {
         query.into_stream().boxed()
     };
-    let result = stream_into(desktops, emitter, inventory, names_args.ids, global.quiet).await;
+    let result = stream_into(
+        desktops,
+        emitter,
+        (inventory, &progress),
+        names_args.ids,
+        global.quiet,
+    )
+    .await;
     progress.finish();
     if let Ok((_, 0)) = &result
         && query_args.user.is_some()
@@ -257,30 +264,31 @@ fn check_filters(args: &QueryArgs) -> Result<(), Failure> {
 
 /// Desktops held while the names are read (a year's desktop is about
 /// 10 KB): enough for the usage query to go on issuing its requests over
-/// the inventory's round trip, few enough not to show in memory.
+/// the inventory's round trips, few enough not to show in memory.
 const HELD_WHILE_NAMING: usize = 200;
 
 /// Streams the desktops into the emitter. The inventory is read once the
-/// first desktop is in (or the query is over), and none is asked for when
-/// the usage query fails. Meanwhile the usage stream is still polled, so
-/// its requests keep going out (up to [`HELD_WHILE_NAMING`] desktops wait
-/// for their names): the names cost a round trip of their own only when
-/// the usage is done before them.
+/// usage query has answered (its first page, its first desktop or its
+/// end), so none is asked for when the usage query fails. Meanwhile the
+/// usage stream is still polled, so its requests keep going out (up to
+/// [`HELD_WHILE_NAMING`] desktops wait for their names).
 async fn stream_into(
     desktops: impl futures::Stream<Item = Result<DesktopUsage, ApiError>>,
     emitter: Emitter<Sink>,
-    names: names::Pending,
+    (names, progress): (names::Pending, &Progress),
     show_ids: bool,
     quiet: bool,
 ) -> Result<(Sink, usize), Failure> {
     let mut stream = pin!(desktops);
-    let Some(first) = stream.next().await.transpose()? else {
-        let emitter = emitter.with_names(names.wait(quiet).await, show_ids);
-        let seen = emitter.seen();
-        return Ok((emitter.finish()?, seen));
-    };
-    let mut held = vec![first];
+    let mut held = Vec::new();
     let mut usage_done = false;
+    tokio::select! {
+        () = progress.first_page() => {}
+        next = stream.next() => match next {
+            Some(desktop) => held.push(desktop?),
+            None => usage_done = true,
+        },
+    }
     let mut naming = pin!(names.wait(quiet));
     let names = loop {
         tokio::select! {
