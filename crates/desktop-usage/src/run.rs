@@ -263,9 +263,11 @@ fn check_filters(args: &QueryArgs) -> Result<(), Failure> {
 }
 
 /// Desktops held while the names are read (a year's desktop is about
-/// 10 KB): enough for the usage query to go on issuing its requests over
-/// the inventory's round trips, few enough not to show in memory.
-const HELD_WHILE_NAMING: usize = 200;
+/// 15 KB): enough for the usage query to go on issuing its requests over
+/// most of the inventory's round trips, few enough for a year of 20,000
+/// desktops to stay under 40 MB (200 raised its peak by about 1.5 MB and
+/// saved 20 ms of a latency-bound year of 2,000).
+const HELD_WHILE_NAMING: usize = 100;
 
 /// Streams the desktops into the emitter. The inventory is read once the
 /// usage query has answered (its first page, its first desktop or its

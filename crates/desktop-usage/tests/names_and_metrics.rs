@@ -138,7 +138,7 @@ fn every_report_and_idle_row_carries_the_right_computer_name() {
 #[test]
 fn names_are_right_for_more_desktops_than_are_held_while_they_are_read() {
     // 2,100 desktops: three inventory pages, read while the usage stream
-    // goes on (the CLI holds up to 200 desktops meanwhile), with latency so
+    // goes on (the CLI holds up to 100 desktops meanwhile), with latency so
     // that the inventory's two rounds overlap the usage's pages.
     let sim = start(fleet(2100).latency(
         std::time::Duration::from_millis(20),
