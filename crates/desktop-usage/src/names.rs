@@ -1,15 +1,20 @@
 //! Names for desktop ids: one inventory pass (`ListDesktops`) per run. A
 //! report never fails for lack of names: when the inventory cannot be read
 //! (a policy may allow usage statistics but not the desktop list), the run
-//! goes on without them and says so once.
+//! goes on without them and says so once. [`stream_into`] reads them
+//! while the usage query goes on.
 
+use std::pin::pin;
 use std::sync::Arc;
 
-use futures::TryStreamExt;
-use huaweicloud_workspace::{Client, DesktopListQuery};
+use futures::{StreamExt, TryStreamExt};
+use huaweicloud_workspace::{Client, DesktopListQuery, DesktopUsage, Error as ApiError};
 
+use crate::emit::Emitter;
 use crate::failure::Failure;
 use crate::logging::say;
+use crate::output::Sink;
+use crate::progress::Progress;
 use crate::rows::{Named, Names};
 
 /// Inventory pages in flight at once (a page lists up to 1,000 desktops).
@@ -70,6 +75,60 @@ impl Pending {
             }
         }
     }
+}
+
+/// Desktops held while the names are read (a year's desktop is about
+/// 15 KB): enough for the usage query to go on issuing its requests over
+/// most of the inventory's round trips, few enough for a year of 20,000
+/// desktops to stay under 40 MB (200 raised its peak by about 1.5 MB and
+/// saved 20 ms of a latency-bound year of 2,000).
+const HELD_WHILE_NAMING: usize = 100;
+
+/// Streams the desktops into the emitter. The inventory is read once the
+/// usage query has answered (its first page, its first desktop or its
+/// end), so none is asked for when the usage query fails. Meanwhile the
+/// usage stream is still polled, so its requests keep going out (up to
+/// [`HELD_WHILE_NAMING`] desktops wait for their names).
+pub async fn stream_into(
+    desktops: impl futures::Stream<Item = Result<DesktopUsage, ApiError>>,
+    emitter: Emitter<Sink>,
+    (names, progress): (Pending, &Progress),
+    show_ids: bool,
+    quiet: bool,
+) -> Result<(Sink, usize), Failure> {
+    let mut stream = pin!(desktops);
+    let mut held = Vec::new();
+    let mut usage_done = false;
+    tokio::select! {
+        () = progress.first_page() => {}
+        next = stream.next() => match next {
+            Some(desktop) => held.push(desktop?),
+            None => usage_done = true,
+        },
+    }
+    let mut naming = pin!(names.wait(quiet));
+    let names = loop {
+        tokio::select! {
+            names = &mut naming => break names,
+            next = stream.next(), if !usage_done && held.len() < HELD_WHILE_NAMING => {
+                match next {
+                    Some(desktop) => held.push(desktop?),
+                    None => usage_done = true,
+                }
+            }
+        }
+    };
+    let mut emitter = emitter.with_names(names, show_ids);
+    for desktop in held {
+        emitter.push(desktop)?;
+    }
+    if !usage_done {
+        while let Some(desktop) = stream.next().await {
+            emitter.push(desktop?)?;
+        }
+    }
+    let seen = emitter.seen();
+    Ok((emitter.finish()?, seen))
 }
 
 /// The desktops whose computer name contains `text` (the service's match),

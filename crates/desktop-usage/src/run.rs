@@ -2,14 +2,13 @@
 //! into the emitter, and commits the output.
 
 use std::fmt;
-use std::pin::pin;
 use std::time::Duration;
 
 use chrono::NaiveDate;
 use futures::StreamExt;
 use huaweicloud_workspace::{
-    Client, ClientBuilder, Credentials, DesktopUsage, DesktopUsageQuery, Error as ApiError,
-    GroupBy, Region, RetryConfig,
+    Client, ClientBuilder, Credentials, DesktopUsageQuery, Error as ApiError, GroupBy, Region,
+    RetryConfig,
 };
 
 use crate::cli::{GlobalArgs, GroupByArg, NamesArgs, OutputArgs, QueryArgs, SortArgs};
@@ -229,7 +228,7 @@ async fn run_usage(
     } else {
         query.into_stream().boxed()
     };
-    let result = stream_into(
+    let result = names::stream_into(
         desktops,
         emitter,
         (inventory, &progress),
@@ -260,60 +259,6 @@ fn check_filters(args: &QueryArgs) -> Result<(), Failure> {
         ));
     }
     Ok(())
-}
-
-/// Desktops held while the names are read (a year's desktop is about
-/// 15 KB): enough for the usage query to go on issuing its requests over
-/// most of the inventory's round trips, few enough for a year of 20,000
-/// desktops to stay under 40 MB (200 raised its peak by about 1.5 MB and
-/// saved 20 ms of a latency-bound year of 2,000).
-const HELD_WHILE_NAMING: usize = 100;
-
-/// Streams the desktops into the emitter. The inventory is read once the
-/// usage query has answered (its first page, its first desktop or its
-/// end), so none is asked for when the usage query fails. Meanwhile the
-/// usage stream is still polled, so its requests keep going out (up to
-/// [`HELD_WHILE_NAMING`] desktops wait for their names).
-async fn stream_into(
-    desktops: impl futures::Stream<Item = Result<DesktopUsage, ApiError>>,
-    emitter: Emitter<Sink>,
-    (names, progress): (names::Pending, &Progress),
-    show_ids: bool,
-    quiet: bool,
-) -> Result<(Sink, usize), Failure> {
-    let mut stream = pin!(desktops);
-    let mut held = Vec::new();
-    let mut usage_done = false;
-    tokio::select! {
-        () = progress.first_page() => {}
-        next = stream.next() => match next {
-            Some(desktop) => held.push(desktop?),
-            None => usage_done = true,
-        },
-    }
-    let mut naming = pin!(names.wait(quiet));
-    let names = loop {
-        tokio::select! {
-            names = &mut naming => break names,
-            next = stream.next(), if !usage_done && held.len() < HELD_WHILE_NAMING => {
-                match next {
-                    Some(desktop) => held.push(desktop?),
-                    None => usage_done = true,
-                }
-            }
-        }
-    };
-    let mut emitter = emitter.with_names(names, show_ids);
-    for desktop in held {
-        emitter.push(desktop)?;
-    }
-    if !usage_done {
-        while let Some(desktop) = stream.next().await {
-            emitter.push(desktop?)?;
-        }
-    }
-    let seen = emitter.seen();
-    Ok((emitter.finish()?, seen))
 }
 
 fn configure(mut builder: ClientBuilder, global: &GlobalArgs) -> ClientBuilder {

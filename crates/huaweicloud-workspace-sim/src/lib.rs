@@ -77,6 +77,7 @@
 //! # Ok(()) }
 //! ```
 
+mod day;
 mod desktops;
 mod fleet;
 mod inventory;
