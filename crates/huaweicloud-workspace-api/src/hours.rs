@@ -195,22 +195,18 @@ impl fmt::Display for Hours {
         // reports display every period, and an allocation per value was a
         // tenth of a year's report. `u64::MAX` hundredths are 18 whole
         // digits, the point and two decimals.
+        let (mut whole, cents) = (self.0 / 100, self.0 % 100);
         let mut buf = [0u8; 24];
-        let mut at = buf.len();
-        let mut rest = self.0;
-        for place in 0..3 {
-            if place == 2 {
-                at -= 1;
-                buf[at] = b'.';
+        // Both digits of `cents` are below 10: the casts cannot truncate.
+        buf[21..].copy_from_slice(&[b'.', b'0' + (cents / 10) as u8, b'0' + (cents % 10) as u8]);
+        let mut at = 21;
+        loop {
+            at -= 1;
+            buf[at] = b'0' + (whole % 10) as u8;
+            whole /= 10;
+            if whole == 0 {
+                break;
             }
-            at -= 1;
-            buf[at] = b'0' + (rest % 10) as u8;
-            rest /= 10;
-        }
-        while rest > 0 {
-            at -= 1;
-            buf[at] = b'0' + (rest % 10) as u8;
-            rest /= 10;
         }
         // Only ASCII digits and a point were written.
         f.pad(std::str::from_utf8(&buf[at..]).unwrap_or_default())

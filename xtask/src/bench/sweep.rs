@@ -28,7 +28,7 @@ fn throttled_runs(s: &Settings, limit: f64) -> usize {
 }
 
 /// The run of median time (with its requests and 429s); a failed run
-/// (NaN) sorts last, and any failure makes the setting's result a failure.
+/// (NaN time) is returned instead, so any failure makes the setting fail.
 fn median_run(mut runs: Vec<(f64, u64, u64)>) -> (f64, u64, u64) {
     if let Some(failed) = runs.iter().find(|r| r.0.is_nan()) {
         return *failed;
