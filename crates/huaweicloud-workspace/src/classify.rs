@@ -8,8 +8,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use huaweicloud_workspace_api::types::ErrorResponse;
 
+use crate::answer::{Answer, MAX_RESPONSE_BYTES, RetryAfter, prefix_of};
 use crate::error::{Error, ErrorMetadata, TimeoutScope};
-use crate::transport::{Answer, MAX_RESPONSE_BYTES, RetryAfter, prefix_of};
 
 /// Whether and how a failed attempt may be tried again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

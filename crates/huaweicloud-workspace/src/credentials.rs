@@ -20,8 +20,8 @@ use huaweicloud_signer::{
 };
 
 use crate::Error;
+use crate::answer::error_chain;
 use crate::classify::Failure;
-use crate::transport::error_chain;
 
 /// The connect timeout of the metadata service: off a cloud server nothing
 /// answers at its address, and the chain should give up fast.

@@ -3,9 +3,6 @@
 use std::fmt;
 use std::time::Duration;
 
-/// How many bytes of an undecodable body an [`Error::InvalidResponse`] keeps.
-pub const BODY_PREFIX_BYTES: usize = 256;
-
 /// What the service said in an error answer: the HTTP status, its error
 /// code and message, and the request id to quote to support (after the AWS
 /// SDKs' `ErrorMetadata`). Every service error carries one.
@@ -456,35 +453,9 @@ pub(crate) fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The first [`BODY_PREFIX_BYTES`] of a body as text (lossy, cut on a character boundary).
-pub(crate) fn body_prefix(body: &[u8]) -> String {
-    let cut = &body[..body.len().min(BODY_PREFIX_BYTES)];
-    let text = String::from_utf8_lossy(cut);
-    let mut out = text.into_owned();
-    if body.len() > BODY_PREFIX_BYTES {
-        // A cut multi-byte character shows as U+FFFD; drop it.
-        while out.ends_with('\u{FFFD}') {
-            out.pop();
-        }
-        out.push('…');
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn body_prefix_is_bounded() {
-        assert_eq!(body_prefix(b""), "");
-        assert_eq!(body_prefix(b"<html>"), "<html>");
-        let long = "é".repeat(300);
-        let p = body_prefix(long.as_bytes());
-        assert!(p.len() <= BODY_PREFIX_BYTES + 3);
-        assert!(p.ends_with('…'));
-        assert!(!p.contains('\u{FFFD}'));
-    }
 
     #[test]
     fn classes_and_metadata() {

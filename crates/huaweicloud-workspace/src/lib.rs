@@ -146,7 +146,9 @@
 //! ask the service, or retry later), [`Error::metadata`] gives what the
 //! service said and [`Error::request_id`] the id to quote to support.
 
+mod answer;
 mod builder;
+mod checks;
 mod classify;
 mod client;
 mod concurrency;
@@ -154,11 +156,11 @@ mod credentials;
 mod error;
 mod inventory;
 mod limiter;
+mod list;
 pub mod metrics;
 mod model;
 mod operation;
 mod ops;
-mod pager;
 mod period;
 mod region;
 mod retry;
@@ -175,20 +177,21 @@ pub use chrono;
 /// from [`http_client_builder`]).
 pub use reqwest;
 
+pub use answer::{Answer, BODY_PREFIX_BYTES, MAX_RESPONSE_BYTES, RetryAfter};
 pub use builder::{
     ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_OPERATION_TIMEOUT, DEFAULT_USER_AGENT,
 };
 pub use client::Client;
 pub use concurrency::{Concurrency, ParseConcurrencyError};
-pub use error::{BODY_PREFIX_BYTES, Error, ErrorClass, ErrorMetadata, TimeoutScope};
+pub use error::{Error, ErrorClass, ErrorMetadata, TimeoutScope};
 pub use huaweicloud_signer::{
     AccessKeyCredentials, Credentials, CredentialsError, Secret, SignError,
 };
 pub use huaweicloud_workspace_api::{Hours, HoursError};
-pub use inventory::{
-    Desktop, DesktopListQuery, Inventory, MAX_DESKTOP_IDS_PER_LIST, MAX_DESKTOPS_PAGE_SIZE,
-};
+pub use inventory::model::{Desktop, Inventory};
+pub use inventory::{DesktopListQuery, MAX_DESKTOP_IDS_PER_LIST, MAX_DESKTOPS_PAGE_SIZE};
+pub use list::Counted;
 pub use metrics::{
     DesktopMetrics, DesktopMetricsQuery, DesktopSort, SortOrder, UserMetrics, UserMetricsQuery,
     UserSort, hours_from_seconds,
@@ -197,14 +200,12 @@ pub use model::{
     Assignment, DesktopUsage, GroupBy, Page, PeriodUsage, Progress, UsageReport, UserTotals,
     UserTotalsBuilder, average_per_active_day,
 };
-pub use pager::Counted;
 pub use period::Period;
 pub use region::Region;
 #[doc(hidden)]
 pub use retry::Clock;
 pub use retry::RetryConfig;
 pub use tls::{TLS_BACKEND, http_client_builder};
-pub use transport::{Answer, MAX_RESPONSE_BYTES, RetryAfter};
 pub use usage::{DesktopUsageQuery, MAX_IDS_PER_REQUEST, MAX_PAGE_SIZE};
 pub use windows::MAX_WINDOW_DAYS;
 
@@ -213,10 +214,11 @@ pub use windows::MAX_WINDOW_DAYS;
 /// the operation's own checks). For answers captured some other way, and
 /// for the fuzz targets and the decode benchmark.
 pub mod decode {
+    pub use crate::ops::desktop_metrics::desktop_metrics_page;
     pub use crate::ops::desktops::desktops_page;
-    pub use crate::ops::metrics::{desktop_metrics_page, user_metrics_page};
     pub use crate::ops::projects::project_id;
     pub use crate::ops::used::used_desktop_page;
+    pub use crate::ops::user_metrics::user_metrics_page;
 }
 
 /// The traits that make [`DesktopUsageQuery::into_stream`] usable

@@ -7,8 +7,8 @@
 //! `ARCHITECTURE.md`.
 
 use crate::Error;
+use crate::answer::Answer;
 use crate::classify::{self, Failure};
-use crate::transport::Answer;
 
 /// The service an operation lives on: which generated client builds its
 /// request (the spec's operation-level `servers`, which progenitor ignores).

@@ -11,87 +11,14 @@ use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use huaweicloud_signer::Credentials;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 
+use crate::answer::{Answer, BODY_PREFIX_BYTES, MAX_RESPONSE_BYTES, RetryAfter, error_chain};
 use crate::classify::Failure;
 use crate::credentials::CredentialsSource;
-use crate::error::{Error, TimeoutScope, body_prefix};
-
-/// The largest response body read, in bytes (16 MiB). A full page of 100
-/// desktops × 31 days × 24 hours is about 4 MiB; a larger body is refused as
-/// [`Error::InvalidResponse`] rather than read into memory.
-pub const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
-
-/// When the service asked to be called again (`Retry-After`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RetryAfter {
-    /// `Retry-After: 3` (seconds).
-    Delay(Duration),
-    /// `Retry-After: Wed, 21 Oct 2026 07:28:00 GMT` (an HTTP date).
-    At(DateTime<Utc>),
-}
-
-impl RetryAfter {
-    /// Reads a `Retry-After` value in either of its two forms; `None` for anything else.
-    pub fn parse(value: &str) -> Option<RetryAfter> {
-        let value = value.trim();
-        if let Ok(seconds) = value.parse::<u64>() {
-            return Some(RetryAfter::Delay(Duration::from_secs(seconds)));
-        }
-        // IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") is RFC 2822 with GMT.
-        DateTime::parse_from_rfc2822(value)
-            .ok()
-            .map(|at| RetryAfter::At(at.with_timezone(&Utc)))
-    }
-
-    /// The wait it asks for, seen from `now` (zero for a date in the past).
-    pub fn delay_from(self, now: DateTime<Utc>) -> Duration {
-        match self {
-            RetryAfter::Delay(d) => d,
-            RetryAfter::At(at) => (at - now).to_std().unwrap_or(Duration::ZERO),
-        }
-    }
-}
-
-/// One answer of the service, as the transport read it: any status, any body.
-///
-/// Each operation's decode function takes an `Answer`; so do the fuzz
-/// targets and the decode benchmark, which build one with [`Answer::ok`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Answer {
-    /// The HTTP status.
-    pub status: u16,
-    /// The `X-Request-Id` header (IAM's `X-IAM-Trace-Id` when there is none).
-    pub request_id: Option<String>,
-    /// The `Retry-After` header, when it could be read.
-    pub retry_after: Option<RetryAfter>,
-    /// The `Location` header (of a redirect).
-    pub location: Option<String>,
-    /// The `Content-Encoding` header: this crate asks for none, so any but
-    /// `identity` makes the body unreadable.
-    pub content_encoding: Option<String>,
-    /// The body; only its first bytes when it was larger than the cap.
-    pub body: Bytes,
-    /// Whether the body was larger than [`MAX_RESPONSE_BYTES`] (and so not read whole).
-    pub oversize: bool,
-}
-
-impl Answer {
-    /// A `200 OK` answer with this body and no headers.
-    pub fn ok(body: impl Into<Bytes>) -> Answer {
-        Answer {
-            status: 200,
-            request_id: None,
-            retry_after: None,
-            location: None,
-            content_encoding: None,
-            body: body.into(),
-            oversize: false,
-        }
-    }
-}
+use crate::error::{Error, TimeoutScope};
 
 /// The most a body buffer is sized to in advance (pages are about 150 KB).
 const PRESIZE_CAP: u64 = 1 << 20;
@@ -149,7 +76,7 @@ impl Transport {
             if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
                 oversize = true;
                 // Keep what an error message shows, not 16 MiB.
-                body.truncate(crate::error::BODY_PREFIX_BYTES + 4);
+                body.truncate(BODY_PREFIX_BYTES + 4);
                 break;
             }
             body.extend_from_slice(&chunk);
@@ -241,54 +168,9 @@ impl Transport {
     }
 }
 
-/// An error and its causes, on one line; reqwest errors carry no secrets
-/// (the URL holds none either).
-pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let s = cause.to_string();
-        if !text.contains(&s) {
-            text.push_str(": ");
-            text.push_str(&s);
-        }
-        source = cause.source();
-    }
-    text
-}
-
 fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
-}
-
-/// The start of an unreadable body, for an error message.
-pub(crate) fn prefix_of(answer: &Answer) -> String {
-    body_prefix(&answer.body)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retry_after_reads_seconds_and_http_dates() {
-        assert_eq!(
-            RetryAfter::parse(" 3 "),
-            Some(RetryAfter::Delay(Duration::from_secs(3)))
-        );
-        let now = DateTime::parse_from_rfc3339("2026-10-21T07:27:50Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        let at = RetryAfter::parse("Wed, 21 Oct 2026 07:28:00 GMT").unwrap();
-        assert_eq!(at.delay_from(now), Duration::from_secs(10));
-        // A date already past asks for no wait at all.
-        let past = RetryAfter::parse("Wed, 21 Oct 2026 07:00:00 GMT").unwrap();
-        assert_eq!(past.delay_from(now), Duration::ZERO);
-        for junk in ["", "soon", "-1", "1.5", "Wed, 99 Oct 2026 07:28:00 GMT"] {
-            assert_eq!(RetryAfter::parse(junk), None, "{junk:?}");
-        }
-    }
 }

@@ -6,9 +6,9 @@
 use huaweicloud_workspace_api::types::KeystoneListProjectsResponse;
 
 use crate::Error;
+use crate::answer::Answer;
 use crate::classify::Failure;
 use crate::operation::{self, Host, Operation, build_error};
-use crate::transport::Answer;
 
 /// The projects named after one region.
 #[derive(Debug)]

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use huaweicloud_workspace_api::types::{ListUsedDesktopInfoReq, ListUsedDesktopInfoResponse};
 
+use crate::answer::Answer;
 use crate::classify::Failure;
 use crate::operation::{self, Operation, build_error};
-use crate::transport::Answer;
 use crate::windows::Window;
 use crate::{DesktopUsage, Error, GroupBy, Hours, Page, Period, PeriodUsage};
 

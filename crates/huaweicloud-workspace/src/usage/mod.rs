@@ -2,7 +2,7 @@
 //! plan. Paging lives in `paging.rs`, the merge of sorted windows in
 //! `merge.rs`; the operation itself (request and decode) in `ops/used.rs`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::RangeInclusive;
 use std::sync::Arc;
@@ -16,6 +16,7 @@ use tracing::Instrument;
 mod merge;
 mod paging;
 
+use crate::checks::{IdList, RangeSpec, check_ids};
 use crate::ops::used::Checks;
 use crate::windows::{self, Window};
 use crate::{Client, Concurrency, DesktopUsage, Error, GroupBy, Page, Progress, UsageReport};
@@ -30,12 +31,6 @@ pub const MAX_IDS_PER_REQUEST: usize = 2000;
 pub(crate) const MAX_REFETCH_PASSES: u32 = 3;
 
 pub(crate) type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum RangeSpec {
-    Dates(NaiveDate, NaiveDate),
-    LastDays(u32),
-}
 
 /// A query of desktop usage; start one with [`Client::desktop_usage`].
 ///
@@ -238,51 +233,13 @@ impl DesktopUsageQuery {
                 ));
             }
         }
-        let ids = match &self.desktop_ids {
-            None => None,
-            Some(ids) if ids.is_empty() => {
-                return Err(Error::invalid(
-                    "desktop_ids",
-                    "must not be an empty list (leave it out to query every desktop)",
-                ));
-            }
-            Some(ids) => {
-                if let Some((i, _)) = ids.iter().enumerate().find(|(_, id)| id.trim().is_empty()) {
-                    return Err(Error::invalid(
-                        "desktop_ids",
-                        format!("desktop id #{} (counting from 1) is empty or blank", i + 1),
-                    ));
-                }
-                let unique: BTreeSet<&String> = ids.iter().collect();
-                Some(unique.into_iter().cloned().collect::<Vec<_>>())
-            }
-        };
-        let dates = match self.range {
-            None => None,
-            Some(RangeSpec::Dates(start, end)) => {
-                if start > end {
-                    return Err(Error::invalid(
-                        "range",
-                        format!("the start {start} is after the end {end}"),
-                    ));
-                }
-                Some((start, end))
-            }
-            Some(RangeSpec::LastDays(n)) => {
-                if n == 0 {
-                    return Err(Error::invalid("last_days", "must be at least 1, got 0"));
-                }
-                let today = self
-                    .today
-                    .unwrap_or_else(|| chrono::Utc::now().date_naive());
-                Some(windows::last_days(today, n).ok_or_else(|| {
-                    Error::invalid(
-                        "last_days",
-                        format!("{n} days back from {today} is out of the calendar"),
-                    )
-                })?)
-            }
-        };
+        let ids = self
+            .desktop_ids
+            .as_deref()
+            .map(|ids| check_ids(ids, "query", IdList::Separate))
+            .transpose()?;
+        let today = || crate::checks::today_or_now(self.today);
+        let dates = self.range.map(|spec| spec.days(today)).transpose()?;
         let (windows, range) = match dates {
             None => (vec![Window::ServiceDefault], None),
             Some((start, end)) => (windows::split(start, end), Some(start..=end)),

@@ -121,10 +121,10 @@ fn check_progress(page: &Page, offset: u64, limit: u32) -> Result<(), Error> {
         body_prefix: None,
         request_id: page.request_id.clone(),
     };
-    if total.div_ceil(u64::from(limit.max(1))) > crate::pager::MAX_PAGES {
+    if total.div_ceil(u64::from(limit.max(1))) > crate::list::MAX_PAGES {
         return Err(invalid(format!(
             "total_count is {total}, more than {} pages of {limit}: refusing to page them",
-            crate::pager::MAX_PAGES
+            crate::list::MAX_PAGES
         )));
     }
     if page.desktops.is_empty() && offset < total {

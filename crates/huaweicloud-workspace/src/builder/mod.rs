@@ -7,15 +7,17 @@ use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use huaweicloud_signer::Credentials;
-use reqwest::header::HeaderValue;
 
 use crate::client::{Client, Inner, ProjectId};
-use crate::concurrency::AdaptiveConcurrency;
-use crate::credentials::{CredentialsSource, MetadataProvider};
+use crate::concurrency::{AdaptiveConcurrency, Concurrency};
+use crate::error::Error;
 use crate::limiter::AdaptiveLimiter;
-use crate::retry::{Clock, TokioClock};
-use crate::transport::{Transport, error_chain};
-use crate::{Concurrency, Error, Region, RetryConfig};
+use crate::region::Region;
+use crate::retry::{Clock, RetryConfig, TokioClock};
+use crate::transport::Transport;
+use steps::resolve_iam_endpoint;
+
+mod steps;
 
 /// How many requests are in flight by default: [`Concurrency::Auto`] (see
 /// [`ClientBuilder::concurrency`]).
@@ -248,162 +250,22 @@ impl ClientBuilder {
     /// Fails with [`Error::InvalidInput`] naming the setting when one is
     /// missing or malformed, or [`Error::Credentials`] when a source is
     /// malformed (none found: the metadata service is asked on first use).
-    pub fn build(self) -> Result<Client, Error> {
-        if self.retry.max_attempts == 0 {
-            return Err(Error::invalid(
-                "retry.max_attempts",
-                "must be at least 1, got 0",
-            ));
-        }
-        if self.concurrency == Concurrency::Fixed(0) {
-            return Err(Error::invalid("concurrency", "must be at least 1, got 0"));
-        }
-        if self.retry.max_throttled_attempts == 0 {
-            return Err(Error::invalid(
-                "retry.max_throttled_attempts",
-                "must be at least 1, got 0",
-            ));
-        }
-        for (field, value) in [
-            ("attempt_timeout", Some(self.attempt_timeout)),
-            ("operation_timeout", Some(self.operation_timeout)),
-            ("connect_timeout", self.connect_timeout),
-        ] {
-            if value == Some(Duration::ZERO) {
-                return Err(Error::invalid(field, "must be longer than zero"));
-            }
-        }
+    pub fn build(mut self) -> Result<Client, Error> {
+        self.check_settings()?;
         let endpoint = self.resolve_endpoint()?;
-
-        let (credentials, source_project, profile_iam) = match self.credentials {
-            Some(c) => (CredentialsSource::Static(c), None, None),
-            None => {
-                let env = Arc::clone(&self.env);
-                match huaweicloud_signer::chain_with_profile(
-                    move |k| env(k),
-                    self.profile.as_deref(),
-                ) {
-                    Ok(resolved) => {
-                        for warning in &resolved.warnings {
-                            tracing::warn!("{warning}");
-                        }
-                        (
-                            CredentialsSource::Static(resolved.credentials),
-                            resolved.project_id,
-                            resolved.iam_endpoint,
-                        )
-                    }
-                    // Last in the chain, asked on first use (build() does
-                    // no network); a profile asked for by name is not.
-                    Err(huaweicloud_signer::CredentialsError::NotFound { tried })
-                        if self.profile.is_none() =>
-                    {
-                        let env = Arc::clone(&self.env);
-                        let address = huaweicloud_signer::metadata_endpoint(move |k| env(k));
-                        (
-                            CredentialsSource::Metadata(MetadataProvider::new(address, tried)?),
-                            None,
-                            None,
-                        )
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-            }
-        };
-        let project = match self.project_id.clone().or(source_project) {
-            Some(id) => {
-                check_project_id(&id)?;
-                ProjectId::Fixed(id)
-            }
-            None => {
-                if matches!(
-                    credentials,
-                    CredentialsSource::Static(Credentials::IamToken(_))
-                ) {
-                    return Err(Error::invalid(
-                        "project_id",
-                        "is required with an IAM token (only AK/SK can find it through IAM): set it on the builder, in HUAWEICLOUD_SDK_PROJECT_ID or in the profile's project_id",
-                    ));
-                }
-                let Some(region) = &self.region else {
-                    return Err(Error::invalid(
-                        "project_id",
-                        "is required without a region: set it on the builder, in HUAWEICLOUD_SDK_PROJECT_ID or in the profile's project_id, or give the region so that IAM is asked for it",
-                    ));
-                };
-                ProjectId::Discover {
-                    region: region.id().to_string(),
-                    found: tokio::sync::OnceCell::new(),
-                }
-            }
-        };
+        let found = self.credentials_source()?;
+        let project = self.project(&found)?;
         let iam_endpoint = match &project {
             ProjectId::Fixed(_) => None,
             ProjectId::Discover { .. } => Some(resolve_iam_endpoint(
                 self.iam_endpoint.as_deref(),
-                profile_iam,
+                found.iam_endpoint,
                 &self.env,
                 self.region.as_ref(),
             )?),
         };
-
-        let user_agent = self
-            .user_agent
-            .unwrap_or_else(|| DEFAULT_USER_AGENT.to_string());
-        let user_agent = HeaderValue::from_str(&user_agent).map_err(|_| {
-            Error::invalid(
-                "user_agent",
-                "must be visible ASCII text without line breaks",
-            )
-        })?;
-
-        let connect_timeout = match self.http_client {
-            Some(_) => None,
-            None => Some(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT)),
-        };
-        let http = match self.http_client {
-            Some(client) => {
-                if self.connect_timeout.is_some() || !self.root_certificates.is_empty() {
-                    return Err(Error::invalid(
-                        "http_client",
-                        "cannot be combined with connect_timeout or add_root_certificate_pem: configure the reqwest::Client itself",
-                    ));
-                }
-                client
-            }
-            None => {
-                let mut certs = Vec::new();
-                for (i, pem) in self.root_certificates.iter().enumerate() {
-                    let bundle = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
-                        Error::invalid(
-                            "root_certificate",
-                            format!("PEM #{} is not valid: {e}", i + 1),
-                        )
-                    })?;
-                    if bundle.is_empty() {
-                        return Err(Error::invalid(
-                            "root_certificate",
-                            format!("PEM #{} holds no CERTIFICATE block", i + 1),
-                        ));
-                    }
-                    certs.extend(bundle);
-                }
-                // The API never redirects; following one would send the
-                // credentials to whatever host it names.
-                let builder = reqwest::Client::builder()
-                    .redirect(reqwest::redirect::Policy::none())
-                    .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT));
-                crate::tls::apply(builder, certs, &self.root_certificates)?
-                    .build()
-                    .map_err(|e| {
-                        Error::invalid(
-                            "http_client",
-                            format!("could not build the HTTP client: {}", error_chain(&e)),
-                        )
-                    })?
-            }
-        };
-
+        let user_agent = self.user_agent_header()?;
+        let (http, connect_timeout) = self.http()?;
         let api = huaweicloud_workspace_api::Client::new_with_client(&endpoint, http.clone());
         let iam = iam_endpoint
             .map(|url| huaweicloud_workspace_api::Client::new_with_client(&url, http.clone()));
@@ -412,7 +274,7 @@ impl ClientBuilder {
                 api,
                 transport: Transport {
                     http,
-                    credentials,
+                    credentials: found.source,
                     user_agent,
                     attempt_timeout: self.attempt_timeout,
                     connect_timeout,
@@ -430,137 +292,5 @@ impl ClientBuilder {
                 last_success: std::sync::Mutex::new(None),
             }),
         })
-    }
-}
-
-/// The IAM base URL: the builder's, the profile's, the variable's, the region's.
-fn resolve_iam_endpoint(
-    explicit: Option<&str>,
-    from_profile: Option<String>,
-    env: &EnvGetter,
-    region: Option<&Region>,
-) -> Result<String, Error> {
-    if let Some(url) = explicit {
-        return check_endpoint("iam_endpoint", url);
-    }
-    if let Some(url) = from_profile.filter(|u| !u.trim().is_empty()) {
-        return check_endpoint("iam_endpoint (profile)", &url);
-    }
-    if let Some(url) = env(huaweicloud_signer::ENV_IAM_ENDPOINT).filter(|u| !u.trim().is_empty()) {
-        return check_endpoint("iam_endpoint (HUAWEICLOUD_SDK_IAM_ENDPOINT)", &url);
-    }
-    match region {
-        Some(region) => Ok(region.iam_endpoint()),
-        None => Err(Error::invalid(
-            "iam_endpoint",
-            "is required to find the project id without a region",
-        )),
-    }
-}
-
-impl ClientBuilder {
-    fn resolve_endpoint(&self) -> Result<String, Error> {
-        if let Some(url) = &self.endpoint {
-            return check_endpoint("endpoint", url);
-        }
-        let Some(region) = &self.region else {
-            return Err(Error::invalid(
-                "region",
-                "a region (e.g. cn-north-4) or an endpoint is required",
-            ));
-        };
-        region.check()?;
-        let var = region.override_variable();
-        match (self.env)(&var) {
-            Some(url) if !url.trim().is_empty() => {
-                // The field is named after the variable that was wrong.
-                check_endpoint(
-                    "region endpoint override (HUAWEICLOUD_SDK_REGION_WORKSPACE_*)",
-                    url.trim(),
-                )
-            }
-            _ => Ok(region.endpoint()),
-        }
-    }
-}
-
-fn check_endpoint(field: &'static str, text: &str) -> Result<String, Error> {
-    let url = url::Url::parse(text.trim())
-        .map_err(|e| Error::invalid(field, format!("not a URL ({e}): {text:?}")))?;
-    if url.scheme() != "http" && url.scheme() != "https" {
-        return Err(Error::invalid(
-            field,
-            format!("the scheme must be http or https, got {:?}", url.scheme()),
-        ));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(Error::invalid(
-            field,
-            format!("the URL has no host: {text:?}"),
-        ));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::invalid(
-            field,
-            "must not have a query string or fragment",
-        ));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::invalid(
-            field,
-            "must not hold a user name or password",
-        ));
-    }
-    Ok(url.as_str().trim_end_matches('/').to_string())
-}
-
-fn check_project_id(id: &str) -> Result<(), Error> {
-    if id.trim().is_empty() {
-        return Err(Error::invalid("project_id", "must not be empty or blank"));
-    }
-    if !id
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        return Err(Error::invalid(
-            "project_id",
-            format!(
-                "must be letters, digits, '-' or '_' (like 0123456789abcdef0123456789abcdef), got {id:?}"
-            ),
-        ));
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn endpoints_are_checked() {
-        assert_eq!(
-            check_endpoint("endpoint", "http://127.0.0.1:8080/").unwrap(),
-            "http://127.0.0.1:8080"
-        );
-        for bad in ["ftp://x", "not a url", "http://x/?a=1", "https://u:p@host"] {
-            let e = check_endpoint("endpoint", bad).unwrap_err();
-            assert!(
-                matches!(
-                    e,
-                    Error::InvalidInput {
-                        field: "endpoint",
-                        ..
-                    }
-                ),
-                "{bad}: {e}"
-            );
-        }
-    }
-
-    #[test]
-    fn project_ids_are_checked() {
-        assert!(check_project_id("0123456789abcdef0123456789abcdef").is_ok());
-        assert!(check_project_id(" ").is_err());
-        assert!(check_project_id("a/b").is_err());
     }
 }

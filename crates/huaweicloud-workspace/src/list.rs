@@ -1,0 +1,420 @@
+//! The one list query: every operation paged by `offset`/`limit` whose
+//! every page reports the total (`count`, `total_count`) runs here.
+//!
+//! An operation brings a [`ListRequest`] (its unchecked inputs, and the
+//! checks that turn them into one or more [`Listed`] passes: batches of ids,
+//! windows) and a [`Listed`] (one checked pass: how a page is asked, and
+//! each item's key). [`ListQuery`] gives both the same page size,
+//! concurrency under the client's gate, validation, `send`, `into_stream`
+//! and one raw page, with one contract:
+//!
+#![doc = include_str!("list_contract.md")]
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+
+use crate::answer::Answer;
+use crate::checks::{check_limit, check_paging};
+use crate::classify::Failure;
+use crate::client::{Client, Gate};
+use crate::concurrency::Concurrency;
+use crate::error::Error;
+use crate::operation::Operation;
+use crate::task;
+
+/// One page of items and the total the service reported with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Counted<T> {
+    /// The page's items, in the service's order.
+    pub items: Vec<T>,
+    /// How many items match over all pages, as the service says.
+    pub total: u64,
+    /// The `X-Request-Id` of the answer.
+    pub request_id: Option<String>,
+}
+
+/// The most pages one listing may take: far beyond any real fleet (a
+/// hundred million rows at 100 a page), it stops a `count` of 2^31 from
+/// turning into an endless loop of requests.
+pub(crate) const MAX_PAGES: u64 = 1_000_000;
+
+/// How many pages in a row may bring only items already seen before the
+/// list counts as broken: one such page happens when the list moves by a
+/// page while it is paged, several in a row only when it repeats itself.
+pub(crate) const MAX_STALE_PAGES: u32 = 3;
+
+/// One checked pass of a paged operation: the filters, and for batch- or
+/// window-shaped queries its batch or window.
+pub(crate) trait Listed: Send + Sync + 'static {
+    /// What a page holds.
+    type Item: Send + 'static;
+    /// The operation of one page.
+    type Page<'a>: Operation<Output = Counted<Self::Item>> + Send
+    where
+        Self: 'a;
+    /// What an item is called in messages ("desktop").
+    const ITEM: &'static str;
+
+    /// The page at `offset` of at most `limit` items.
+    fn page(&self, offset: i32, limit: u32) -> Self::Page<'_>;
+
+    /// What tells two items apart (the desktop id, the user name).
+    fn key(item: &Self::Item) -> &str;
+}
+
+/// The inputs of a paged operation as the user gave them.
+pub(crate) trait ListRequest: Clone + Send + Sync + 'static {
+    /// One checked pass.
+    type Listing: Listed;
+    /// The largest page the operation serves (and the default page size).
+    const MAX_PAGE_SIZE: u32;
+
+    /// Checks every input rule and returns the passes to page, in order
+    /// (one for most operations; never none).
+    fn plan(&self) -> Result<Vec<Self::Listing>, Error>;
+}
+
+/// The item type of a request's passes.
+pub(crate) type ItemOf<R> = <<R as ListRequest>::Listing as Listed>::Item;
+
+/// A query of a paged operation: its request, page size and concurrency.
+#[derive(Clone)]
+pub(crate) struct ListQuery<R> {
+    pub(crate) client: Client,
+    pub(crate) request: R,
+    pub(crate) page_size: u32,
+    pub(crate) concurrency: Option<usize>,
+}
+
+impl<R: ListRequest> ListQuery<R> {
+    /// A query of `request`, pages as large as the operation serves.
+    pub(crate) fn new(client: &Client, request: R) -> Self {
+        ListQuery {
+            client: client.clone(),
+            request,
+            page_size: R::MAX_PAGE_SIZE,
+            concurrency: None,
+        }
+    }
+
+    /// Every input rule, the page size and concurrency first.
+    pub(crate) fn plan(&self) -> Result<Vec<R::Listing>, Error> {
+        check_paging(self.page_size, R::MAX_PAGE_SIZE, self.concurrency)?;
+        self.request.plan()
+    }
+
+    /// How wide the query's streams are, and where its requests take their places.
+    pub(crate) fn gate(&self) -> (usize, Arc<Gate>) {
+        let (concurrency, gate) = self.client.gate(self.concurrency.map(Concurrency::Fixed));
+        (concurrency, Arc::new(gate))
+    }
+
+    /// Every item of every pass, under the contract of this module.
+    pub(crate) fn into_stream(self) -> BoxStream<'static, Result<ItemOf<R>, Error>> {
+        let listings = match self.plan() {
+            Ok(listings) => listings,
+            Err(e) => return stream::iter([Err(e)]).boxed(),
+        };
+        let (concurrency, gate) = self.gate();
+        items(
+            Pager {
+                client: self.client,
+                gate,
+                page_size: self.page_size,
+                concurrency,
+            },
+            listings,
+        )
+    }
+
+    /// One raw page of the first pass: `offset` and `limit` as given.
+    pub(crate) async fn page(self, offset: u32, limit: u32) -> Result<Counted<ItemOf<R>>, Error> {
+        let listings = self.plan()?;
+        check_limit(limit, R::MAX_PAGE_SIZE)?;
+        let first = listings
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::invalid("range", "holds no day"))?;
+        let (_, gate) = self.client.gate(None);
+        fetch(&self.client, &gate, &first, u64::from(offset), limit).await
+    }
+}
+
+/// What the pages of one query share.
+#[derive(Clone)]
+pub(crate) struct Pager {
+    pub(crate) client: Client,
+    pub(crate) gate: Arc<Gate>,
+    pub(crate) page_size: u32,
+    pub(crate) concurrency: usize,
+}
+
+/// Every item of `listings`, one pass after the other, each once.
+pub(crate) fn items<L: Listed>(
+    pager: Pager,
+    listings: Vec<L>,
+) -> BoxStream<'static, Result<L::Item, Error>> {
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut stale = 0u32;
+    let pages = stream::iter(listings)
+        .map(move |listing| pages(pager.clone(), Arc::new(listing)))
+        .flatten()
+        .and_then(move |(page, offset)| {
+            let before = page.items.len();
+            let fresh: Vec<L::Item> = page
+                .items
+                .into_iter()
+                .filter(|item| {
+                    let key = L::key(item);
+                    let new = seen.insert(key.to_owned());
+                    if !new {
+                        tracing::warn!(key, "{} came again on a later page; skipped", L::ITEM);
+                    }
+                    new
+                })
+                .collect();
+            stale = if before > 0 && fresh.is_empty() { stale + 1 } else { 0 };
+            let broken = (stale >= MAX_STALE_PAGES).then(|| Error::InvalidResponse {
+                status: 200,
+                reason: format!(
+                    "{MAX_STALE_PAGES} pages in a row (the last at offset {offset}) brought no {} that earlier pages had not: the list repeats itself",
+                    L::ITEM
+                ),
+                body_prefix: None,
+                request_id: page.request_id,
+            });
+            futures::future::ready(match broken {
+                Some(e) => Err(e),
+                None => Ok(stream::iter(fresh.into_iter().map(Ok))),
+            })
+        })
+        .try_flatten();
+    end_at_error(pages.boxed())
+}
+
+/// `stream` up to and including its first error: an error is always the
+/// last item, and what was still in flight is dropped (cancelled) with it.
+pub(crate) fn end_at_error<T>(
+    stream: BoxStream<'static, Result<T, Error>>,
+) -> BoxStream<'static, Result<T, Error>>
+where
+    T: Send + 'static,
+{
+    stream::unfold(Some(stream), |state| async move {
+        let mut stream = state?;
+        let item = stream.next().await?;
+        let rest = item.is_ok().then_some(stream);
+        Some((item, rest))
+    })
+    .boxed()
+}
+
+/// The pages of one pass, each with its offset.
+type PageStream<T> = BoxStream<'static, Result<(Counted<T>, u64), Error>>;
+
+/// A page's offset as the operations take it (a signed 32-bit integer).
+pub(crate) fn wire_offset(offset: u64) -> Result<i32, Error> {
+    i32::try_from(offset)
+        .map_err(|_| Error::invalid("offset", format!("must be at most {}", i32::MAX)))
+}
+
+async fn fetch<L: Listed>(
+    client: &Client,
+    gate: &Gate,
+    listing: &L,
+    offset: u64,
+    limit: u32,
+) -> Result<Counted<L::Item>, Error> {
+    let offset = wire_offset(offset)?;
+    client.call_in(gate, &listing.page(offset, limit)).await
+}
+
+/// One page as a task of its own, so that it decodes on a worker.
+fn spawn_fetch<L: Listed>(
+    pager: &Pager,
+    listing: &Arc<L>,
+    offset: u64,
+) -> task::Spawned<Counted<L::Item>> {
+    let (client, gate, listing) = (
+        pager.client.clone(),
+        Arc::clone(&pager.gate),
+        Arc::clone(listing),
+    );
+    let limit = pager.page_size;
+    task::spawn(async move { fetch(&client, &gate, &*listing, offset, limit).await })
+}
+
+/// The pages of one pass with their offsets, in offset order. An empty page
+/// before the reported total is reached ends the stream with
+/// [`Error::InvalidResponse`] (a service that reports more than it serves
+/// would otherwise be paged forever).
+fn pages<L: Listed>(pager: Pager, listing: Arc<L>) -> PageStream<L::Item> {
+    let step = u64::from(pager.page_size.max(1));
+    let first = spawn_fetch(&pager, &listing, 0);
+    stream::once(first)
+        .map(move |first| -> PageStream<L::Item> {
+            let first = match first {
+                Ok(first) => first,
+                Err(e) => return stream::iter([Err(e)]).boxed(),
+            };
+            let total = first.total;
+            let pages = total.div_ceil(step).max(1);
+            if pages > MAX_PAGES {
+                return stream::iter([Err(Error::InvalidResponse {
+                    status: 200,
+                    reason: format!(
+                        "the service reports {total} items, more than {MAX_PAGES} pages of {step}: refusing to page them"
+                    ),
+                    body_prefix: None,
+                    request_id: first.request_id,
+                })])
+                .boxed();
+            }
+            let concurrency = pager.concurrency.max(1);
+            let (pager, listing) = (pager.clone(), Arc::clone(&listing));
+            let rest = stream::iter(1..pages)
+                .map(move |i| {
+                    let offset = i * step;
+                    let page = spawn_fetch(&pager, &listing, offset);
+                    async move { checked(page.await?, offset, total) }
+                })
+                .buffered(concurrency);
+            stream::iter([Ok((first, 0))]).chain(rest).boxed()
+        })
+        .flatten()
+        .boxed()
+}
+
+/// A later page, checked against the first page's total.
+fn checked<T>(page: Counted<T>, offset: u64, total: u64) -> Result<(Counted<T>, u64), Error> {
+    if page.items.is_empty() && page.total <= offset {
+        // The list shrank while paging: nothing is left here.
+        tracing::warn!(first = total, now = page.total, request_id = ?page.request_id, "the list shrank while paging");
+    } else if page.items.is_empty() {
+        return Err(Error::InvalidResponse {
+            status: 200,
+            reason: format!(
+                "the page at offset {offset} is empty although the service reports {total} items"
+            ),
+            body_prefix: None,
+            request_id: page.request_id,
+        });
+    } else if page.total != total {
+        tracing::warn!(first = total, now = page.total, request_id = ?page.request_id, "the total changed between pages");
+    }
+    Ok((page, offset))
+}
+
+/// A page's reported total (`field`), checked: present, not negative, and
+/// the page no longer than the `limit` asked (`noun` names its items).
+pub(crate) fn total(
+    answer: &Answer,
+    field: &str,
+    value: Option<i64>,
+    (len, noun): (usize, &str),
+    limit: u32,
+) -> Result<u64, Failure> {
+    let total = match value {
+        Some(n) if n < 0 => {
+            return Err(Failure::bad_data(
+                answer,
+                format!("{field} is negative ({n})"),
+            ));
+        }
+        Some(n) => n as u64,
+        None => {
+            return Err(Failure::bad_data(
+                answer,
+                format!("the page has no {field}"),
+            ));
+        }
+    };
+    if len > limit as usize {
+        return Err(Failure::bad_data(
+            answer,
+            format!("the page holds {len} {noun}, more than the limit of {limit}"),
+        ));
+    }
+    Ok(total)
+}
+
+/// An item's key as a page gives it, checked: present, not blank, and not
+/// twice in the page (`what` is the item, `field` the key's wire name).
+pub(crate) fn key_once(
+    answer: &Answer,
+    seen: &mut HashSet<String>,
+    key: Option<String>,
+    (what, field): (&str, &str),
+) -> Result<String, Failure> {
+    let key = key
+        .filter(|k| !k.trim().is_empty())
+        .ok_or_else(|| Failure::bad_data(answer, format!("a {what} has no {field}")))?;
+    if !seen.insert(key.clone()) {
+        return Err(Failure::bad_data(
+            answer,
+            format!("{what} {key} appears twice in one page"),
+        ));
+    }
+    Ok(key)
+}
+
+/// The methods every public list query has, over its `list` field (a
+/// [`ListQuery`]): page size, concurrency, validation and one raw page,
+/// written once. `$noun` names the items, `$max` is the largest page and
+/// `$first` says which pass a raw page is of.
+macro_rules! list_query_methods {
+    ($query:ident, $item:ty, $noun:literal, $max:literal, $first:literal) => {
+        impl $query {
+            #[doc = concat!($noun, " per request, 1..=", $max, " (default ", $max, ").")]
+            pub fn page_size(mut self, page_size: u32) -> Self {
+                self.list.page_size = page_size;
+                self
+            }
+
+            /// Requests in flight at once for this query, in places of its own
+            /// (default: the client's setting; under `auto`, places in the
+            /// client's shared adaptive limit).
+            pub fn concurrency(mut self, concurrency: usize) -> Self {
+                self.list.concurrency = Some(concurrency);
+                self
+            }
+
+            /// Checks every input rule without sending anything.
+            pub fn validate(&self) -> Result<(), crate::error::Error> {
+                self.list.plan().map(|_| ())
+            }
+
+            #[doc = concat!("One raw page", $first, ": `offset` and `limit` (1..=", $max, ") as given.")]
+            pub async fn page(
+                self,
+                offset: u32,
+                limit: u32,
+            ) -> Result<crate::list::Counted<$item>, crate::error::Error> {
+                self.list.page(offset, limit).await
+            }
+        }
+
+        impl std::fmt::Debug for $query {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($query))
+                    .field("request", &self.list.request)
+                    .field("page_size", &self.list.page_size)
+                    .field("concurrency", &self.list.concurrency)
+                    .finish_non_exhaustive()
+            }
+        }
+    };
+}
+pub(crate) use list_query_methods;
+
+/// A page's body as the documented JSON of its operation.
+pub(crate) fn json_page<T: serde::de::DeserializeOwned>(answer: &Answer) -> Result<T, Failure> {
+    serde_json::from_slice(&answer.body).map_err(|e| {
+        Failure::bad_body(
+            answer,
+            format!("the body is not the documented JSON page: {e}"),
+        )
+    })
+}
