@@ -2,6 +2,7 @@
 //! into the emitter, and commits the output.
 
 use std::fmt;
+use std::io::IsTerminal;
 use std::time::Duration;
 
 use chrono::NaiveDate;
@@ -158,9 +159,14 @@ pub async fn run(
     // cannot be written is a usage error found before any request.
     let sink = Sink::create(output.output.as_deref())?;
     let session = Session::open(global, today).await?;
+    // Rows written as they come to the terminal that shows the bar would
+    // be drawn over by it: the bar is for output held until the end.
+    let rows_on_terminal =
+        output.format != Format::Table && !output.writes_file() && std::io::stdout().is_terminal();
+    let progress = Progress::new(global.quiet || rows_on_terminal);
     let result = run_usage(
         &session.client,
-        global,
+        (global, &progress),
         kind,
         query_args,
         (names_args, sort),
@@ -175,15 +181,14 @@ pub async fn run(
 
 async fn run_usage(
     client: &Client,
-    global: &GlobalArgs,
+    (global, progress): (&GlobalArgs, &Progress),
     kind: Kind,
     query_args: &QueryArgs,
     (names_args, sort): (&NamesArgs, SortArgs),
     (range, today): (Range, NaiveDate),
     (sink, format, charts): (Sink, Format, bool),
 ) -> Result<Sink, Failure> {
-    let progress = Progress::new(global.quiet);
-    let mut query = build_query(client, query_args, range, today, global, &progress);
+    let mut query = build_query(client, query_args, range, today, global, progress);
     query.validate()?;
     let wants_names = !matches!(kind, Kind::UsersDaily) && !global.no_names;
     let mut nothing_matched = false;
@@ -231,7 +236,7 @@ async fn run_usage(
     let result = names::stream_into(
         desktops,
         emitter,
-        (inventory, &progress),
+        (inventory, progress),
         names_args.ids,
         global.quiet,
     )
