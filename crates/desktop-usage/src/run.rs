@@ -2,6 +2,7 @@
 //! the range, streams the query into the emitter, and commits the output.
 //! The client comes from [`Session`].
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::io::IsTerminal;
 
@@ -125,8 +126,25 @@ pub async fn run(
     )
     .await;
     session.close().await;
-    result?.commit()?;
-    Ok(())
+    let (sink, unknown) = result?;
+    sink.commit()?;
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    // `idle` would call a mistyped desktop not idle: a failure. The other
+    // commands' rows are complete for the ids that exist.
+    match kind {
+        Kind::Idle { .. } => Err(Failure::UnknownDesktops(unknown)),
+        _ => {
+            if !global.quiet {
+                say(&format!(
+                    "desktop-usage: warning: {}",
+                    unknown_ids_message(&unknown)
+                ));
+            }
+            Ok(())
+        }
+    }
 }
 
 async fn run_usage(
@@ -137,7 +155,7 @@ async fn run_usage(
     (names_args, sort): (&NamesArgs, SortArgs),
     (range, today): (Range, NaiveDate),
     (sink, format, charts): (Sink, Format, bool),
-) -> Result<Sink, Failure> {
+) -> Result<(Sink, Vec<String>), Failure> {
     let mut query = build_query(client, query_args, range, today, global, progress);
     query.validate()?;
     let wants_names = !matches!(kind, Kind::UsersDaily) && !global.no_names;
@@ -178,10 +196,25 @@ async fn run_usage(
             Range::ApiDefault => None,
         });
     }
-    let desktops = if nothing_matched {
-        futures::stream::empty().boxed()
+    // The asked ids the service does not list (the stream leaves them out;
+    // only the library's `send` names them). With --name the inventory
+    // already narrowed the ids, so a missing one may just not match.
+    let unlisted = std::cell::RefCell::new(if names_args.name.is_none() {
+        query_args.desktops.iter().cloned().collect()
     } else {
-        query.into_stream().boxed()
+        BTreeSet::new()
+    });
+    let desktops = if nothing_matched {
+        futures::stream::empty().boxed_local()
+    } else {
+        query
+            .into_stream()
+            .inspect(|desktop| {
+                if let Ok(desktop) = desktop {
+                    unlisted.borrow_mut().remove(&desktop.desktop_id);
+                }
+            })
+            .boxed_local()
     };
     let result = names::stream_into(
         desktops,
@@ -202,7 +235,23 @@ async fn run_usage(
              also need --domain <DOMAIN>",
         );
     }
-    result.map(|(sink, _)| sink)
+    let (sink, _) = result?;
+    Ok((sink, unlisted.into_inner().into_iter().collect()))
+}
+
+/// The words for asked ids the service does not know.
+pub fn unknown_ids_message(ids: &[String]) -> String {
+    let n = ids.len();
+    let (them, are) = if n == 1 {
+        ("desktop id", "is")
+    } else {
+        ("desktop ids", "are")
+    };
+    format!(
+        "{n} {them} given with --desktop {are} not known to the service: {} (a typo, or a \
+         desktop of another project or region)",
+        ids.join(", ")
+    )
 }
 
 /// Filter rules the CLI states in its own words, before the library sees them.
