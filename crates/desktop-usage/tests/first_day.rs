@@ -78,7 +78,9 @@ fn report_warns_about_unknown_desktop_ids_and_succeeds() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(
-        err.contains("warning: 1 desktop id given with --desktop is not known to the service: nope"),
+        err.contains(
+            "warning: 1 desktop id given with --desktop is not known to the service: nope"
+        ),
         "{err}"
     );
     // -q: no warnings.
