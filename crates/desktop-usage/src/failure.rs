@@ -19,6 +19,9 @@ pub enum Failure {
     Output(OutputError),
     /// The `--demo` simulator could not start (exit 1).
     Demo(String),
+    /// `idle` was asked about desktop ids the service does not know (exit
+    /// 6); the rows of the others were written.
+    UnknownDesktops(Vec<String>),
     /// A signal (exit 128 + its number); the run was dropped, so its
     /// temporary output file is gone.
     Interrupted {
@@ -40,6 +43,7 @@ impl Failure {
     /// | 3 | the service refused the credentials or permission, or the clock is off |
     /// | 4 | the service answered with an error or something unreadable |
     /// | 5 | no answer: network failure or timeout |
+    /// | 6 | `idle`: some `--desktop` ids are not known to the service |
     /// | 130 | interrupted (Ctrl-C) |
     pub fn exit_code(&self) -> u8 {
         match self {
@@ -53,6 +57,7 @@ impl Failure {
             Failure::Output(OutputError::Create { .. }) => 2,
             Failure::Output(_) => 1,
             Failure::Demo(_) => 1,
+            Failure::UnknownDesktops(_) => 6,
             Failure::Interrupted { signal, .. } => signal.exit_code(),
         }
     }
@@ -87,6 +92,10 @@ impl fmt::Display for Failure {
             }
             Failure::Output(e) => write!(f, "{e}"),
             Failure::Demo(message) => write!(f, "--demo: the simulator did not start: {message}"),
+            Failure::UnknownDesktops(ids) => {
+                f.write_str(&crate::run::unknown_ids_message(ids))?;
+                f.write_str("; the other desktops' rows were written")
+            }
             Failure::Interrupted { signal, to_file } => {
                 write!(f, "interrupted by {}", signal.name())?;
                 if *to_file {

@@ -21,6 +21,7 @@ mod rows;
 mod run;
 mod sanitize;
 mod secrets;
+mod session;
 mod signals;
 
 use std::io::Write;

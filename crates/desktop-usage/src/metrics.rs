@@ -15,7 +15,7 @@ use crate::cli::{
 use crate::failure::Failure;
 use crate::output::{Align, CsvRow, Format, RowWriter, Sink, Table};
 use crate::rows::{DesktopRow, UserRow, desktop_row, user_row};
-use crate::run::Session;
+use crate::session::Session;
 
 /// The range of a metric command when none is given.
 const DEFAULT_DAYS: u64 = 30;

@@ -127,6 +127,9 @@ pub async fn stream_into(
             emitter.push(desktop?)?;
         }
     }
+    // Before the held output (a table, sorted rows) is written: on a
+    // terminal that also shows stdout, a bar still drawn would stay above it.
+    progress.finish();
     let seen = emitter.seen();
     Ok((emitter.finish()?, seen))
 }

@@ -1,25 +1,23 @@
-//! Runs `report`, `idle` and `users`: builds the client, streams the query
-//! into the emitter, and commits the output.
+//! Runs the per-day commands (`report`, `idle`, `users-daily`): resolves
+//! the range, streams the query into the emitter, and commits the output.
+//! The client comes from [`Session`].
 
+use std::collections::BTreeSet;
 use std::fmt;
-use std::time::Duration;
+use std::io::IsTerminal;
 
 use chrono::NaiveDate;
 use futures::StreamExt;
-use huaweicloud_workspace::{
-    Client, ClientBuilder, Credentials, DesktopUsageQuery, Error as ApiError, GroupBy, Region,
-    RetryConfig,
-};
+use huaweicloud_workspace::{Client, DesktopUsageQuery, GroupBy};
 
 use crate::cli::{GlobalArgs, GroupByArg, NamesArgs, OutputArgs, QueryArgs, SortArgs};
-use crate::demo;
 use crate::emit::{Emitter, Kind};
 use crate::failure::Failure;
 use crate::logging::say;
 use crate::names;
 use crate::output::{Format, Sink};
 use crate::progress::Progress;
-use crate::secrets;
+use crate::session::Session;
 
 /// The range the query covers, as the CLI resolved it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,52 +95,6 @@ pub fn caption(kind: Kind, query: &QueryArgs, range: Range, demo: bool) -> Strin
     text
 }
 
-/// The client of a run, and the demo simulator behind it with `--demo`.
-pub struct Session {
-    /// The client every query of the run uses.
-    pub client: Client,
-    simulator: Option<huaweicloud_workspace_sim::RunningSimulator>,
-}
-
-impl Session {
-    /// Builds the client from the flags (starting the demo simulator with
-    /// `--demo`); nothing is sent.
-    pub async fn open(global: &GlobalArgs, today: NaiveDate) -> Result<Session, Failure> {
-        // --demo brings its own credentials.
-        let token = if global.demo {
-            None
-        } else {
-            secrets::auth_token(global.auth_token_file.as_deref())?
-        };
-        let simulator = if global.demo {
-            Some(
-                demo::start(today, global.quiet)
-                    .await
-                    .map_err(Failure::Demo)?,
-            )
-        } else {
-            None
-        };
-        let client = match &simulator {
-            Some(sim) => demo::client(sim, configure(Client::builder(), global))?,
-            None => real_client(global, token)?,
-        };
-        if !global.quiet
-            && let Some(warning) = secrets::plain_http_warning(client.endpoint())
-        {
-            say(&warning);
-        }
-        Ok(Session { client, simulator })
-    }
-
-    /// Stops the demo simulator, if any.
-    pub async fn close(self) {
-        if let Some(sim) = self.simulator {
-            sim.shutdown().await;
-        }
-    }
-}
-
 /// Runs `report`, `idle` or `users-daily` end to end.
 pub async fn run(
     global: &GlobalArgs,
@@ -158,9 +110,14 @@ pub async fn run(
     // cannot be written is a usage error found before any request.
     let sink = Sink::create(output.output.as_deref())?;
     let session = Session::open(global, today).await?;
+    // Rows written as they come to the terminal that shows the bar would
+    // be drawn over by it: the bar is for output held until the end.
+    let rows_on_terminal =
+        output.format != Format::Table && !output.writes_file() && std::io::stdout().is_terminal();
+    let progress = Progress::new(global.quiet || rows_on_terminal);
     let result = run_usage(
         &session.client,
-        global,
+        (global, &progress),
         kind,
         query_args,
         (names_args, sort),
@@ -169,21 +126,37 @@ pub async fn run(
     )
     .await;
     session.close().await;
-    result?.commit()?;
-    Ok(())
+    let (sink, unknown) = result?;
+    sink.commit()?;
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    // `idle` would call a mistyped desktop not idle: a failure. The other
+    // commands' rows are complete for the ids that exist.
+    match kind {
+        Kind::Idle { .. } => Err(Failure::UnknownDesktops(unknown)),
+        _ => {
+            if !global.quiet {
+                say(&format!(
+                    "desktop-usage: warning: {}",
+                    unknown_ids_message(&unknown)
+                ));
+            }
+            Ok(())
+        }
+    }
 }
 
 async fn run_usage(
     client: &Client,
-    global: &GlobalArgs,
+    (global, progress): (&GlobalArgs, &Progress),
     kind: Kind,
     query_args: &QueryArgs,
     (names_args, sort): (&NamesArgs, SortArgs),
     (range, today): (Range, NaiveDate),
     (sink, format, charts): (Sink, Format, bool),
-) -> Result<Sink, Failure> {
-    let progress = Progress::new(global.quiet);
-    let mut query = build_query(client, query_args, range, today, global, &progress);
+) -> Result<(Sink, Vec<String>), Failure> {
+    let mut query = build_query(client, query_args, range, today, global, progress);
     query.validate()?;
     let wants_names = !matches!(kind, Kind::UsersDaily) && !global.no_names;
     let mut nothing_matched = false;
@@ -223,15 +196,30 @@ async fn run_usage(
             Range::ApiDefault => None,
         });
     }
-    let desktops = if nothing_matched {
-        futures::stream::empty().boxed()
+    // The asked ids the service does not list (the stream leaves them out;
+    // only the library's `send` names them). With --name the inventory
+    // already narrowed the ids, so a missing one may just not match.
+    let unlisted = std::cell::RefCell::new(if names_args.name.is_none() {
+        query_args.desktops.iter().cloned().collect()
     } else {
-        query.into_stream().boxed()
+        BTreeSet::new()
+    });
+    let desktops = if nothing_matched {
+        futures::stream::empty().boxed_local()
+    } else {
+        query
+            .into_stream()
+            .inspect(|desktop| {
+                if let Ok(desktop) = desktop {
+                    unlisted.borrow_mut().remove(&desktop.desktop_id);
+                }
+            })
+            .boxed_local()
     };
     let result = names::stream_into(
         desktops,
         emitter,
-        (inventory, &progress),
+        (inventory, progress),
         names_args.ids,
         global.quiet,
     )
@@ -247,7 +235,23 @@ async fn run_usage(
              also need --domain <DOMAIN>",
         );
     }
-    result.map(|(sink, _)| sink)
+    let (sink, _) = result?;
+    Ok((sink, unlisted.into_inner().into_iter().collect()))
+}
+
+/// The words for asked ids the service does not know.
+pub fn unknown_ids_message(ids: &[String]) -> String {
+    let n = ids.len();
+    let (them, are) = if n == 1 {
+        ("desktop id", "is")
+    } else {
+        ("desktop ids", "are")
+    };
+    format!(
+        "{n} {them} given with --desktop {are} not known to the service: {} (a typo, or a \
+         desktop of another project or region)",
+        ids.join(", ")
+    )
 }
 
 /// Filter rules the CLI states in its own words, before the library sees them.
@@ -259,79 +263,6 @@ fn check_filters(args: &QueryArgs) -> Result<(), Failure> {
         ));
     }
     Ok(())
-}
-
-fn configure(mut builder: ClientBuilder, global: &GlobalArgs) -> ClientBuilder {
-    builder = builder.user_agent(concat!("desktop-usage/", env!("CARGO_PKG_VERSION")));
-    if let Some(concurrency) = global.concurrency {
-        builder = builder.concurrency(concurrency);
-    }
-    if let Some(secs) = global.timeout {
-        builder = builder.attempt_timeout(Duration::from_secs(secs));
-    }
-    if let Some(retries) = global.retries {
-        builder = builder.retry(if retries == 0 {
-            RetryConfig::disabled()
-        } else {
-            RetryConfig::default().with_max_attempts(retries + 1)
-        });
-    }
-    builder
-}
-
-fn real_client(global: &GlobalArgs, token: Option<String>) -> Result<Client, Failure> {
-    let mut builder = configure(Client::builder(), global);
-    match (&global.endpoint, &global.region) {
-        (Some(endpoint), region) => {
-            builder = builder.endpoint(endpoint);
-            // Still the region IAM is asked about when no project id is given.
-            if let Some(region) = region {
-                builder = builder.region(Region::custom(region.trim()));
-            }
-        }
-        (None, Some(region)) => {
-            let region = match region.parse::<Region>() {
-                Ok(known) => known,
-                // A region the tool does not know is fine when the official
-                // override variable gives its endpoint.
-                Err(_)
-                    if std::env::var_os(Region::custom(region.trim()).override_variable())
-                        .is_some() =>
-                {
-                    Region::custom(region.trim())
-                }
-                Err(_) => {
-                    let known: Vec<&str> = Region::KNOWN.iter().map(Region::id).collect();
-                    return Err(Failure::Usage(format!(
-                        "--region {region:?} is not a known region (known: {}); for another \
-                         region pass its endpoint with --endpoint, or set {}",
-                        known.join(", "),
-                        Region::custom(region.trim()).override_variable()
-                    )));
-                }
-            };
-            builder = builder.region(region);
-        }
-        (None, None) => {
-            return Err(Failure::Usage(
-                "no endpoint: pass --region <REGION> (or set HUAWEICLOUD_SDK_REGION), \
-                 or --endpoint <URL>"
-                    .to_string(),
-            ));
-        }
-    }
-    if let Some(project) = &global.project_id {
-        builder = builder.project_id(project.clone());
-    }
-    if let Some(profile) = &global.profile {
-        builder = builder.profile(profile.clone());
-    }
-    if let Some(token) = token {
-        builder = builder.credentials(
-            Credentials::iam_token(token.as_str()).map_err(|e| Failure::from(ApiError::from(e)))?,
-        );
-    }
-    Ok(builder.build()?)
 }
 
 fn build_query(

@@ -39,8 +39,8 @@ fn sim() -> Sim {
 }
 
 /// A pseudo-terminal: the controller end (read by the test) and the
-/// terminal end (the child's stderr), 24 rows of 100 columns.
-fn pty() -> (File, OwnedFd) {
+/// terminal end (the child's stderr), 24 rows of `columns` columns.
+fn pty_of(columns: u16) -> (File, OwnedFd) {
     let controller = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC)
         .expect("a pseudo-terminal (/dev/ptmx)");
     grantpt(&controller).unwrap();
@@ -54,7 +54,7 @@ fn pty() -> (File, OwnedFd) {
     .unwrap();
     let size = Winsize {
         ws_row: 24,
-        ws_col: 100,
+        ws_col: columns,
         ws_xpixel: 0,
         ws_ypixel: 0,
     };
@@ -62,9 +62,29 @@ fn pty() -> (File, OwnedFd) {
     (File::from(controller), terminal)
 }
 
+/// A pseudo-terminal of 100 columns.
+fn pty() -> (File, OwnedFd) {
+    pty_of(100)
+}
+
 /// The binary against `sim`, as a person's shell starts it: `TERM` set (a
 /// terminal without `TERM` is a dumb one, where no bar is drawn).
 fn command(sim: &Sim, extra: &[&str]) -> Command {
+    let mut cmd = base(sim, extra);
+    cmd.args([
+        "report",
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2024-01-07",
+        "--format",
+        "csv",
+    ]);
+    cmd
+}
+
+/// The binary against `sim` with `extra` and no command yet.
+fn base(sim: &Sim, extra: &[&str]) -> Command {
     let creds = sim.sim.credentials();
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("desktop-usage"));
     cmd.env_clear()
@@ -77,15 +97,6 @@ fn command(sim: &Sim, extra: &[&str]) -> Command {
         .args(["--endpoint", &sim.sim.base_url()])
         .args(["--project-id", sim.sim.project_id()])
         .args(extra)
-        .args([
-            "report",
-            "--from",
-            "2024-01-01",
-            "--to",
-            "2024-01-07",
-            "--format",
-            "csv",
-        ])
         .stdin(Stdio::null());
     cmd
 }
@@ -125,6 +136,25 @@ struct PtyRun {
     code: Option<i32>,
     stdout: String,
     terminal: String,
+}
+
+/// Runs `cmd` with stdout and stderr on one fresh pseudo-terminal of
+/// `columns` columns, as a person's shell runs it; what the terminal got.
+fn run_all_on_pty(mut cmd: Command, columns: u16) -> (Option<i32>, String) {
+    let (controller, terminal) = pty_of(columns);
+    let second = terminal.try_clone().unwrap();
+    cmd.stdout(Stdio::from(terminal))
+        .stderr(Stdio::from(second));
+    let mut child = cmd.spawn().unwrap();
+    drop(cmd);
+    let term = reader(controller);
+    let Some(shown) = collect(&term, Instant::now() + HARNESS_LIMIT) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the run was still going after {HARNESS_LIMIT:?}");
+    };
+    let code = child.wait().unwrap().code();
+    (code, String::from_utf8_lossy(&shown).into_owned())
 }
 
 /// Runs `cmd` with stderr on a fresh pseudo-terminal and stdout on a pipe,
@@ -201,4 +231,46 @@ fn no_bar_on_a_terminal_with_quiet() {
     assert_eq!(run.code, Some(0), "{}", run.terminal);
     assert_eq!(run.terminal, "", "-q prints nothing on the terminal");
     assert_eq!(run.stdout.lines().count(), 1 + 150 * 7);
+}
+
+/// The terminal's text before `marker`, with each bar drawing and clearing
+/// kept as the bytes the terminal got.
+fn before<'a>(shown: &'a str, marker: &str) -> &'a str {
+    let at = shown
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker:?} never shown: {shown:?}"));
+    &shown[..at]
+}
+
+#[test]
+fn the_bar_is_cleared_before_a_table_on_the_same_terminal() {
+    let sim = sim();
+    // 31 days (one window) and more (two): the issue was seen with two.
+    for to in ["2023-12-31", "2024-01-31"] {
+        let mut cmd = base(&sim, &[]);
+        cmd.args(["report", "--from", "2023-12-01", "--to", to]);
+        let (code, shown) = run_all_on_pty(cmd, 100);
+        assert_eq!(code, Some(0), "{shown}");
+        let drawn = before(&shown, "Desktop usage, 2023-12-01");
+        assert!(drawn.contains("requests"), "the bar was drawn: {drawn:?}");
+        // The last drawing of the bar is erased (carriage return, erase
+        // line) before the caption: nothing of it is left on screen.
+        let last = drawn.rfind("requests").unwrap();
+        assert!(
+            drawn[last..].contains("\r\u{1b}[2K"),
+            "the bar stays above the table: {:?}",
+            &drawn[last.saturating_sub(80)..]
+        );
+    }
+}
+
+#[test]
+fn no_bar_over_rows_streamed_to_the_same_terminal() {
+    let sim = sim();
+    let (code, shown) = run_all_on_pty(command(&sim, &[]), 100);
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(shown.contains("desktop_id,computer_name"), "{shown:?}");
+    for word in BAR_WORDS {
+        assert!(!shown.contains(word), "a bar between the rows: {shown:?}");
+    }
 }
