@@ -1,43 +1,24 @@
-//! One desktop's day: which hours its profile uses and how much, derived
-//! from the fleet's seed; and the cache of every desktop's daily totals
-//! that the simulator's pages read.
+//! One desktop's day: which hours its usage profile uses and how much,
+//! derived from the desktop's key alone (the fleet hands the key and the
+//! profile down, so this module knows nothing of the fleet).
 
 use chrono::{Datelike, NaiveDate, Weekday};
 
-use crate::fleet::{Desktop, Fleet, Profile, hash, mix, unit};
+use crate::hash::{hash, mix, unit};
 
-/// The daily values of every desktop of a fleet, per date, computed once:
-/// pages then cost one lookup per desktop and day. Bounded in size.
-#[derive(Debug, Default)]
-pub(crate) struct DailyCache {
-    days: std::sync::RwLock<std::collections::HashMap<NaiveDate, std::sync::Arc<Vec<u16>>>>,
-}
-
-/// The most dates kept; beyond, the cache starts over.
-const CACHE_DAYS: usize = 1024;
-
-impl DailyCache {
-    /// `daily_hundredths(i, date)` for every desktop `i` of `fleet`.
-    pub(crate) fn day(&self, fleet: &Fleet, date: NaiveDate) -> std::sync::Arc<Vec<u16>> {
-        if let Ok(days) = self.days.read()
-            && let Some(v) = days.get(&date)
-        {
-            return v.clone();
-        }
-        // At most 24 x 100 hundredths a day: fits a u16.
-        let values: Vec<u16> = (0..fleet.desktops().len())
-            .map(|i| u16::try_from(fleet.daily_hundredths(i, date)).unwrap_or(u16::MAX))
-            .collect();
-        let values = std::sync::Arc::new(values);
-        let mut days = match self.days.write() {
-            Ok(d) => d,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        if days.len() >= CACHE_DAYS {
-            days.clear();
-        }
-        days.entry(date).or_insert(values).clone()
-    }
+/// How a desktop is used over a week.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Profile {
+    /// Never used: unassigned, or its user is away for good.
+    Idle,
+    /// Office hours on weekdays, starting at `start` (UTC hour), lunch break included.
+    Office { start: u32 },
+    /// Night shifts, four nights on and three off, starting at `start` (UTC hour).
+    Shift { start: u32 },
+    /// On almost all the time (a kiosk or a build machine).
+    AlwaysOn,
+    /// A few hours now and then, any day.
+    Occasional,
 }
 
 /// What a desktop does on one day; hours are then cheap to derive.
@@ -53,12 +34,12 @@ pub(crate) struct DayParams {
 }
 
 impl DayParams {
-    pub(crate) fn new(d: &Desktop, date: NaiveDate) -> Self {
+    pub(crate) fn new(key: u64, profile: Profile, date: NaiveDate) -> Self {
         let day_no = date.num_days_from_ce() as u64;
-        let day_key = hash(&[d.key, 20, day_no]);
+        let day_key = hash(&[key, 20, day_no]);
         let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
         let r = unit(hash(&[day_key, 1]));
-        let active = match d.profile {
+        let active = match profile {
             Profile::Idle => false,
             // Away 10% of weekdays; works 8% of weekends.
             Profile::Office { .. } => {
@@ -68,15 +49,15 @@ impl DayParams {
                     r >= 0.10
                 }
             }
-            Profile::Shift { .. } => (day_no + (d.key % 7)) % 7 < 4,
+            Profile::Shift { .. } => (day_no + (key % 7)) % 7 < 4,
             Profile::AlwaysOn => r >= 0.02,
             Profile::Occasional => r < 0.3,
         };
         let w = hash(&[day_key, 2]);
         let window = ((w % 24) as u32, 1 + ((w >> 8) % 4) as u32);
         DayParams {
-            key: d.key,
-            profile: d.profile,
+            key,
+            profile,
             day_key,
             active,
             weekend,

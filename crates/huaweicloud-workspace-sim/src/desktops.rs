@@ -4,14 +4,24 @@
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
-use crate::fleet::{Fleet, hash, mix};
+use crate::fleet::Fleet;
+use crate::hash::{hash, mix};
 use crate::inventory::DesktopInventory;
+use crate::list::{self, Filter, Listed, Paging};
 use crate::params::{QueryParams, fuzzy, invalid};
 
 /// The largest (and default) `limit` of `ListDesktops`.
 pub const DESKTOPS_MAX_LIMIT: i64 = 1000;
 /// The most ids the `desktop_id` filter of `ListDesktops` takes.
 pub const MAX_DESKTOP_ID_FILTER: usize = 100;
+
+/// The `offset` and `limit` of `ListDesktops`.
+const PAGING: Paging = Paging {
+    max_offset: 2_147_483_646,
+    min_limit: 0,
+    max_limit: DESKTOPS_MAX_LIMIT,
+    default_limit: DESKTOPS_MAX_LIMIT,
+};
 
 /// Comma-separated values, trimmed, empty ones dropped.
 fn list(value: &str) -> Vec<&str> {
@@ -99,7 +109,10 @@ fn filters(q: &QueryParams) -> Result<Filters<'_>, String> {
     })
 }
 
-impl Filters<'_> {
+/// In id order (the fleet's), never sorted.
+impl Listed for DesktopInventory {}
+
+impl Filter<DesktopInventory> for Filters<'_> {
     fn keep(&self, d: &DesktopInventory) -> bool {
         self.ids
             .as_ref()
@@ -184,26 +197,10 @@ fn render(d: DesktopInventory) -> Value {
 
 /// The 200 body of `ListDesktops`, or the 400 message.
 pub(crate) fn answer(fleet: &Fleet, q: &QueryParams, today: NaiveDate) -> Result<String, String> {
-    let offset = q.int("offset", 0, 2_147_483_646)?.unwrap_or(0);
-    let limit = q
-        .int("limit", 0, DESKTOPS_MAX_LIMIT)?
-        .unwrap_or(DESKTOPS_MAX_LIMIT);
+    let window = PAGING.window(|name, min, max| q.int(name, min, max))?;
     let f = filters(q)?;
-    let offset = usize::try_from(offset).unwrap_or(usize::MAX);
-    let limit = usize::try_from(limit).unwrap_or(0);
-    let mut total = 0usize;
-    let mut page = Vec::new();
-    for index in 0..fleet.desktops().len() {
-        let Some(d) = fleet.inventory(index, today) else {
-            continue;
-        };
-        if !f.keep(&d) {
-            continue;
-        }
-        if total >= offset && page.len() < limit {
-            page.push(render(d));
-        }
-        total += 1;
-    }
+    let desktops = (0..fleet.desktops().len()).filter_map(|index| fleet.inventory(index, today));
+    let (total, page) = list::page(desktops, &f, None, window);
+    let page: Vec<Value> = page.into_iter().map(render).collect();
     Ok(json!({ "total_count": total, "desktops": page }).to_string())
 }

@@ -4,8 +4,9 @@
 
 use chrono::NaiveDate;
 
-pub(crate) use crate::day::DailyCache;
-use crate::day::DayParams;
+use crate::day::{DayParams, Profile};
+use crate::hash::{hash, unit, uuid_like};
+use crate::names::NameCounters;
 
 /// One simulated desktop.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,27 +19,12 @@ pub struct DesktopSpec {
     pub user_domain: Option<String>,
 }
 
-/// How a desktop is used over a week.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Profile {
-    /// Never used: unassigned, or its user is away for good.
-    Idle,
-    /// Office hours on weekdays, starting at `start` (UTC hour), lunch break included.
-    Office { start: u32 },
-    /// Night shifts, four nights on and three off, starting at `start` (UTC hour).
-    Shift { start: u32 },
-    /// On almost all the time (a kiosk or a build machine).
-    AlwaysOn,
-    /// A few hours now and then, any day.
-    Occasional,
-}
-
 #[derive(Debug, Clone)]
 pub(crate) struct Desktop {
     spec: DesktopSpec,
-    pub(crate) key: u64,
-    pub(crate) profile: Profile,
-    /// The computer name; see [`crate::inventory`].
+    key: u64,
+    profile: Profile,
+    /// The computer name; see [`crate::names`].
     name: String,
 }
 
@@ -97,7 +83,7 @@ impl Fleet {
         let mut user_no = 0u64;
         let mut current: Option<(String, Option<String>)> = None;
         let mut used_names = std::collections::HashSet::new();
-        let mut names = crate::inventory::NameCounters::default();
+        let mut names = NameCounters::default();
         for i in 0..desktops as u64 {
             let id = uuid_like(hash(&[seed, 1, i]), hash(&[seed, 2, i]));
             let key = hash(&[seed, 3, i]);
@@ -244,7 +230,7 @@ impl Fleet {
     pub fn hourly_hundredths(&self, index: usize, date: NaiveDate, hour: u32) -> u64 {
         match self.desktops.get(index) {
             Some(d) if hour < 24 => {
-                let day = DayParams::new(d, date);
+                let day = DayParams::new(d.key, d.profile, date);
                 day.hour(hour)
             }
             _ => 0,
@@ -255,43 +241,10 @@ impl Fleet {
     /// always the sum of its 24 hourly values.
     pub fn daily_hundredths(&self, index: usize, date: NaiveDate) -> u64 {
         match self.desktops.get(index) {
-            Some(d) => DayParams::new(d, date).daily(),
+            Some(d) => DayParams::new(d.key, d.profile, date).daily(),
             None => 0,
         }
     }
-}
-
-/// SplitMix64's finaliser: a good, cheap 64-bit mixer.
-pub(crate) fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// Hashes a sequence of numbers.
-pub(crate) fn hash(parts: &[u64]) -> u64 {
-    parts
-        .iter()
-        .fold(0x5151_5151_u64, |acc, &p| mix(acc.rotate_left(17) ^ p))
-}
-
-/// Maps a hash to `[0, 1)`.
-pub(crate) fn unit(h: u64) -> f64 {
-    (h >> 11) as f64 / (1u64 << 53) as f64
-}
-
-pub(crate) fn uuid_like(a: u64, b: u64) -> String {
-    let a = (a & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000; // version 4
-    let b = (b & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000; // RFC 4122 variant
-    format!(
-        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xFFFF,
-        a & 0xFFFF,
-        b >> 48,
-        b & 0xFFFF_FFFF_FFFF
-    )
 }
 
 #[cfg(test)]

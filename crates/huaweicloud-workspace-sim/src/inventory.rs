@@ -5,52 +5,12 @@
 
 use chrono::{Days, NaiveDate};
 
-use crate::fleet::{Fleet, hash, unit};
+use crate::fleet::Fleet;
+use crate::hash::{hash, unit, uuid_like};
+use crate::names::{DEPARTMENTS, department};
 
-/// Departments that name desktops, `WKS-{DEPT}-{NNN}`. The last two are
-/// rare and not ASCII, to exercise width handling in tables.
-const DEPARTMENTS: &[&str] = &[
-    "FIN",
-    "HR",
-    "ENG",
-    "OPS",
-    "SALES",
-    "LEGAL",
-    "MKT",
-    "SUP",
-    "财务",
-    "Recepção",
-];
 /// Pools some desktops belong to: (tag, name).
 const POOLS: &[(u64, &str)] = &[(1, "pool-callcenter"), (2, "pool-training")];
-
-/// Gives each desktop, in generation order, the next number of its department.
-#[derive(Debug, Default)]
-pub(crate) struct NameCounters {
-    next: [u32; DEPARTMENTS.len()],
-}
-
-impl NameCounters {
-    /// The computer name of the desktop with this key.
-    pub(crate) fn next(&mut self, key: u64) -> String {
-        let dept = department(key);
-        let n = &mut self.next[dept];
-        *n += 1;
-        format!("WKS-{}-{:03}", DEPARTMENTS[dept], n)
-    }
-}
-
-fn department(key: u64) -> usize {
-    let r = unit(hash(&[key, 30]));
-    // 4% non-ASCII names; the rest spread evenly over the ASCII departments.
-    if r < 0.02 {
-        DEPARTMENTS.len() - 2
-    } else if r < 0.04 {
-        DEPARTMENTS.len() - 1
-    } else {
-        (hash(&[key, 31]) % (DEPARTMENTS.len() as u64 - 2)) as usize
-    }
-}
 
 /// The inventory record of one desktop, as `ListDesktops` reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,14 +76,14 @@ impl Fleet {
         let pool = (r(42) < 0.125).then(|| {
             let (tag, pool_name) = POOLS[(h(43) % POOLS.len() as u64) as usize];
             (
-                crate::fleet::uuid_like(hash(&[seed, 300, tag]), hash(&[seed, 301, tag])),
+                uuid_like(hash(&[seed, 300, tag]), hash(&[seed, 301, tag])),
                 pool_name.to_string(),
             )
         });
         let enterprise_project_id = match r(44) {
             x if x < 0.80 => "0".to_string(),
-            x if x < 0.90 => crate::fleet::uuid_like(hash(&[seed, 310]), hash(&[seed, 311])),
-            _ => crate::fleet::uuid_like(hash(&[seed, 312]), hash(&[seed, 313])),
+            x if x < 0.90 => uuid_like(hash(&[seed, 310]), hash(&[seed, 311])),
+            _ => uuid_like(hash(&[seed, 312]), hash(&[seed, 313])),
         };
         let age = if r(45) < 0.05 {
             h(46) % 7

@@ -15,7 +15,7 @@ use huaweicloud_signer::{
 };
 use subtle::ConstantTimeEq;
 
-use crate::fleet::hash;
+use crate::hash::hash;
 
 /// One issued temporary key pair.
 pub(crate) struct Issued {

@@ -13,7 +13,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, Utc};
 use serde_json::{Value, json};
 
-use crate::fleet::{DailyCache, Fleet, hash, mix};
+use crate::cache::DailyCache;
+use crate::fleet::Fleet;
+use crate::hash::{hash, mix};
+use crate::list::{self, Filter, Listed, Paging, Sort, Window};
 use crate::params::{QueryParams, fuzzy, invalid};
 
 /// The largest `limit` of the metric operations.
@@ -28,6 +31,13 @@ pub const USER_METRIC_MAX_DAYS: i64 = 30;
 const MAX_INT: i64 = 2_147_483_646;
 /// Seconds per hundredth of an hour.
 const SECONDS_PER_HUNDREDTH: u64 = 36;
+/// The `offset` and `limit` of both metric operations.
+const PAGING: Paging = Paging {
+    max_offset: MAX_INT,
+    min_limit: 1,
+    max_limit: METRIC_MAX_LIMIT,
+    default_limit: METRIC_DEFAULT_LIMIT,
+};
 
 /// The days whose 23:59:59 record lies within `[start, end]` and exists by
 /// `today` (days before it), in order: what both metric operations add up.
@@ -51,15 +61,14 @@ struct Common<'a> {
     usage_min: Option<u64>,
     usage_max: Option<u64>,
     enterprise_project_id: Option<&'a str>,
-    sort: Option<(&'static str, bool)>,
-    offset: usize,
-    limit: usize,
+    sort: Option<Sort>,
+    window: Window,
 }
 
-fn common<'a>(
+/// Reads what both operations share, for rows of type `T` (its sort fields).
+fn common<'a, T: Listed>(
     q: &'a QueryParams,
     today: NaiveDate,
-    sort_fields: &[&'static str],
     max_days: Option<i64>,
 ) -> Result<Common<'a>, String> {
     let start = q.time("start_time")?;
@@ -88,25 +97,24 @@ fn common<'a>(
     let usage_min = hours("usage_min_hours")?.map(|h| h as u64 * 3600);
     let usage_max = hours("usage_max_hours")?.map(|h| h as u64 * 3600);
     let enterprise_project_id = q.text("enterprise_project_id", 0, 64)?;
-    let sort_field = q.one_of("sort_field", sort_fields)?;
+    let sort_field = q.one_of("sort_field", T::SORT_FIELDS)?;
     let sort_type = q.one_of("sort_type", &["ASC", "DESC"])?;
     let sort = match (sort_field, sort_type) {
         (None, Some(_)) => return Err(invalid("sort_type is only allowed with sort_field")),
         (None, None) => None,
-        (Some(f), t) => Some((f, t == Some("ASC"))),
+        (Some(field), t) => Some(Sort {
+            field,
+            ascending: t == Some("ASC"),
+        }),
     };
-    let offset = q.int("offset", 0, MAX_INT)?.unwrap_or(0);
-    let limit = q
-        .int("limit", 1, METRIC_MAX_LIMIT)?
-        .unwrap_or(METRIC_DEFAULT_LIMIT);
+    let window = PAGING.window(|name, min, max| q.int(name, min, max))?;
     Ok(Common {
         days: counted_days(start, end, today),
         usage_min,
         usage_max,
         enterprise_project_id: enterprise_project_id.filter(|e| !e.is_empty()),
         sort,
-        offset: usize::try_from(offset).unwrap_or(usize::MAX),
-        limit: usize::try_from(limit).unwrap_or(0),
+        window,
     })
 }
 
@@ -115,22 +123,14 @@ impl Common<'_> {
         self.usage_min.is_none_or(|m| seconds >= m) && self.usage_max.is_none_or(|m| seconds <= m)
     }
 
-    /// Sorts rows (already in their default order) by `key`, stably, then pages.
-    fn page<T>(&self, mut rows: Vec<T>, key: impl Fn(&T, &str) -> u64) -> (usize, Vec<T>) {
-        if let Some((field, asc)) = self.sort {
-            // Stable: equal values keep the default order in both directions.
-            rows.sort_by(|a, b| {
-                let (x, y) = (key(a, field), key(b, field));
-                if asc { x.cmp(&y) } else { y.cmp(&x) }
-            });
-        }
-        let total = rows.len();
-        let page = rows
-            .into_iter()
-            .skip(self.offset)
-            .take(self.limit)
-            .collect();
-        (total, page)
+    /// Whether the desktop at `index` is in the asked enterprise project
+    /// (its inventory is only made when one is asked).
+    fn project_ok(&self, fleet: &Fleet, index: usize, today: NaiveDate) -> bool {
+        self.enterprise_project_id.is_none_or(|ep| {
+            fleet
+                .inventory(index, today)
+                .is_some_and(|i| i.enterprise_project_id == ep)
+        })
     }
 }
 
@@ -138,10 +138,57 @@ fn metric(name: &str, value: u64) -> Value {
     json!({ "metric_name": name, "metric_value": value })
 }
 
+/// A desktop with its usage over the counted days.
 struct DesktopRow {
     index: usize,
     usage: u64,
-    idle: u64,
+    idle_days: i64,
+}
+
+impl Listed for DesktopRow {
+    const SORT_FIELDS: &'static [&'static str] = &["desktop_usage", "desktop_idle_duration"];
+
+    fn sort_key(&self, field: &str) -> u64 {
+        if field == "desktop_usage" {
+            self.usage
+        } else {
+            self.idle()
+        }
+    }
+}
+
+impl DesktopRow {
+    fn idle(&self) -> u64 {
+        self.idle_days as u64 * 86_400
+    }
+}
+
+/// The filters of `ListDesktopUsageMetric`.
+struct DesktopFilter<'a> {
+    fleet: &'a Fleet,
+    today: NaiveDate,
+    common: &'a Common<'a>,
+    resource_id: Option<&'a str>,
+    /// Lower case.
+    name: Option<String>,
+    min_idle: Option<i64>,
+    max_idle: Option<i64>,
+}
+
+impl Filter<DesktopRow> for DesktopFilter<'_> {
+    fn keep(&self, r: &DesktopRow) -> bool {
+        let fleet = self.fleet;
+        self.resource_id
+            .is_none_or(|id| fleet.desktops().get(r.index).is_some_and(|d| d.id == id))
+            && self
+                .name
+                .as_deref()
+                .is_none_or(|n| fleet.computer_name(r.index).is_some_and(|c| fuzzy(c, n)))
+            && self.common.usage_ok(r.usage)
+            && self.min_idle.is_none_or(|m| r.idle_days >= m)
+            && self.max_idle.is_none_or(|m| r.idle_days <= m)
+            && self.common.project_ok(fleet, r.index, self.today)
+    }
 }
 
 /// The 200 body of `ListDesktopUsageMetric`, or the 400 message.
@@ -151,56 +198,34 @@ pub(crate) fn desktops(
     q: &QueryParams,
     today: NaiveDate,
 ) -> Result<String, String> {
-    let c = common(q, today, &["desktop_usage", "desktop_idle_duration"], None)?;
-    let name = q.text("resource_name", 1, 64)?.map(str::to_lowercase);
-    let resource_id = q.get("resource_id");
-    let min_idle = q.int("min_idle_days", 0, 180)?;
-    let max_idle = q.int("max_idle_days", 0, 180)?;
+    let c = common::<DesktopRow>(q, today, None)?;
+    let filter = DesktopFilter {
+        fleet,
+        today,
+        common: &c,
+        name: q.text("resource_name", 1, 64)?.map(str::to_lowercase),
+        resource_id: q.get("resource_id"),
+        min_idle: q.int("min_idle_days", 0, 180)?,
+        max_idle: q.int("max_idle_days", 0, 180)?,
+    };
     let daily: Vec<_> = c.days.iter().map(|d| cache.day(fleet, *d)).collect();
-    let mut rows = Vec::new();
-    for index in 0..fleet.desktops().len() {
-        if c.days.is_empty() {
-            break;
-        }
-        if resource_id.is_some_and(|id| id != fleet.desktops()[index].id) {
-            continue;
-        }
-        if let Some(n) = &name
-            && !fleet.computer_name(index).is_some_and(|c| fuzzy(c, n))
-        {
-            continue;
-        }
+    // No counted day, no record: not even a desktop without use.
+    let desktops = if c.days.is_empty() {
+        0
+    } else {
+        fleet.desktops().len()
+    };
+    let rows = (0..desktops).map(|index| {
         let values = daily
             .iter()
             .map(|d| u64::from(d.get(index).copied().unwrap_or(0)));
-        let usage: u64 = values.clone().sum::<u64>() * SECONDS_PER_HUNDREDTH;
-        let idle_days = values.rev().take_while(|v| *v == 0).count() as i64;
-        if !c.usage_ok(usage)
-            || min_idle.is_some_and(|m| idle_days < m)
-            || max_idle.is_some_and(|m| idle_days > m)
-        {
-            continue;
-        }
-        if let Some(ep) = c.enterprise_project_id
-            && fleet
-                .inventory(index, today)
-                .is_none_or(|i| i.enterprise_project_id != ep)
-        {
-            continue;
-        }
-        rows.push(DesktopRow {
+        DesktopRow {
             index,
-            usage,
-            idle: idle_days as u64 * 86_400,
-        });
-    }
-    let (total, page) = c.page(rows, |r, field| {
-        if field == "desktop_usage" {
-            r.usage
-        } else {
-            r.idle
+            usage: values.clone().sum::<u64>() * SECONDS_PER_HUNDREDTH,
+            idle_days: values.rev().take_while(|v| *v == 0).count() as i64,
         }
     });
+    let (total, page) = list::page(rows, &filter, c.sort, c.window);
     let items: Vec<Value> = page
         .iter()
         .filter_map(|r| {
@@ -213,7 +238,7 @@ pub(crate) fn desktops(
                 "latest_connect_username": inv.user_name,
                 "metric": [
                     metric("desktop_usage", r.usage),
-                    metric("desktop_idle_duration", r.idle),
+                    metric("desktop_idle_duration", r.idle()),
                 ],
             });
             if let (Some((id, name)), Some(obj)) = (inv.pool, item.as_object_mut()) {
@@ -250,12 +275,45 @@ pub(crate) fn logins(seed: u64, username: &str, day: NaiveDate, used: bool) -> (
     }
 }
 
+/// A user with the usage and logins of their desktops over the counted days.
 struct UserRow<'a> {
     username: &'a str,
+    /// The user's domain (that of their desktops).
+    domain: Option<&'a str>,
     first_index: usize,
     usage: u64,
     success: u64,
     fail: u64,
+}
+
+impl Listed for UserRow<'_> {
+    const SORT_FIELDS: &'static [&'static str] = &["user_usage"];
+
+    fn sort_key(&self, _: &str) -> u64 {
+        self.usage
+    }
+}
+
+/// The filters of `ListUserUsageMetric`.
+struct UserFilter<'a> {
+    fleet: &'a Fleet,
+    today: NaiveDate,
+    common: &'a Common<'a>,
+    /// Lower case.
+    name: Option<String>,
+    domain: Option<&'a str>,
+}
+
+impl Filter<UserRow<'_>> for UserFilter<'_> {
+    fn keep(&self, r: &UserRow<'_>) -> bool {
+        self.domain
+            .is_none_or(|want| r.domain.is_some_and(|have| have.eq_ignore_ascii_case(want)))
+            && self.name.as_deref().is_none_or(|n| fuzzy(r.username, n))
+            && self.common.usage_ok(r.usage)
+            && self
+                .common
+                .project_ok(self.fleet, r.first_index, self.today)
+    }
 }
 
 /// The 200 body of `ListUserUsageMetric`, or the 400 message.
@@ -265,29 +323,29 @@ pub(crate) fn users(
     q: &QueryParams,
     today: NaiveDate,
 ) -> Result<String, String> {
-    let c = common(q, today, &["user_usage"], Some(USER_METRIC_MAX_DAYS))?;
-    let name = q.text("username", 0, 64)?.map(str::to_lowercase);
-    let domain = q.text("domain", 0, 255)?.filter(|d| !d.is_empty());
-    // Each user with the indices of their desktops, ordered by name.
-    let mut by_user: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, d) in fleet.desktops().iter().enumerate() {
-        if let Some(u) = &d.username {
-            let keep = domain.is_none_or(|want| {
-                d.user_domain
-                    .as_deref()
-                    .is_some_and(|have| have.eq_ignore_ascii_case(want))
-            });
-            if keep && name.as_deref().is_none_or(|n| fuzzy(u, n)) {
-                by_user.entry(u.as_str()).or_default().push(i);
+    let c = common::<UserRow<'_>>(q, today, Some(USER_METRIC_MAX_DAYS))?;
+    let filter = UserFilter {
+        fleet,
+        today,
+        common: &c,
+        name: q.text("username", 0, 64)?.map(str::to_lowercase),
+        domain: q.text("domain", 0, 255)?.filter(|d| !d.is_empty()),
+    };
+    // Each user with the indices of their desktops, ordered by name; a
+    // user's desktops share the user's domain.
+    let mut by_user: BTreeMap<&str, (Option<&str>, Vec<usize>)> = BTreeMap::new();
+    if !c.days.is_empty() {
+        for (i, d) in fleet.desktops().iter().enumerate() {
+            if let Some(u) = &d.username {
+                let entry = by_user
+                    .entry(u.as_str())
+                    .or_insert_with(|| (d.user_domain.as_deref(), Vec::new()));
+                entry.1.push(i);
             }
         }
     }
     let daily: Vec<_> = c.days.iter().map(|d| cache.day(fleet, *d)).collect();
-    let mut rows = Vec::new();
-    for (username, desktops) in by_user {
-        if c.days.is_empty() {
-            break;
-        }
+    let rows = by_user.into_iter().map(|(username, (domain, desktops))| {
         let (mut usage, mut success, mut fail) = (0, 0, 0);
         for (day, values) in c.days.iter().zip(&daily) {
             let hundredths: u64 = desktops
@@ -299,26 +357,16 @@ pub(crate) fn users(
             success += s;
             fail += f;
         }
-        let first_index = desktops[0];
-        if !c.usage_ok(usage) {
-            continue;
-        }
-        if let Some(ep) = c.enterprise_project_id
-            && fleet
-                .inventory(first_index, today)
-                .is_none_or(|i| i.enterprise_project_id != ep)
-        {
-            continue;
-        }
-        rows.push(UserRow {
+        UserRow {
             username,
-            first_index,
+            domain,
+            first_index: desktops[0],
             usage,
             success,
             fail,
-        });
-    }
-    let (total, page) = c.page(rows, |r, _| r.usage);
+        }
+    });
+    let (total, page) = list::page(rows, &filter, c.sort, c.window);
     let items: Vec<Value> = page
         .iter()
         .map(|r| {

@@ -5,7 +5,9 @@ use std::fmt::Write as _;
 use chrono::{Days, NaiveDate};
 use serde_json::{Map, Value};
 
-use crate::fleet::{DailyCache, Fleet};
+use crate::cache::DailyCache;
+use crate::fleet::Fleet;
+use crate::list::{self, All, Listed, Paging, Window};
 
 /// The longest range, in days counting both ends.
 pub const MAX_RANGE_DAYS: i64 = 31;
@@ -15,6 +17,19 @@ pub const DEFAULT_RANGE_DAYS: u64 = 15;
 pub const MAX_DESKTOP_IDS: usize = 2000;
 /// The largest `limit`.
 pub const MAX_LIMIT: i64 = 100;
+
+/// The per-day operation's `offset` and `limit`.
+const PAGING: Paging = Paging {
+    max_offset: i32::MAX as i64,
+    min_limit: 0,
+    max_limit: MAX_LIMIT,
+    default_limit: MAX_LIMIT,
+};
+
+/// A desktop by its index in the fleet: the per-day operation's items,
+/// which [`Fleet::matching`] finds (by id lookups when ids are given) and
+/// which are never sorted.
+impl Listed for usize {}
 
 /// Periods of a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,8 +132,8 @@ pub(crate) fn parse(body: &[u8], today: NaiveDate) -> Result<Query, String> {
     };
     let username = string_field(&obj, "desktop_username")?;
     let user_domain = string_field(&obj, "desktop_user_domain")?;
-    let offset = int_field(&obj, "offset", 0, i64::from(i32::MAX))?.unwrap_or(0);
-    let limit = int_field(&obj, "limit", 0, MAX_LIMIT)?.unwrap_or(MAX_LIMIT);
+    let Window { offset, limit } =
+        PAGING.window(|name, min, max| int_field(&obj, name, min, max))?;
     Ok(Query {
         desktop_ids,
         start,
@@ -126,8 +141,8 @@ pub(crate) fn parse(body: &[u8], today: NaiveDate) -> Result<Query, String> {
         group_by,
         username,
         user_domain,
-        offset: usize::try_from(offset).unwrap_or(usize::MAX),
-        limit: usize::try_from(limit).unwrap_or(0),
+        offset,
+        limit,
         today,
     })
 }
@@ -194,13 +209,11 @@ pub(crate) fn answer(fleet: &Fleet, cache: &DailyCache, q: &Query, string_hours:
         q.username.as_deref(),
         q.user_domain.as_deref(),
     );
-    let total = matching.len();
-    let page: &[usize] = if q.offset >= total {
-        &[]
-    } else {
-        let end = total.min(q.offset.saturating_add(q.limit));
-        &matching[q.offset..end]
+    let window = Window {
+        offset: q.offset,
+        limit: q.limit,
     };
+    let (total, page) = list::page(matching, &All, None, window);
     let days: Vec<(NaiveDate, String)> = q
         .start
         .iter_days()

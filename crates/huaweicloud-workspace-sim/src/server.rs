@@ -1,12 +1,13 @@
 //! The HTTP server: its state, start and stop, and the handler every
 //! request enters. The seams: [`conn`] (connections a fault can reset),
-//! [`auth`] (tokens, signatures, lockout), [`respond`] (one request's way
+//! [`auth`] (tokens, signatures, lockout), [`respond()`] (one request's way
 //! from routing to the answer) and [`answers`] (the bodies it sends).
 
 mod answers;
 mod auth;
 mod conn;
 mod respond;
+pub(crate) mod state;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -24,97 +25,16 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use self::auth::{Failures, credentials, default_keys};
+use self::auth::{credentials, default_keys};
 use self::conn::{ConnCtl, SimListener};
-use self::respond::{Bucket, respond};
-use crate::fleet::{DailyCache, Fleet, hash};
-use crate::{FaultPattern, Operation, SimError, SimulatorBuilder};
-
-/// How many requests ended each way, since start. A snapshot.
-///
-/// `total` counts every request; each one also lands in exactly one of
-/// `ok`, `validation_rejected`, `auth_failed`, `forbidden`, `throttled`,
-/// `not_found`, `method_not_allowed`, or `faults_injected` (whose slow
-/// responses are then answered and counted as they end, too).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Stats {
-    /// Every request received.
-    pub total: u64,
-    /// Answered 200.
-    pub ok: u64,
-    /// Refused by validation (400 `WKS.0001`).
-    pub validation_rejected: u64,
-    /// Refused by authentication (401).
-    pub auth_failed: u64,
-    /// Refused with a 403: a project id that is not the simulator's, or
-    /// the desktop list under [`crate::SimulatorBuilder::deny_inventory`].
-    pub forbidden: u64,
-    /// Faults injected (see [`crate::FaultConfig`]), slow responses included.
-    pub faults_injected: u64,
-    /// Refused by the rate limit (429), not counting injected 429s.
-    pub throttled: u64,
-    /// Unknown path (404).
-    pub not_found: u64,
-    /// Other method on the right path (405).
-    pub method_not_allowed: u64,
-}
-
-#[derive(Default)]
-struct Counters {
-    total: AtomicU64,
-    ok: AtomicU64,
-    validation_rejected: AtomicU64,
-    auth_failed: AtomicU64,
-    forbidden: AtomicU64,
-    faults_injected: AtomicU64,
-    throttled: AtomicU64,
-    not_found: AtomicU64,
-    method_not_allowed: AtomicU64,
-    per_operation: [AtomicU64; Operation::ALL.len()],
-    /// Microseconds of configured latency slept, over all requests.
-    latency_micros: AtomicU64,
-}
-
-impl Counters {
-    fn snapshot(&self) -> Stats {
-        let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        Stats {
-            total: g(&self.total),
-            ok: g(&self.ok),
-            validation_rejected: g(&self.validation_rejected),
-            auth_failed: g(&self.auth_failed),
-            forbidden: g(&self.forbidden),
-            faults_injected: g(&self.faults_injected),
-            throttled: g(&self.throttled),
-            not_found: g(&self.not_found),
-            method_not_allowed: g(&self.method_not_allowed),
-        }
-    }
-}
-
-fn bump(c: &AtomicU64) {
-    c.fetch_add(1, Ordering::Relaxed);
-}
-
-struct Shared {
-    cfg: SimulatorBuilder,
-    ak: String,
-    sk: Secret,
-    fleet: Fleet,
-    daily: DailyCache,
-    counters: Counters,
-    seq: AtomicU64,
-    /// Requests that reached the faults (authenticated, under the rate
-    /// limit): the count a [`FaultPattern`] goes by.
-    faultable: AtomicU64,
-    buckets: Mutex<HashMap<String, Bucket>>,
-    failures: Mutex<HashMap<String, Failures>>,
-    metadata: crate::metadata::MetadataState,
-    /// Answers computed at once: one per core, in the order they came, so
-    /// that the first of a wave are done first rather than all of them
-    /// late, as threads sharing the cores would be.
-    computing: tokio::sync::Semaphore,
-}
+use self::respond::respond;
+use self::state::{Counters, Shared, Stats, bump};
+use crate::builder::{SimError, SimulatorBuilder};
+use crate::cache::DailyCache;
+use crate::faults::FaultPattern;
+use crate::fleet::Fleet;
+use crate::hash::hash;
+use crate::operation::Operation;
 
 /// A running simulator. Dropping it stops the server too (without waiting);
 /// prefer [`RunningSimulator::shutdown`].
@@ -214,7 +134,14 @@ impl Drop for RunningSimulator {
     }
 }
 
-pub(crate) async fn start(cfg: SimulatorBuilder) -> Result<RunningSimulator, SimError> {
+impl SimulatorBuilder {
+    /// Checks the options, binds, and starts serving on the current tokio runtime.
+    pub async fn start(self) -> Result<RunningSimulator, SimError> {
+        start(self).await
+    }
+}
+
+async fn start(cfg: SimulatorBuilder) -> Result<RunningSimulator, SimError> {
     let invalid = |option, rule: &str| SimError::InvalidOption {
         option,
         rule: rule.to_string(),

@@ -5,8 +5,8 @@ use axum::body::Body;
 use axum::response::Response;
 use http::{HeaderValue, StatusCode, header};
 
-use super::Shared;
-use crate::fleet::hash;
+use super::state::Shared;
+use crate::hash::hash;
 
 pub(super) fn error_body(code: &str, msg: &str, detail: Option<&str>) -> String {
     let mut v = serde_json::json!({ "error_code": code, "error_msg": msg });

@@ -11,20 +11,13 @@ use huaweicloud_signer::{AccessKeyCredentials, VerifyError, VerifyOptions};
 use subtle::ConstantTimeEq;
 use tokio::time::Instant;
 
-use super::Shared;
 use super::answers::error;
-use crate::fleet::hash;
+use super::state::{Failures, Shared};
+use crate::hash::hash;
 
 /// Failures in a row that lock an access key, and for how long.
 const LOCK_AFTER: u32 = 5;
 const LOCK_FOR: Duration = Duration::from_secs(300);
-
-/// One access key's signature failures in a row, and its lock.
-#[derive(Default)]
-pub(super) struct Failures {
-    in_a_row: u32,
-    locked_until: Option<Instant>,
-}
 
 /// The simulator's own AK/SK, with its security token when configured.
 pub(super) fn credentials(shared: &Shared) -> AccessKeyCredentials {

@@ -18,19 +18,15 @@ use super::answers::{
 };
 use super::auth::authenticate;
 use super::conn::ConnCtl;
-use super::{Shared, bump};
-use crate::fleet::{hash, unit};
+use super::state::{Bucket, Shared, bump};
+use crate::faults::FaultKind;
+use crate::hash::{hash, unit};
+use crate::operation::Operation;
 use crate::params::QueryParams;
-use crate::{FaultKind, Operation, desktops, metrics, query};
+use crate::{desktops, metrics, query};
 
 /// The largest body read.
 const MAX_BODY: usize = 4 << 20;
-
-/// A rate limit's token bucket, one per identity.
-pub(super) struct Bucket {
-    tokens: f64,
-    at: Instant,
-}
 
 pub(super) async fn respond(sim: &Arc<Shared>, conn: &ConnCtl, n: u64, req: Request) -> Response {
     let seed = sim.cfg.seed;
