@@ -184,7 +184,7 @@ pub enum Error {
         status: u16,
         /// Why it could not be used.
         reason: String,
-        /// The first bytes of the body ([`BODY_PREFIX_BYTES`] at most), as
+        /// The first bytes of the body ([`BODY_PREFIX_BYTES`](crate::answer::BODY_PREFIX_BYTES) at most), as
         /// text, when the bytes themselves were unreadable; `None` when the
         /// body was well-formed but its data were not usable (the reason says why).
         body_prefix: Option<String>,
