@@ -50,8 +50,38 @@ impl RangeSpec {
     }
 }
 
+/// The three range setters of a query over whole UTC days (`range`,
+/// `last_days`, `today`), written once: a query struct whose list request
+/// has `range: Option<RangeSpec>` and `today: Option<NaiveDate>` takes them
+/// with `day_range_methods!(Query, "what the range may be");`.
+macro_rules! day_range_methods {
+    ($query:ident, $range_rule:literal) => {
+        impl $query {
+            #[doc = concat!("The days to report, both included (UTC), ", $range_rule, ".")]
+            pub fn range(mut self, range: std::ops::RangeInclusive<chrono::NaiveDate>) -> Self {
+                let (start, end) = range.into_inner();
+                self.list.request.range = Some(crate::checks::RangeSpec::Dates(start, end));
+                self
+            }
+
+            /// The `n` days ending today (UTC), today included. Replaces a [`range`](Self::range).
+            pub fn last_days(mut self, n: u32) -> Self {
+                self.list.request.range = Some(crate::checks::RangeSpec::LastDays(n));
+                self
+            }
+
+            /// The date taken as today (UTC); default: the system clock's.
+            pub fn today(mut self, today: chrono::NaiveDate) -> Self {
+                self.list.request.today = Some(today);
+                self
+            }
+        }
+    };
+}
+pub(crate) use day_range_methods;
+
 /// The days of a metrics query, checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct DayRange {
     pub(crate) start: NaiveDate,
     pub(crate) end: NaiveDate,

@@ -8,7 +8,7 @@ use futures::stream::{Stream, TryStreamExt};
 
 use crate::client::Client;
 use crate::error::Error;
-use crate::list::{ListQuery, list_query_methods};
+use crate::list::{ListQuery, filter_setters, list_query_methods};
 use crate::ops::desktops::InventoryRequest;
 pub use crate::ops::desktops::{MAX_DESKTOP_IDS_PER_LIST, MAX_DESKTOPS_PAGE_SIZE};
 use model::{Desktop, Inventory};
@@ -54,58 +54,29 @@ impl Client {
     }
 }
 
+filter_setters!(DesktopListQuery {
+    /// Only desktops of users whose name contains this text.
+    user_name: text,
+    /// Only desktops whose computer name contains this text.
+    computer_name: text,
+    /// Only the desktop with this IP address.
+    desktop_ip: text,
+    /// Only desktops in this status (`ACTIVE`, `SHUTOFF`, …).
+    status: text,
+    /// Only desktops of this pool.
+    pool_id: text,
+    /// Only desktops of this enterprise project.
+    enterprise_project_id: text,
+    /// Only desktops of this type (`DEDICATED`, `SHARED`).
+    desktop_type: text,
+    /// Only desktops with this tag (`key=value`).
+    tag: text,
+});
+
 impl DesktopListQuery {
     /// Only these desktops (any number; sent in batches of 100).
     pub fn desktop_ids(mut self, ids: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.list.request.ids = Some(ids.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Only desktops of users whose name contains this text.
-    pub fn user_name(mut self, v: impl Into<String>) -> Self {
-        self.list.request.filters.user_name = Some(v.into());
-        self
-    }
-
-    /// Only desktops whose computer name contains this text.
-    pub fn computer_name(mut self, v: impl Into<String>) -> Self {
-        self.list.request.filters.computer_name = Some(v.into());
-        self
-    }
-
-    /// Only the desktop with this IP address.
-    pub fn desktop_ip(mut self, v: impl Into<String>) -> Self {
-        self.list.request.filters.desktop_ip = Some(v.into());
-        self
-    }
-
-    /// Only desktops in this status (`ACTIVE`, `SHUTOFF`, …).
-    pub fn status(mut self, v: impl Into<String>) -> Self {
-        self.list.request.filters.status = Some(v.into());
-        self
-    }
-
-    /// Only desktops of this pool.
-    pub fn pool_id(mut self, v: impl Into<String>) -> Self {
-        self.list.request.filters.pool_id = Some(v.into());
-        self
-    }
-
-    /// Only desktops of this enterprise project.
-    pub fn enterprise_project_id(mut self, v: impl Into<String>) -> Self {
-        self.list.request.filters.enterprise_project_id = Some(v.into());
-        self
-    }
-
-    /// Only desktops of this type (`DEDICATED`, `SHARED`).
-    pub fn desktop_type(mut self, v: impl Into<String>) -> Self {
-        self.list.request.filters.desktop_type = Some(v.into());
-        self
-    }
-
-    /// Only desktops with this tag (`key=value`).
-    pub fn tag(mut self, v: impl Into<String>) -> Self {
-        self.list.request.filters.tag = Some(v.into());
         self
     }
 

@@ -1,16 +1,13 @@
 //! [`DesktopMetricsQuery`]: usage and idle time per desktop
 //! (`ListDesktopUsageMetric`). The wire side is `ops/desktop_metrics.rs`.
 
-use std::ops::RangeInclusive;
-
-use chrono::NaiveDate;
 use futures::stream::{Stream, TryStreamExt};
 
 use super::model::{DesktopMetrics, DesktopSort, SortOrder};
-use crate::checks::RangeSpec;
+use crate::checks::day_range_methods;
 use crate::client::Client;
 use crate::error::Error;
-use crate::list::{ListQuery, list_query_methods};
+use crate::list::{ListQuery, filter_setters, list_query_methods};
 use crate::ops::desktop_metrics::DesktopMetricsRequest;
 
 /// A query of usage metrics per desktop; start one with [`Client::desktop_metrics`].
@@ -68,68 +65,26 @@ impl Client {
     }
 }
 
-impl DesktopMetricsQuery {
-    /// The days to report, both included (UTC), within the latest 180 days.
-    pub fn range(mut self, range: RangeInclusive<NaiveDate>) -> Self {
-        let (start, end) = range.into_inner();
-        self.list.request.range = Some(RangeSpec::Dates(start, end));
-        self
-    }
+day_range_methods!(DesktopMetricsQuery, "within the latest 180 days");
 
-    /// The `n` days ending today (UTC), today included. Replaces a [`range`](Self::range).
-    pub fn last_days(mut self, n: u32) -> Self {
-        self.list.request.range = Some(RangeSpec::LastDays(n));
-        self
-    }
-
-    /// The date taken as today (UTC); default: the system clock's.
-    pub fn today(mut self, today: NaiveDate) -> Self {
-        self.list.request.today = Some(today);
-        self
-    }
-
+filter_setters!(DesktopMetricsQuery {
     /// Only desktops whose computer name contains this text (the service's fuzzy match).
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.list.request.filters.name = Some(name.into());
-        self
-    }
-
+    name: text,
     /// Only this desktop.
-    pub fn desktop_id(mut self, id: impl Into<String>) -> Self {
-        self.list.request.filters.desktop_id = Some(id.into());
-        self
-    }
-
+    desktop_id: text,
     /// Only desktops idle for at least this many days (0..=180).
-    pub fn min_idle_days(mut self, days: u32) -> Self {
-        self.list.request.filters.min_idle_days = Some(days);
-        self
-    }
-
+    min_idle_days: u32,
     /// Only desktops idle for at most this many days (0..=180).
-    pub fn max_idle_days(mut self, days: u32) -> Self {
-        self.list.request.filters.max_idle_days = Some(days);
-        self
-    }
-
+    max_idle_days: u32,
     /// Only desktops used at least this many hours.
-    pub fn min_usage_hours(mut self, hours: u32) -> Self {
-        self.list.request.filters.min_usage_hours = Some(hours);
-        self
-    }
-
+    min_usage_hours: u32,
     /// Only desktops used at most this many hours.
-    pub fn max_usage_hours(mut self, hours: u32) -> Self {
-        self.list.request.filters.max_usage_hours = Some(hours);
-        self
-    }
-
+    max_usage_hours: u32,
     /// Only desktops of this enterprise project.
-    pub fn enterprise_project_id(mut self, id: impl Into<String>) -> Self {
-        self.list.request.filters.enterprise_project_id = Some(id.into());
-        self
-    }
+    enterprise_project_id: text,
+});
 
+impl DesktopMetricsQuery {
     /// Sorted by the service. Without it, the service's own order.
     pub fn sort(mut self, by: DesktopSort, order: SortOrder) -> Self {
         self.list.request.filters.sort = Some((by, order));

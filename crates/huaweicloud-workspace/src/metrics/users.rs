@@ -4,16 +4,14 @@
 
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
-use std::ops::RangeInclusive;
 
-use chrono::NaiveDate;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use super::model::{SortOrder, UserMetrics, UserSort};
-use crate::checks::RangeSpec;
+use crate::checks::day_range_methods;
 use crate::client::Client;
 use crate::error::Error;
-use crate::list::{self, ListQuery, Pager, list_query_methods};
+use crate::list::{self, ListQuery, Pager, filter_setters, list_query_methods};
 use crate::ops::user_metrics::UserMetricsRequest;
 
 /// A query of usage metrics per user; start one with [`Client::user_metrics`].
@@ -66,57 +64,22 @@ impl Client {
     }
 }
 
-impl UserMetricsQuery {
-    /// The days to report, both included (UTC), of any length within the
-    /// latest 180 days.
-    pub fn range(mut self, range: RangeInclusive<NaiveDate>) -> Self {
-        let (start, end) = range.into_inner();
-        self.list.request.range = Some(RangeSpec::Dates(start, end));
-        self
-    }
+day_range_methods!(UserMetricsQuery, "of any length within the latest 180 days");
 
-    /// The `n` days ending today (UTC), today included. Replaces a [`range`](Self::range).
-    pub fn last_days(mut self, n: u32) -> Self {
-        self.list.request.range = Some(RangeSpec::LastDays(n));
-        self
-    }
-
-    /// The date taken as today (UTC); default: the system clock's.
-    pub fn today(mut self, today: NaiveDate) -> Self {
-        self.list.request.today = Some(today);
-        self
-    }
-
+filter_setters!(UserMetricsQuery {
     /// Only users whose name contains this text (the service's fuzzy match).
-    pub fn username(mut self, username: impl Into<String>) -> Self {
-        self.list.request.filters.username = Some(username.into());
-        self
-    }
-
+    username: text,
     /// Only users of this domain.
-    pub fn domain(mut self, domain: impl Into<String>) -> Self {
-        self.list.request.filters.domain = Some(domain.into());
-        self
-    }
-
+    domain: text,
     /// Only users with at least this many hours.
-    pub fn min_usage_hours(mut self, hours: u32) -> Self {
-        self.list.request.filters.min_usage_hours = Some(hours);
-        self
-    }
-
+    min_usage_hours: u32,
     /// Only users with at most this many hours.
-    pub fn max_usage_hours(mut self, hours: u32) -> Self {
-        self.list.request.filters.max_usage_hours = Some(hours);
-        self
-    }
-
+    max_usage_hours: u32,
     /// Only users of this enterprise project.
-    pub fn enterprise_project_id(mut self, id: impl Into<String>) -> Self {
-        self.list.request.filters.enterprise_project_id = Some(id.into());
-        self
-    }
+    enterprise_project_id: text,
+});
 
+impl UserMetricsQuery {
     /// Sorted by usage. Without it, by user name.
     pub fn sort(mut self, by: UserSort, order: SortOrder) -> Self {
         self.list.request.filters.sort = Some((by, order));

@@ -2,22 +2,25 @@
 //! its filters and their checks, its key, one page's request (from the
 //! generated client) and the only decoder of its answer.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
-use chrono::NaiveDate;
-use huaweicloud_workspace_api::types::{DesktopMetricSortField, ListDesktopUsageMetricResponse};
+use huaweicloud_workspace_api::types::{
+    DesktopMetric, DesktopMetricSortField, ListDesktopUsageMetricResponse,
+};
 
 use super::metrics::{
-    MAX_METRICS_PAGE_SIZE, MAX_USAGE_HOURS, METRICS_HISTORY_DAYS, limit, read_metrics, sort_type,
+    MAX_METRICS_PAGE_SIZE, MAX_USAGE_HOURS, METRICS_HISTORY_DAYS, MetricsListing, MetricsRequest,
+    int, page_limit, read_metrics, sort_type,
 };
 use crate::answer::Answer;
-use crate::checks::{DayRange, RangeSpec, check_bound, check_range, check_text, today_or_now};
+use crate::checks::{check_bound, check_range, check_text, today_or_now};
 use crate::classify::Failure;
 use crate::error::Error;
-use crate::list::{Counted, ListRequest, Listed, json_page, key_once, total};
+use crate::list::read::Shape;
+use crate::list::{self, Counted, ListRequest, Listed};
 use crate::metrics::model::{DesktopMetrics, DesktopSort, SortOrder};
-use crate::operation::{self, Operation, build_error};
+use crate::operation::build_error;
+use crate::ops::Maybe;
 
 /// The most idle days the service filters on.
 const MAX_IDLE_DAYS: u32 = 180;
@@ -36,19 +39,10 @@ pub(crate) struct DesktopMetricsFilters {
 }
 
 /// A desktop-metrics query's inputs.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct DesktopMetricsRequest {
-    pub(crate) range: Option<RangeSpec>,
-    pub(crate) today: Option<NaiveDate>,
-    pub(crate) filters: DesktopMetricsFilters,
-}
+pub(crate) type DesktopMetricsRequest = MetricsRequest<DesktopMetricsFilters>;
 
-/// The one checked pass of a desktop-metrics query.
-#[derive(Debug)]
-pub(crate) struct DesktopMetricsListing {
-    range: DayRange,
-    filters: Arc<DesktopMetricsFilters>,
-}
+/// One checked pass of a desktop-metrics query.
+pub(crate) type DesktopMetricsListing = MetricsListing<DesktopMetricsFilters>;
 
 impl ListRequest for DesktopMetricsRequest {
     type Listing = DesktopMetricsListing;
@@ -77,85 +71,75 @@ impl ListRequest for DesktopMetricsRequest {
 
 impl Listed for DesktopMetricsListing {
     type Item = DesktopMetrics;
-    type Page<'a> = DesktopMetricsPage<'a>;
-    const ITEM: &'static str = "desktop";
-
-    fn page(&self, offset: i32, limit: u32) -> DesktopMetricsPage<'_> {
-        DesktopMetricsPage {
-            range: self.range,
-            filters: &self.filters,
-            offset,
-            limit,
-        }
-    }
+    type Wire = ListDesktopUsageMetricResponse;
+    type WireItem = DesktopMetric;
+    const NAME: &'static str = "ListDesktopUsageMetric";
+    const SHAPE: Shape = Shape::new("count", "items", "desktop", "resource_id");
 
     fn key(item: &DesktopMetrics) -> &str {
         &item.desktop_id
     }
-}
 
-/// One page of `ListDesktopUsageMetric`.
-#[derive(Debug)]
-pub(crate) struct DesktopMetricsPage<'a> {
-    range: DayRange,
-    filters: &'a DesktopMetricsFilters,
-    offset: i32,
-    limit: u32,
-}
+    fn split(page: ListDesktopUsageMetricResponse) -> (Option<i64>, Vec<DesktopMetric>) {
+        (page.count, page.items)
+    }
 
-impl Operation for DesktopMetricsPage<'_> {
-    type Output = Counted<DesktopMetrics>;
-    const NAME: &'static str = "ListDesktopUsageMetric";
+    fn take_key(item: &mut DesktopMetric) -> Option<String> {
+        item.resource_id.take()
+    }
+
+    fn read(
+        &self,
+        answer: &Answer,
+        key: String,
+        item: DesktopMetric,
+    ) -> Result<DesktopMetrics, Failure> {
+        let mut metrics = read_metrics(answer, &key, item.metric)?;
+        Ok(DesktopMetrics {
+            usage_seconds: metrics.take("desktop_usage"),
+            idle_seconds: metrics.take("desktop_idle_duration"),
+            other_metrics: metrics.rest(),
+            desktop_id: key,
+            computer_name: item.resource_name,
+            latest_user: item.latest_connect_username,
+            pool_id: item.resource_pool_id,
+            pool_name: item.resource_pool_name,
+            enterprise_project_id: item.enterprise_project_id,
+        })
+    }
 
     fn request(
         &self,
         api: &huaweicloud_workspace_api::Client,
         project_id: &str,
+        offset: i32,
+        limit: u32,
     ) -> Result<reqwest::Request, Error> {
-        let f = self.filters;
-        // The bounds were checked against i32 in `plan`.
-        let int = |v: u32| v as i32;
-        let mut b = api
-            .list_desktop_usage_metric()
+        let f = &*self.filters;
+        api.list_desktop_usage_metric()
             .project_id(project_id)
             .start_time(self.range.start_time().as_str())
             .end_time(self.range.end_time().as_str())
-            .offset(self.offset)
-            .limit(limit(self.limit)?);
-        if let Some(v) = &f.name {
-            b = b.resource_name(v.as_str());
-        }
-        if let Some(v) = &f.desktop_id {
-            b = b.resource_id(v.as_str());
-        }
-        if let Some(v) = f.min_idle_days {
-            b = b.min_idle_days(int(v));
-        }
-        if let Some(v) = f.max_idle_days {
-            b = b.max_idle_days(int(v));
-        }
-        if let Some(v) = f.min_usage_hours {
-            b = b.usage_min_hours(int(v));
-        }
-        if let Some(v) = f.max_usage_hours {
-            b = b.usage_max_hours(int(v));
-        }
-        if let Some(v) = &f.enterprise_project_id {
-            b = b.enterprise_project_id(v.as_str());
-        }
-        if let Some((field, order)) = f.sort {
-            b = b
-                .sort_field(match field {
+            .offset(offset)
+            .limit(page_limit(limit)?)
+            .maybe(f.name.as_deref(), |b, v| b.resource_name(v))
+            .maybe(f.desktop_id.as_deref(), |b, v| b.resource_id(v))
+            .maybe(f.min_idle_days, |b, v| b.min_idle_days(int(v)))
+            .maybe(f.max_idle_days, |b, v| b.max_idle_days(int(v)))
+            .maybe(f.min_usage_hours, |b, v| b.usage_min_hours(int(v)))
+            .maybe(f.max_usage_hours, |b, v| b.usage_max_hours(int(v)))
+            .maybe(f.enterprise_project_id.as_deref(), |b, v| {
+                b.enterprise_project_id(v)
+            })
+            .maybe(f.sort, |b, (field, order)| {
+                b.sort_field(match field {
                     DesktopSort::Usage => DesktopMetricSortField::DesktopUsage,
                     DesktopSort::Idle => DesktopMetricSortField::DesktopIdleDuration,
                 })
-                .sort_type(sort_type(order));
-        }
-        b.build_request().map_err(build_error)
-    }
-
-    fn decode_body(&self, answer: &Answer) -> Result<Self::Output, Failure> {
-        decode(answer, self.limit)
+                .sort_type(sort_type(order))
+            })
+            .build_request()
+            .map_err(build_error)
     }
 }
 
@@ -164,52 +148,5 @@ impl Operation for DesktopMetricsPage<'_> {
 /// desktops, each with an id and once; metric values finite, not negative,
 /// whole seconds after rounding half away from zero).
 pub fn desktop_metrics_page(answer: &Answer, limit: u32) -> Result<Counted<DesktopMetrics>, Error> {
-    let op = DesktopMetricsPage {
-        range: DayRange {
-            start: NaiveDate::MIN,
-            end: NaiveDate::MIN,
-        },
-        filters: &DesktopMetricsFilters::default(),
-        offset: 0,
-        limit,
-    };
-    operation::decode(&op, answer).map_err(|f| f.into_error(1))
-}
-
-fn decode(answer: &Answer, limit: u32) -> Result<Counted<DesktopMetrics>, Failure> {
-    let wire: ListDesktopUsageMetricResponse = json_page(answer)?;
-    let total = total(
-        answer,
-        "count",
-        wire.count,
-        (wire.items.len(), "items"),
-        limit,
-    )?;
-    let mut seen = HashSet::with_capacity(wire.items.len());
-    let mut items = Vec::with_capacity(wire.items.len());
-    for item in wire.items {
-        let desktop_id = key_once(
-            answer,
-            &mut seen,
-            item.resource_id,
-            ("desktop", "resource_id"),
-        )?;
-        let mut metrics = read_metrics(answer, &desktop_id, item.metric)?;
-        items.push(DesktopMetrics {
-            usage_seconds: metrics.take("desktop_usage"),
-            idle_seconds: metrics.take("desktop_idle_duration"),
-            other_metrics: metrics.rest(),
-            desktop_id,
-            computer_name: item.resource_name,
-            latest_user: item.latest_connect_username,
-            pool_id: item.resource_pool_id,
-            pool_name: item.resource_pool_name,
-            enterprise_project_id: item.enterprise_project_id,
-        });
-    }
-    Ok(Counted {
-        items,
-        total,
-        request_id: answer.request_id.clone(),
-    })
+    list::decode_page(&DesktopMetricsListing::default(), answer, limit)
 }

@@ -2,19 +2,20 @@
 //! its filters and their checks, its page size, its key, one page's
 //! request (from the generated client) and the only decoder of its answer.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use huaweicloud_workspace_api::types::ListDesktopsResponse;
+use huaweicloud_workspace_api::types::{ListDesktopsResponse, SimpleDesktopInfo};
 
 use crate::answer::Answer;
 use crate::checks::{IdList, check_ids, check_text};
 use crate::classify::Failure;
 use crate::error::Error;
 use crate::inventory::model::Desktop;
-use crate::list::{Counted, ListRequest, Listed, key_once, total};
-use crate::operation::{self, Operation, build_error};
+use crate::list::read::Shape;
+use crate::list::{self, Counted, ListRequest, Listed};
+use crate::operation::build_error;
+use crate::ops::Maybe;
 
 /// The largest page of `ListDesktops`.
 pub const MAX_DESKTOPS_PAGE_SIZE: u32 = 1000;
@@ -42,7 +43,7 @@ pub(crate) struct InventoryRequest {
 }
 
 /// One checked pass of the inventory: every desktop, or one batch of ids.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct InventoryListing {
     filters: Arc<InventoryFilters>,
     ids: Option<Arc<[String]>>,
@@ -84,80 +85,87 @@ impl ListRequest for InventoryRequest {
 
 impl Listed for InventoryListing {
     type Item = Desktop;
-    type Page<'a> = DesktopsPage<'a>;
-    const ITEM: &'static str = "desktop";
-
-    fn page(&self, offset: i32, limit: u32) -> DesktopsPage<'_> {
-        DesktopsPage {
-            filters: &self.filters,
-            ids: self.ids.as_deref(),
-            offset,
-            limit,
-        }
-    }
+    type Wire = ListDesktopsResponse;
+    type WireItem = SimpleDesktopInfo;
+    const NAME: &'static str = "ListDesktops";
+    const SHAPE: Shape = Shape::new("total_count", "desktops", "desktop", "desktop_id");
 
     fn key(item: &Desktop) -> &str {
         &item.desktop_id
     }
-}
 
-/// One page of `ListDesktops`.
-#[derive(Debug)]
-pub(crate) struct DesktopsPage<'a> {
-    pub(crate) filters: &'a InventoryFilters,
-    /// Only these desktops (at most 100), sent comma-separated.
-    pub(crate) ids: Option<&'a [String]>,
-    pub(crate) offset: i32,
-    pub(crate) limit: u32,
-}
+    fn split(page: ListDesktopsResponse) -> (Option<i64>, Vec<SimpleDesktopInfo>) {
+        (page.total_count, page.desktops)
+    }
 
-impl Operation for DesktopsPage<'_> {
-    type Output = Counted<Desktop>;
-    const NAME: &'static str = "ListDesktops";
+    fn take_key(item: &mut SimpleDesktopInfo) -> Option<String> {
+        item.desktop_id.take()
+    }
+
+    fn read(
+        &self,
+        _answer: &Answer,
+        key: String,
+        item: SimpleDesktopInfo,
+    ) -> Result<Desktop, Failure> {
+        // A `created` that is not RFC 3339 is unknown, not an error.
+        let created = item.created.as_deref().and_then(|text| {
+            DateTime::parse_from_rfc3339(text)
+                .map(|t| t.with_timezone(&Utc))
+                .ok()
+        });
+        Ok(Desktop {
+            desktop_id: key,
+            computer_name: item.computer_name,
+            user_name: item.user_name,
+            attached_users: item
+                .attach_user_infos
+                .into_iter()
+                .filter_map(|u| u.user_name)
+                .collect(),
+            status: item.status,
+            connect_status: item.connect_status,
+            pool_id: item.pool_id,
+            enterprise_project_id: item.enterprise_project_id,
+            created,
+            ip_address: item.ip_address,
+            desktop_type: item.desktop_type,
+            availability_zone: item.availability_zone,
+            tags: item
+                .tags
+                .into_iter()
+                .filter_map(|t| Some((t.key?, t.value.unwrap_or_default())))
+                .collect(),
+        })
+    }
 
     fn request(
         &self,
         api: &huaweicloud_workspace_api::Client,
         project_id: &str,
+        offset: i32,
+        limit: u32,
     ) -> Result<reqwest::Request, Error> {
-        let f = self.filters;
-        let mut b = api
-            .list_desktops()
+        let f = &*self.filters;
+        api.list_desktops()
             .project_id(project_id)
-            .offset(self.offset)
-            .limit(self.limit as i32);
-        if let Some(ids) = self.ids {
-            b = b.desktop_id(ids.join(",").as_str());
-        }
-        if let Some(v) = &f.user_name {
-            b = b.user_name(v.as_str());
-        }
-        if let Some(v) = &f.computer_name {
-            b = b.computer_name(v.as_str());
-        }
-        if let Some(v) = &f.desktop_ip {
-            b = b.desktop_ip(v.as_str());
-        }
-        if let Some(v) = &f.status {
-            b = b.status(v.as_str());
-        }
-        if let Some(v) = &f.pool_id {
-            b = b.pool_id(v.as_str());
-        }
-        if let Some(v) = &f.enterprise_project_id {
-            b = b.enterprise_project_id(v.as_str());
-        }
-        if let Some(v) = &f.desktop_type {
-            b = b.desktop_type(v.as_str());
-        }
-        if let Some(v) = &f.tag {
-            b = b.tag(v.as_str());
-        }
-        b.build_request().map_err(build_error)
-    }
-
-    fn decode_body(&self, answer: &Answer) -> Result<Self::Output, Failure> {
-        decode(answer, self.limit)
+            .offset(offset)
+            .limit(limit as i32)
+            .maybe(self.ids.as_deref(), |b, ids| {
+                b.desktop_id(ids.join(",").as_str())
+            })
+            .maybe(f.user_name.as_deref(), |b, v| b.user_name(v))
+            .maybe(f.computer_name.as_deref(), |b, v| b.computer_name(v))
+            .maybe(f.desktop_ip.as_deref(), |b, v| b.desktop_ip(v))
+            .maybe(f.status.as_deref(), |b, v| b.status(v))
+            .maybe(f.pool_id.as_deref(), |b, v| b.pool_id(v))
+            .maybe(f.enterprise_project_id.as_deref(), |b, v| {
+                b.enterprise_project_id(v)
+            })
+            .maybe(f.desktop_type.as_deref(), |b, v| b.desktop_type(v))
+            .maybe(f.tag.as_deref(), |b, v| b.tag(v))
+            .build_request()
+            .map_err(build_error)
     }
 }
 
@@ -165,65 +173,5 @@ impl Operation for DesktopsPage<'_> {
 /// `error_code` checks, then the page (at most `limit` desktops, each with
 /// an id and once; `created` read as RFC 3339, unknown when it is not).
 pub fn desktops_page(answer: &Answer, limit: u32) -> Result<Counted<Desktop>, Error> {
-    let op = DesktopsPage {
-        filters: &InventoryFilters::default(),
-        ids: None,
-        offset: 0,
-        limit,
-    };
-    operation::decode(&op, answer).map_err(|f| f.into_error(1))
-}
-
-fn decode(answer: &Answer, limit: u32) -> Result<Counted<Desktop>, Failure> {
-    let wire: ListDesktopsResponse = serde_json::from_slice(&answer.body).map_err(|e| {
-        Failure::bad_body(
-            answer,
-            format!("the body is not the documented JSON page: {e}"),
-        )
-    })?;
-    let total = total(
-        answer,
-        "total_count",
-        wire.total_count,
-        (wire.desktops.len(), "desktops"),
-        limit,
-    )?;
-    let mut seen = HashSet::with_capacity(wire.desktops.len());
-    let mut items = Vec::with_capacity(wire.desktops.len());
-    for d in wire.desktops {
-        let desktop_id = key_once(answer, &mut seen, d.desktop_id, ("desktop", "desktop_id"))?;
-        let created = d.created.as_deref().and_then(|text| {
-            DateTime::parse_from_rfc3339(text)
-                .map(|t| t.with_timezone(&Utc))
-                .ok()
-        });
-        items.push(Desktop {
-            desktop_id,
-            computer_name: d.computer_name,
-            user_name: d.user_name,
-            attached_users: d
-                .attach_user_infos
-                .into_iter()
-                .filter_map(|u| u.user_name)
-                .collect(),
-            status: d.status,
-            connect_status: d.connect_status,
-            pool_id: d.pool_id,
-            enterprise_project_id: d.enterprise_project_id,
-            created,
-            ip_address: d.ip_address,
-            desktop_type: d.desktop_type,
-            availability_zone: d.availability_zone,
-            tags: d
-                .tags
-                .into_iter()
-                .filter_map(|t| Some((t.key?, t.value.unwrap_or_default())))
-                .collect(),
-        });
-    }
-    Ok(Counted {
-        items,
-        total,
-        request_id: answer.request_id.clone(),
-    })
+    list::decode_page(&InventoryListing::default(), answer, limit)
 }

@@ -4,10 +4,14 @@
 //! (`desktop_metrics.rs`, `user_metrics.rs`).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
 
 use huaweicloud_workspace_api::types::{MetricItem, SortType};
 
 use crate::answer::Answer;
+use crate::checks::{DayRange, RangeSpec};
 use crate::classify::Failure;
 use crate::error::Error;
 use crate::metrics::model::SortOrder;
@@ -27,6 +31,30 @@ pub(crate) const MAX_USAGE_HOURS: u32 = 2_147_483_646;
 /// stops being exact (about 285 million years of seconds).
 const MAX_METRIC_VALUE: f64 = 9_007_199_254_740_992.0;
 
+/// A metric query's inputs as the user gave them: its days and its filters
+/// (`F`, each operation's own).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct MetricsRequest<F> {
+    pub(crate) range: Option<RangeSpec>,
+    pub(crate) today: Option<NaiveDate>,
+    pub(crate) filters: F,
+}
+
+/// One checked pass of a metric query: its days (for user metrics, one
+/// window of at most 30) and its filters.
+#[derive(Debug, Default)]
+pub(crate) struct MetricsListing<F> {
+    pub(crate) range: DayRange,
+    pub(crate) filters: Arc<F>,
+}
+
+/// A bound as the generated client takes it; every bound is checked
+/// against `i32` before a request is built (`MAX_USAGE_HOURS` and the
+/// idle days are below `i32::MAX`).
+pub(crate) fn int(bound: u32) -> i32 {
+    i32::try_from(bound).unwrap_or(i32::MAX)
+}
+
 pub(crate) fn sort_type(order: SortOrder) -> SortType {
     match order {
         SortOrder::Asc => SortType::Asc,
@@ -34,7 +62,7 @@ pub(crate) fn sort_type(order: SortOrder) -> SortType {
     }
 }
 
-pub(crate) fn limit(limit: u32) -> Result<std::num::NonZeroU32, Error> {
+pub(crate) fn page_limit(limit: u32) -> Result<std::num::NonZeroU32, Error> {
     std::num::NonZeroU32::new(limit)
         .ok_or_else(|| Error::invalid("limit", "must be between 1 and 100, got 0"))
 }

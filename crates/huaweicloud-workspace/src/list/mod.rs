@@ -3,12 +3,12 @@
 //!
 //! An operation brings a [`ListRequest`] (its unchecked inputs, and the
 //! checks that turn them into one or more [`Listed`] passes: batches of ids,
-//! windows) and a [`Listed`] (one checked pass: how a page is asked, and
-//! each item's key). [`ListQuery`] gives both the same page size,
-//! concurrency under the client's gate, validation, `send`, `into_stream`
-//! and one raw page, with one contract:
+//! windows) and a [`Listed`] (one checked pass: how a page is asked and
+//! read, and each item's key). [`ListQuery`] gives both the same page
+//! size, concurrency under the client's gate, validation, `send`,
+//! `into_stream` and one raw page, with one contract:
 //!
-#![doc = include_str!("list_contract.md")]
+#![doc = include_str!("../list_contract.md")]
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -21,8 +21,12 @@ use crate::classify::Failure;
 use crate::client::{Client, Gate};
 use crate::concurrency::Concurrency;
 use crate::error::Error;
-use crate::operation::Operation;
+use crate::operation::{self, Operation};
 use crate::task;
+
+pub(crate) mod read;
+
+use read::Shape;
 
 /// One page of items and the total the service reported with it.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,22 +50,90 @@ pub(crate) const MAX_PAGES: u64 = 1_000_000;
 pub(crate) const MAX_STALE_PAGES: u32 = 3;
 
 /// One checked pass of a paged operation: the filters, and for batch- or
-/// window-shaped queries its batch or window.
+/// window-shaped queries its batch or window. It says how one page is asked
+/// and read; [`Page`] makes that an [`Operation`] for the retry loop.
 pub(crate) trait Listed: Send + Sync + 'static {
     /// What a page holds.
     type Item: Send + 'static;
-    /// The operation of one page.
-    type Page<'a>: Operation<Output = Counted<Self::Item>> + Send
-    where
-        Self: 'a;
-    /// What an item is called in messages ("desktop").
-    const ITEM: &'static str;
+    /// A page's body as the spec describes it (the generated type).
+    type Wire: serde::de::DeserializeOwned;
+    /// One item of [`Wire`](Self::Wire) as the spec describes it.
+    type WireItem;
+    /// The official operation name, for logs (`ListDesktops`).
+    const NAME: &'static str;
+    /// The page's wire names; `SHAPE.item` names an item in messages.
+    const SHAPE: Shape;
 
-    /// The page at `offset` of at most `limit` items.
-    fn page(&self, offset: i32, limit: u32) -> Self::Page<'_>;
+    /// The request of the page at `offset` of at most `limit` items, built
+    /// with the generated client; called again for every attempt.
+    fn request(
+        &self,
+        api: &huaweicloud_workspace_api::Client,
+        project_id: &str,
+        offset: i32,
+        limit: u32,
+    ) -> Result<reqwest::Request, Error>;
+
+    /// A page's reported total and its items.
+    fn split(page: Self::Wire) -> (Option<i64>, Vec<Self::WireItem>);
+
+    /// Takes an item's key out of the wire item.
+    fn take_key(item: &mut Self::WireItem) -> Option<String>;
+
+    /// One wire item as the model (its key, taken by
+    /// [`take_key`](Self::take_key), already checked). What the page as a
+    /// whole must hold is [`read::decode`]'s.
+    fn read(
+        &self,
+        answer: &Answer,
+        key: String,
+        item: Self::WireItem,
+    ) -> Result<Self::Item, Failure>;
 
     /// What tells two items apart (the desktop id, the user name).
     fn key(item: &Self::Item) -> &str;
+}
+
+/// One page of a listing, as the retry loop sends it.
+#[derive(Debug)]
+pub(crate) struct Page<'a, L> {
+    pub(crate) listing: &'a L,
+    pub(crate) offset: i32,
+    pub(crate) limit: u32,
+}
+
+impl<L: Listed> Operation for Page<'_, L> {
+    type Output = Counted<L::Item>;
+    const NAME: &'static str = L::NAME;
+
+    fn request(
+        &self,
+        api: &huaweicloud_workspace_api::Client,
+        project_id: &str,
+    ) -> Result<reqwest::Request, Error> {
+        self.listing
+            .request(api, project_id, self.offset, self.limit)
+    }
+
+    fn decode_body(&self, answer: &Answer) -> Result<Self::Output, Failure> {
+        read::decode(self.listing, answer, self.limit)
+    }
+}
+
+/// Decodes one answer of `listing`'s operation as a query does (the status
+/// and `error_code` checks, then its decoder), for the public `decode`
+/// functions that fuzz targets and benches call.
+pub(crate) fn decode_page<L: Listed>(
+    listing: &L,
+    answer: &Answer,
+    limit: u32,
+) -> Result<Counted<L::Item>, Error> {
+    let page = Page {
+        listing,
+        offset: 0,
+        limit,
+    };
+    operation::decode(&page, answer).map_err(|f| f.into_error(1))
 }
 
 /// The inputs of a paged operation as the user gave them.
@@ -170,7 +242,7 @@ pub(crate) fn items<L: Listed>(
                     let key = L::key(item);
                     let new = seen.insert(key.to_owned());
                     if !new {
-                        tracing::warn!(key, "{} came again on a later page; skipped", L::ITEM);
+                        tracing::warn!(key, "{} came again on a later page; skipped", L::SHAPE.item);
                     }
                     new
                 })
@@ -180,7 +252,7 @@ pub(crate) fn items<L: Listed>(
                 status: 200,
                 reason: format!(
                     "{MAX_STALE_PAGES} pages in a row (the last at offset {offset}) brought no {} that earlier pages had not: the list repeats itself",
-                    L::ITEM
+                    L::SHAPE.item
                 ),
                 body_prefix: None,
                 request_id: page.request_id,
@@ -227,8 +299,12 @@ async fn fetch<L: Listed>(
     offset: u64,
     limit: u32,
 ) -> Result<Counted<L::Item>, Error> {
-    let offset = wire_offset(offset)?;
-    client.call_in(gate, &listing.page(offset, limit)).await
+    let page = Page {
+        listing,
+        offset: wire_offset(offset)?,
+        limit,
+    };
+    client.call_in(gate, &page).await
 }
 
 /// One page as a task of its own, so that it decodes on a worker.
@@ -307,58 +383,32 @@ fn checked<T>(page: Counted<T>, offset: u64, total: u64) -> Result<(Counted<T>, 
     Ok((page, offset))
 }
 
-/// A page's reported total (`field`), checked: present, not negative, and
-/// the page no longer than the `limit` asked (`noun` names its items).
-pub(crate) fn total(
-    answer: &Answer,
-    field: &str,
-    value: Option<i64>,
-    (len, noun): (usize, &str),
-    limit: u32,
-) -> Result<u64, Failure> {
-    let total = match value {
-        Some(n) if n < 0 => {
-            return Err(Failure::bad_data(
-                answer,
-                format!("{field} is negative ({n})"),
-            ));
-        }
-        Some(n) => n as u64,
-        None => {
-            return Err(Failure::bad_data(
-                answer,
-                format!("the page has no {field}"),
-            ));
+/// A query's filter setters over its `list.request.filters`, one line a
+/// filter (each with its doc): `name: text` takes `impl Into<String>`,
+/// `name: u32` (any other type) takes the value as it is. Every filter is
+/// `Option`al in the filters struct and checked in the request's `plan`.
+macro_rules! filter_setters {
+    ($query:ident { $( $(#[$doc:meta])* $name:ident: $kind:tt ),* $(,)? }) => {
+        impl $query {
+            $( crate::list::filter_setters!(@one $(#[$doc])* $name $kind); )*
         }
     };
-    if len > limit as usize {
-        return Err(Failure::bad_data(
-            answer,
-            format!("the page holds {len} {noun}, more than the limit of {limit}"),
-        ));
-    }
-    Ok(total)
+    (@one $(#[$doc:meta])* $name:ident text) => {
+        $(#[$doc])*
+        pub fn $name(mut self, value: impl Into<String>) -> Self {
+            self.list.request.filters.$name = Some(value.into());
+            self
+        }
+    };
+    (@one $(#[$doc:meta])* $name:ident $ty:ty) => {
+        $(#[$doc])*
+        pub fn $name(mut self, value: $ty) -> Self {
+            self.list.request.filters.$name = Some(value);
+            self
+        }
+    };
 }
-
-/// An item's key as a page gives it, checked: present, not blank, and not
-/// twice in the page (`what` is the item, `field` the key's wire name).
-pub(crate) fn key_once(
-    answer: &Answer,
-    seen: &mut HashSet<String>,
-    key: Option<String>,
-    (what, field): (&str, &str),
-) -> Result<String, Failure> {
-    let key = key
-        .filter(|k| !k.trim().is_empty())
-        .ok_or_else(|| Failure::bad_data(answer, format!("a {what} has no {field}")))?;
-    if !seen.insert(key.clone()) {
-        return Err(Failure::bad_data(
-            answer,
-            format!("{what} {key} appears twice in one page"),
-        ));
-    }
-    Ok(key)
-}
+pub(crate) use filter_setters;
 
 /// The methods every public list query has, over its `list` field (a
 /// [`ListQuery`]): page size, concurrency, validation and one raw page,
@@ -408,13 +458,3 @@ macro_rules! list_query_methods {
     };
 }
 pub(crate) use list_query_methods;
-
-/// A page's body as the documented JSON of its operation.
-pub(crate) fn json_page<T: serde::de::DeserializeOwned>(answer: &Answer) -> Result<T, Failure> {
-    serde_json::from_slice(&answer.body).map_err(|e| {
-        Failure::bad_body(
-            answer,
-            format!("the body is not the documented JSON page: {e}"),
-        )
-    })
-}
