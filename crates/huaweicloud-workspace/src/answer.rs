@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 /// The largest response body read, in bytes (16 MiB). A full page of 100
 /// desktops × 31 days × 24 hours is about 4 MiB; a larger body is refused as
-/// [`Error::InvalidResponse`] rather than read into memory.
+/// [`Error::InvalidResponse`](crate::error::Error::InvalidResponse) rather than read into memory.
 pub const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
 /// When the service asked to be called again (`Retry-After`).
