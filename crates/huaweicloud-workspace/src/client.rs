@@ -15,7 +15,7 @@ use crate::concurrency::{AdaptiveConcurrency, AutoPermit, Sample};
 use crate::error::TimeoutScope;
 use crate::limiter::AdaptiveLimiter;
 use crate::operation::{Host, Operation};
-use crate::retry::Clock;
+use crate::retry::{Clock, Jitter};
 use crate::transport::Transport;
 use crate::{ClientBuilder, Concurrency, DesktopUsageQuery, Error, RetryConfig};
 
@@ -109,6 +109,8 @@ pub(crate) struct Inner {
     /// The limit behind [`Concurrency::Auto`] (unused when fixed).
     pub(crate) auto: AdaptiveConcurrency,
     pub(crate) clock: Arc<dyn Clock>,
+    /// Backoff jitter, shared by the clones like the limiter.
+    pub(crate) jitter: Jitter,
     /// Attempts that succeeded, all clones together: whether the service
     /// works while one request keeps failing.
     pub(crate) successes: AtomicU64,
@@ -387,6 +389,7 @@ impl Client {
                 failures,
                 kind == Retry::Throttle,
                 failure.retry_after(clock.wall()),
+                &inner.jitter,
             );
             // A wait that would end past the operation's deadline only
             // turns this failure into a timeout: report the failure now.
