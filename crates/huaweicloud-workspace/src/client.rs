@@ -10,14 +10,18 @@ use tokio::sync::Semaphore;
 
 use tracing::Instrument;
 
+use crate::builder::ClientBuilder;
 use crate::classify::{self, Retry};
+use crate::concurrency::Concurrency;
 use crate::concurrency::{AdaptiveConcurrency, AutoPermit, Sample};
+use crate::error::Error;
 use crate::error::TimeoutScope;
 use crate::limiter::AdaptiveLimiter;
 use crate::operation::{Host, Operation};
+use crate::retry::RetryConfig;
 use crate::retry::{Clock, Jitter};
 use crate::transport::Transport;
-use crate::{ClientBuilder, Concurrency, DesktopUsageQuery, Error, RetryConfig};
+use crate::usage::DesktopUsageQuery;
 
 /// How many times a request waiting its turn at the rate limiter takes a
 /// new one because the rate was lowered meanwhile.

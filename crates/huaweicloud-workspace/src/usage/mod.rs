@@ -14,8 +14,11 @@ mod paging;
 mod run;
 
 use crate::checks::{IdList, RangeSpec, check_ids};
+use crate::client::Client;
+use crate::concurrency::Concurrency;
+use crate::error::Error;
+use crate::model::{GroupBy, Progress};
 use crate::windows::{self, Window};
-use crate::{Client, Concurrency, Error, GroupBy, Progress};
 
 /// The largest page the API serves (`limit` is 0..=100).
 pub const MAX_PAGE_SIZE: u32 = 100;
