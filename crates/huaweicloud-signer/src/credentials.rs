@@ -4,6 +4,8 @@ use std::fmt;
 
 use zeroize::Zeroizing;
 
+use crate::attempts::{self, Attempt};
+
 /// A secret string (secret key, security token, IAM token).
 ///
 /// `Debug` and `Display` print `***`; the memory is zeroized when the value is
@@ -119,13 +121,10 @@ pub enum CredentialsError {
         present: Vec<String>,
     },
     /// No source had credentials.
-    #[error(
-        "no Huawei Cloud credentials found; tried: {}",
-        crate::attempts::join(tried)
-    )]
+    #[error("no Huawei Cloud credentials found; tried: {}", attempts::join(tried))]
     NotFound {
         /// Each source tried and why it had nothing.
-        tried: Vec<crate::Attempt>,
+        tried: Vec<Attempt>,
     },
 }
 
@@ -304,32 +303,6 @@ impl Credentials {
         check_security_token(&token, "IAM token")?;
         Ok(Self::IamToken(token))
     }
-
-    /// Authenticates a request: signs it (AK/SK) or sets `X-Auth-Token` (IAM token).
-    ///
-    /// `now` is only used for signing. See [`sign`] for what is signed.
-    ///
-    // An explicit URL: see `CredentialsError::ProfileTooLarge`.
-    /// [`sign`]: https://docs.rs/huaweicloud-signer/latest/huaweicloud_signer/fn.sign.html
-    pub fn authenticate(
-        &self,
-        method: &http::Method,
-        uri: &http::Uri,
-        headers: &mut http::HeaderMap,
-        body: &[u8],
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<(), crate::SignError> {
-        match self {
-            Self::AccessKey(creds) => crate::sign(creds, method, uri, headers, body, now),
-            Self::IamToken(token) => {
-                let mut value = http::HeaderValue::from_str(token.expose())
-                    .map_err(|_| crate::SignError::InvalidIamToken)?;
-                value.set_sensitive(true);
-                headers.insert(crate::HEADER_AUTH_TOKEN, value);
-                Ok(())
-            }
-        }
-    }
 }
 
 impl fmt::Debug for Credentials {
@@ -348,4 +321,38 @@ impl fmt::Display for Credentials {
             Self::IamToken(_) => f.write_str("IAM token (***)"),
         }
     }
+}
+
+/// Builds credentials from optional values (empty = unset). An AK without an
+/// SK, an SK without an AK, or a token without both, is an error; neither is
+/// `Ok(None)`. `names` are the AK, SK and token's names in this source.
+pub(crate) fn assemble(
+    source_name: &str,
+    names: (&str, &str, &str),
+    ak: Option<String>,
+    sk: Option<Secret>,
+    token: Option<Secret>,
+) -> Result<Option<Credentials>, CredentialsError> {
+    let (ak_name, sk_name, token_name) = names;
+    let incomplete = |set: &str, missing: &str| CredentialsError::Incomplete {
+        source_name: source_name.to_owned(),
+        set: set.to_owned(),
+        missing: missing.to_owned(),
+    };
+    let (ak, sk) = match (ak, sk) {
+        (None, None) => {
+            if token.is_some() {
+                return Err(incomplete(token_name, &format!("{ak_name} and {sk_name}")));
+            }
+            return Ok(None);
+        }
+        (Some(_), None) => return Err(incomplete(ak_name, sk_name)),
+        (None, Some(_)) => return Err(incomplete(sk_name, ak_name)),
+        (Some(ak), Some(sk)) => (ak, sk),
+    };
+    let mut creds = AccessKeyCredentials::new_named(ak, sk, ak_name, sk_name)?;
+    if let Some(token) = token {
+        creds = creds.try_with_security_token_named(token, token_name)?;
+    }
+    Ok(Some(Credentials::AccessKey(creds)))
 }

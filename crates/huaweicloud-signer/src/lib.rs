@@ -20,10 +20,12 @@
 //! file and the environment in the functions that say so.
 
 mod attempts;
+mod authenticate;
 mod credentials;
 mod ini;
 mod metadata;
 mod profile;
+mod resolved;
 mod sign;
 mod sources;
 mod verify;
@@ -36,7 +38,8 @@ pub use metadata::{
     METADATA_TOKEN_PATH, METADATA_TOKEN_TTL_HEADER, METADATA_TOKEN_TTL_SECONDS, MetadataError,
     REFRESH_MARGIN_SECONDS, TemporaryCredentials, metadata_endpoint, needs_refresh,
 };
-pub use profile::{CredentialWarning, GLOBAL_PROFILE_SECTION, MAX_PROFILE_BYTES};
+pub use profile::{GLOBAL_PROFILE_SECTION, MAX_PROFILE_BYTES};
+pub use resolved::{CredentialSource, CredentialWarning, Resolved};
 pub use sign::{
     ALGORITHM, HEADER_AUTH_TOKEN, HEADER_CONTENT_SHA256, HEADER_PROJECT_ID, HEADER_SDK_DATE,
     HEADER_SECURITY_TOKEN, SDK_DATE_FORMAT, SignError, UNSIGNED_PAYLOAD, canonical_query,
@@ -44,10 +47,10 @@ pub use sign::{
     string_to_sign,
 };
 pub use sources::{
-    CredentialSource, ENV_AK, ENV_CREDENTIALS_FILE, ENV_PROFILE, ENV_PROJECT_ID,
-    ENV_SECURITY_TOKEN, ENV_SK, PROFILE_SECTION, Resolved, chain_with, chain_with_profile,
-    default_chain, from_env, from_env_vars, from_profile_file, from_profile_file_section,
-    from_profile_str, from_profile_str_section, profile_path,
+    ENV_AK, ENV_CREDENTIALS_FILE, ENV_PROFILE, ENV_PROJECT_ID, ENV_SECURITY_TOKEN, ENV_SK,
+    PROFILE_SECTION, chain_with, chain_with_profile, default_chain, from_env, from_env_vars,
+    from_profile_file, from_profile_file_section, from_profile_str, from_profile_str_section,
+    profile_path,
 };
 pub use verify::{
     DEFAULT_MAX_SKEW_SECONDS, ParsedAuthorization, Verified, VerifyError, VerifyOptions,

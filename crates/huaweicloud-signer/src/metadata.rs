@@ -20,7 +20,7 @@ use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use serde_json::Value;
 
 use crate::credentials::{AccessKeyCredentials, Credentials, CredentialsError, Secret};
-use crate::sources::{CredentialSource, Resolved};
+use crate::resolved::{CredentialSource, Resolved};
 
 /// `HUAWEICLOUD_SDK_METADATA_ENDPOINT`: the metadata service's base URL,
 /// instead of [`DEFAULT_METADATA_ENDPOINT`]. Ours (the official SDK has the

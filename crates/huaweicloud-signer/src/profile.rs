@@ -1,14 +1,13 @@
 //! The profile file: read with a bound, checked for loose permissions, and
 //! turned into credentials the way the official SDK's `ProfileCredentialProvider` does.
 
-use std::fmt;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::attempts::{Attempt, AttemptedSource};
-use crate::credentials::{CredentialsError, Secret};
+use crate::credentials::{CredentialsError, Secret, assemble};
 use crate::ini::{Ini, IniError};
-use crate::sources::{CredentialSource, Resolved, assemble};
+use crate::resolved::{CredentialSource, CredentialWarning, Resolved};
 
 /// The largest profile file read, in bytes (1 MiB). A real one is a few
 /// hundred bytes; the bound is there so that a wrong path (`/dev/zero`, a log
@@ -18,32 +17,6 @@ pub const MAX_PROFILE_BYTES: u64 = 1024 * 1024;
 /// The section the official SDK reads for global (domain-scoped) credentials.
 /// Sections whose name starts with `global` give `domain_id`, not `project_id`.
 pub const GLOBAL_PROFILE_SECTION: &str = "global";
-
-/// Something the caller should tell the user about, without failing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum CredentialWarning {
-    /// The profile file can be read or written by the group or by others (unix).
-    ProfilePermissions {
-        /// The file.
-        path: PathBuf,
-        /// Its permission bits, e.g. `0o644`.
-        mode: u32,
-    },
-}
-
-impl fmt::Display for CredentialWarning {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::ProfilePermissions { path, mode } => write!(
-                f,
-                "credentials file {} has mode {mode:04o}: other users on this machine can read or change its keys; run `chmod 600 {}`",
-                path.display(),
-                path.display()
-            ),
-        }
-    }
-}
 
 /// What the profile file gave for one section.
 pub(crate) enum ProfileOutcome {

@@ -3,11 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
-
 use crate::attempts::{Attempt, AttemptedSource};
-use crate::credentials::{AccessKeyCredentials, Credentials, CredentialsError, Secret};
-use crate::profile::{self, CredentialWarning, ProfileOutcome};
+use crate::credentials::{CredentialsError, Secret, assemble};
+use crate::profile::{self, ProfileOutcome};
+use crate::resolved::{CredentialSource, Resolved};
 
 /// `HUAWEICLOUD_SDK_AK`: the access key.
 pub const ENV_AK: &str = "HUAWEICLOUD_SDK_AK";
@@ -26,94 +25,6 @@ pub const ENV_CREDENTIALS_FILE: &str = "HUAWEICLOUD_SDK_CREDENTIALS_FILE";
 pub const ENV_PROFILE: &str = "HUAWEICLOUD_SDK_PROFILE";
 /// The profile file's section for regional (project-scoped) credentials: the default.
 pub const PROFILE_SECTION: &str = "basic";
-
-/// Where resolved credentials came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CredentialSource {
-    /// Given by the caller.
-    Explicit,
-    /// `HUAWEICLOUD_SDK_*` environment variables.
-    Environment,
-    /// The profile file at this path.
-    Profile(PathBuf),
-    /// The ECS metadata service at this address (temporary credentials).
-    MetadataService(String),
-}
-
-/// Credentials, what the source said besides, and where they came from.
-#[derive(Debug, Clone)]
-pub struct Resolved {
-    /// The credentials.
-    pub credentials: Credentials,
-    /// The project id (`HUAWEICLOUD_SDK_PROJECT_ID` or the profile's
-    /// `project_id`), when set. Never read from a `[global...]` section, like
-    /// the official SDK.
-    pub project_id: Option<String>,
-    /// The profile's `domain_id`, read only from a `[global...]` section (as the official SDK does).
-    pub domain_id: Option<String>,
-    /// The profile's `iam_endpoint`, for finding the project id through IAM.
-    /// The official SDK prefers it to [`crate::ENV_IAM_ENDPOINT`].
-    pub iam_endpoint: Option<String>,
-    /// The profile file's section the credentials came from.
-    pub profile: Option<String>,
-    /// When temporary credentials expire (metadata service); see [`crate::needs_refresh`].
-    pub expires_at: Option<DateTime<Utc>>,
-    /// Things to tell the user (e.g. a profile file others can read). The
-    /// signer logs nothing itself.
-    pub warnings: Vec<CredentialWarning>,
-    /// The source.
-    pub source: CredentialSource,
-}
-
-impl Resolved {
-    /// Explicit credentials.
-    pub fn explicit(credentials: Credentials, project_id: Option<String>) -> Self {
-        Self {
-            credentials,
-            project_id,
-            domain_id: None,
-            iam_endpoint: None,
-            profile: None,
-            expires_at: None,
-            warnings: Vec::new(),
-            source: CredentialSource::Explicit,
-        }
-    }
-}
-
-/// Builds credentials from optional values (empty = unset). An AK without an
-/// SK, an SK without an AK, or a token without both, is an error; neither is
-/// `Ok(None)`. `names` are the AK, SK and token's names in this source.
-pub(crate) fn assemble(
-    source_name: &str,
-    names: (&str, &str, &str),
-    ak: Option<String>,
-    sk: Option<Secret>,
-    token: Option<Secret>,
-) -> Result<Option<Credentials>, CredentialsError> {
-    let (ak_name, sk_name, token_name) = names;
-    let incomplete = |set: &str, missing: &str| CredentialsError::Incomplete {
-        source_name: source_name.to_owned(),
-        set: set.to_owned(),
-        missing: missing.to_owned(),
-    };
-    let (ak, sk) = match (ak, sk) {
-        (None, None) => {
-            if token.is_some() {
-                return Err(incomplete(token_name, &format!("{ak_name} and {sk_name}")));
-            }
-            return Ok(None);
-        }
-        (Some(_), None) => return Err(incomplete(ak_name, sk_name)),
-        (None, Some(_)) => return Err(incomplete(sk_name, ak_name)),
-        (Some(ak), Some(sk)) => (ak, sk),
-    };
-    let mut creds = AccessKeyCredentials::new_named(ak, sk, ak_name, sk_name)?;
-    if let Some(token) = token {
-        creds = creds.try_with_security_token_named(token, token_name)?;
-    }
-    Ok(Some(Credentials::AccessKey(creds)))
-}
 
 fn non_empty(value: Option<String>) -> Option<String> {
     value.filter(|v| !v.trim().is_empty())

@@ -10,14 +10,18 @@ use tokio::sync::Semaphore;
 
 use tracing::Instrument;
 
+use crate::builder::ClientBuilder;
 use crate::classify::{self, Retry};
+use crate::concurrency::Concurrency;
 use crate::concurrency::{AdaptiveConcurrency, AutoPermit, Sample};
+use crate::error::Error;
 use crate::error::TimeoutScope;
 use crate::limiter::AdaptiveLimiter;
 use crate::operation::{Host, Operation};
-use crate::retry::Clock;
+use crate::retry::RetryConfig;
+use crate::retry::{Clock, Jitter};
 use crate::transport::Transport;
-use crate::{ClientBuilder, Concurrency, DesktopUsageQuery, Error, RetryConfig};
+use crate::usage::DesktopUsageQuery;
 
 /// How many times a request waiting its turn at the rate limiter takes a
 /// new one because the rate was lowered meanwhile.
@@ -109,6 +113,8 @@ pub(crate) struct Inner {
     /// The limit behind [`Concurrency::Auto`] (unused when fixed).
     pub(crate) auto: AdaptiveConcurrency,
     pub(crate) clock: Arc<dyn Clock>,
+    /// Backoff jitter, shared by the clones like the limiter.
+    pub(crate) jitter: Jitter,
     /// Attempts that succeeded, all clones together: whether the service
     /// works while one request keeps failing.
     pub(crate) successes: AtomicU64,
@@ -387,6 +393,7 @@ impl Client {
                 failures,
                 kind == Retry::Throttle,
                 failure.retry_after(clock.wall()),
+                &inner.jitter,
             );
             // A wait that would end past the operation's deadline only
             // turns this failure into a timeout: report the failure now.

@@ -19,9 +19,9 @@ use huaweicloud_signer::{
     METADATA_TOKEN_TTL_HEADER, METADATA_TOKEN_TTL_SECONDS, TemporaryCredentials,
 };
 
-use crate::Error;
 use crate::answer::error_chain;
 use crate::classify::Failure;
+use crate::error::Error;
 
 /// The connect timeout of the metadata service: off a cloud server nothing
 /// answers at its address, and the chain should give up fast.

@@ -1,7 +1,10 @@
 //! The one error type of the crate, and what the service said in an error answer.
 
-use std::fmt;
 use std::time::Duration;
+
+mod display;
+#[cfg(test)]
+mod tests;
 
 /// What the service said in an error answer: the HTTP status, its error
 /// code and message, and the request id to quote to support (after the AWS
@@ -63,27 +66,6 @@ impl ErrorMetadata {
     /// The `X-Request-Id` of the answer: quote it to support.
     pub fn request_id(&self) -> Option<&str> {
         self.request_id.as_deref()
-    }
-}
-
-impl fmt::Display for ErrorMetadata {
-    /// `HTTP 400 WKS.0001: message (detail); encoded authorization message: …`
-    /// on one line; the request id is left to the error that holds it.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "HTTP {}", self.status)?;
-        if let Some(code) = &self.code {
-            write!(f, " {}", one_line(code))?;
-        }
-        if let Some(message) = &self.message {
-            write!(f, ": {}", one_line(message))?;
-        }
-        if let Some(detail) = &self.detail {
-            write!(f, " ({})", one_line(detail))?;
-        }
-        if let Some(encoded) = &self.encoded_authorization_message {
-            write!(f, "; encoded authorization message: {}", one_line(encoded))?;
-        }
-        Ok(())
     }
 }
 
@@ -211,136 +193,6 @@ pub enum Error {
     },
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::InvalidInput { field, rule } => write!(f, "invalid {field}: {rule}"),
-            Error::Authentication(m) if m.status == 403 => write!(
-                f,
-                "permission denied: {m}; check the project id and the access policy of the user or agency (not retried){}",
-                RequestId(&m.request_id)
-            ),
-            Error::Authentication(m) => write!(
-                f,
-                "authentication failed: {m}; check the access key, secret key, token and project id (not retried){}",
-                RequestId(&m.request_id)
-            ),
-            Error::ClockSkew(m) => write!(
-                f,
-                "the local clock is off: the gateway refused the signature's date (more than 15 minutes from its time); synchronise the clock (NTP): {m}{}",
-                RequestId(&m.request_id)
-            ),
-            Error::Throttled { metadata, attempts } => write!(
-                f,
-                "throttled by the service after {}: {metadata}; lower the concurrency or retry later{}",
-                Attempts(*attempts),
-                RequestId(&metadata.request_id)
-            ),
-            Error::Api(m) => write!(f, "service error: {m}{}", RequestId(&m.request_id)),
-            Error::Redirect {
-                status,
-                location,
-                request_id,
-            } => {
-                write!(f, "the service answered HTTP {status}, a redirect")?;
-                if let Some(location) = location {
-                    write!(f, " to {location:?}")?;
-                }
-                write!(
-                    f,
-                    "; redirects are never followed (credentials stay with the configured endpoint): check the endpoint{}",
-                    RequestId(request_id)
-                )
-            }
-            Error::Timeout {
-                scope,
-                after,
-                attempts,
-            } => write!(
-                f,
-                "timed out: the {scope} timeout of {} s was reached (after {})",
-                after.as_secs_f64(),
-                Attempts(*attempts)
-            ),
-            Error::Transport { message, attempts } => write!(
-                f,
-                "network error after {}: {}",
-                Attempts(*attempts),
-                one_line(message)
-            ),
-            Error::InvalidResponse {
-                status,
-                reason,
-                body_prefix,
-                request_id,
-            } => write!(
-                f,
-                "unreadable response (HTTP {status}): {}{}{}",
-                one_line(reason),
-                BodyPrefix(body_prefix),
-                RequestId(request_id)
-            ),
-            Error::Credentials(e) => write!(f, "credentials: {e}"),
-            Error::Signing { message } => write!(f, "could not sign the request: {message}"),
-            Error::ProjectId {
-                region,
-                found: 0,
-                iam_trace_id,
-            } => write!(
-                f,
-                "IAM has no project named {region:?} for these credentials: is the region right? Set the project id to skip the lookup (X-IAM-Trace-Id: {})",
-                iam_trace_id.as_deref().unwrap_or("none")
-            ),
-            Error::ProjectId {
-                region,
-                found,
-                iam_trace_id,
-            } => write!(
-                f,
-                "IAM has {found} projects named {region:?}: set the project id explicitly (X-IAM-Trace-Id: {})",
-                iam_trace_id.as_deref().unwrap_or("none")
-            ),
-        }
-    }
-}
-
-/// ` (request id X)` when there is one.
-struct RequestId<'a>(&'a Option<String>);
-
-impl fmt::Display for RequestId<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Some(id) => write!(f, " (request id {})", one_line(id)),
-            None => Ok(()),
-        }
-    }
-}
-
-/// `1 attempt`, `3 attempts`.
-struct Attempts(u32);
-
-impl fmt::Display for Attempts {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            1 => f.write_str("1 attempt"),
-            n => write!(f, "{n} attempts"),
-        }
-    }
-}
-
-/// What an unreadable body looked like, when that is what went wrong.
-struct BodyPrefix<'a>(&'a Option<String>);
-
-impl fmt::Display for BodyPrefix<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0.as_deref() {
-            None => Ok(()),
-            Some("") => f.write_str("; the body is empty"),
-            Some(prefix) => write!(f, "; body starts with {prefix:?}"),
-        }
-    }
-}
-
 /// Which time limit an [`Error::Timeout`] hit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeoutScope {
@@ -350,16 +202,6 @@ pub enum TimeoutScope {
     Attempt,
     /// One operation, all attempts and backoff included.
     Operation,
-}
-
-impl fmt::Display for TimeoutScope {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            TimeoutScope::Connect => "connect",
-            TimeoutScope::Attempt => "attempt",
-            TimeoutScope::Operation => "operation",
-        })
-    }
 }
 
 /// Broad classes of [`Error`]: what the caller can do about it.
@@ -445,67 +287,5 @@ impl Error {
     /// The service's own message, when it gave one (the whole story is `Display`).
     pub fn message(&self) -> Option<&str> {
         self.metadata().and_then(ErrorMetadata::message)
-    }
-}
-
-/// Collapses line breaks and runs of white space so `Display` stays on one line.
-pub(crate) fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn classes_and_metadata() {
-        assert_eq!(
-            Error::invalid("page_size", "x").class(),
-            ErrorClass::InvalidInput
-        );
-        let auth = Error::Authentication(Box::new(ErrorMetadata {
-            status: 403,
-            code: Some("WKS.0403".into()),
-            encoded_authorization_message: Some("ZW5j".into()),
-            request_id: Some("r".into()),
-            ..ErrorMetadata::default()
-        }));
-        assert_eq!(auth.class(), ErrorClass::Authentication);
-        assert_eq!(auth.request_id(), Some("r"));
-        assert_eq!(auth.status(), Some(403));
-        let text = auth.to_string();
-        assert!(
-            text.starts_with("permission denied: HTTP 403 WKS.0403"),
-            "{text}"
-        );
-        assert!(
-            text.contains("encoded authorization message: ZW5j"),
-            "{text}"
-        );
-        assert!(text.ends_with("(request id r)"), "{text}");
-        let network = Error::Transport {
-            message: "reset".into(),
-            attempts: 1,
-        };
-        assert_eq!(network.class(), ErrorClass::Network);
-        assert_eq!(network.to_string(), "network error after 1 attempt: reset");
-    }
-
-    #[test]
-    fn an_unusable_body_that_is_not_empty_is_not_called_empty() {
-        let data = Error::InvalidResponse {
-            status: 200,
-            reason: "the page has no total_count".into(),
-            body_prefix: None,
-            request_id: None,
-        };
-        assert!(!data.to_string().contains("empty"), "{data}");
-        let empty = Error::InvalidResponse {
-            status: 503,
-            reason: "x".into(),
-            body_prefix: Some(String::new()),
-            request_id: None,
-        };
-        assert!(empty.to_string().contains("the body is empty"), "{empty}");
     }
 }

@@ -5,9 +5,10 @@ use std::fmt;
 use std::ops::RangeInclusive;
 
 use chrono::NaiveDate;
+use huaweicloud_workspace_api::Hours;
 use serde::Serialize;
 
-use crate::{Hours, Period};
+use crate::period::Period;
 
 /// The length of the periods a report is broken into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize)]

@@ -6,9 +6,9 @@
 //! module under `ops/` with a type that implements [`Operation`]; see
 //! `ARCHITECTURE.md`.
 
-use crate::Error;
 use crate::answer::Answer;
 use crate::classify::{self, Failure};
+use crate::error::Error;
 
 /// The service an operation lives on: which generated client builds its
 /// request (the spec's operation-level `servers`, which progenitor ignores).

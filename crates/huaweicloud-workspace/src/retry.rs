@@ -154,12 +154,13 @@ impl RetryConfig {
     }
 
     /// The wait before the next attempt, after the `failures`-th failure
-    /// (1-based) of this kind (throttled or not).
+    /// (1-based) of this kind (throttled or not), drawn from `jitter`.
     pub(crate) fn backoff(
         &self,
         failures: u32,
         throttled: bool,
         retry_after: Option<Duration>,
+        jitter: &Jitter,
     ) -> Duration {
         if let Some(after) = retry_after {
             return after.min(self.max_delay);
@@ -171,7 +172,7 @@ impl RetryConfig {
         };
         let factor = 1u32 << failures.saturating_sub(1).min(16);
         let cap = base.saturating_mul(factor).min(self.max_delay);
-        cap.mul_f64(random_unit())
+        cap.mul_f64(jitter.unit())
     }
 }
 
@@ -212,20 +213,44 @@ impl Clock for TokioClock {
     }
 }
 
-/// A uniformly distributed number in `[0, 1)`, for jitter (not for secrets).
-pub(crate) fn random_unit() -> f64 {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
+/// The source of backoff jitter, one per client (its clones share it).
+/// The counter makes draws at the same instant differ, so requests that
+/// failed together do not retry together; it starts at the time the client
+/// was built, so that two clients' draws differ too. Not for secrets.
+#[derive(Debug)]
+pub(crate) struct Jitter {
+    counter: AtomicU64,
+}
+
+impl Default for Jitter {
+    fn default() -> Self {
+        Jitter {
+            counter: AtomicU64::new(unix_nanos()),
+        }
+    }
+}
+
+impl Jitter {
+    /// A uniformly distributed number in `[0, 1)`.
+    pub(crate) fn unit(&self) -> f64 {
+        let mut z = unix_nanos()
+            .wrapping_add(
+                self.counter
+                    .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed),
+            )
+            .wrapping_add(0x9E37_79B9_7F4A_7C15);
+        // splitmix64
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        (z >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+fn unix_nanos() -> u64 {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
-    let mut z = nanos
-        .wrapping_add(COUNTER.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed))
-        .wrapping_add(0x9E37_79B9_7F4A_7C15);
-    // splitmix64
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^= z >> 31;
-    (z >> 11) as f64 / (1u64 << 53) as f64
+        .map_or(0, |d| d.as_nanos() as u64)
 }
 
 #[cfg(test)]
@@ -235,28 +260,30 @@ mod tests {
     #[test]
     fn backoff_is_bounded_full_jitter() {
         let cfg = RetryConfig::default();
+        let jitter = Jitter::default();
         for attempt in 1..=5 {
             for _ in 0..200 {
-                let d = cfg.backoff(attempt, false, None);
+                let d = cfg.backoff(attempt, false, None, &jitter);
                 let cap = cfg.base_delay * (1 << (attempt - 1));
                 assert!(d <= cap.min(cfg.max_delay), "{d:?}");
-                let t = cfg.backoff(attempt, true, None);
+                let t = cfg.backoff(attempt, true, None, &jitter);
                 assert!(t <= (cfg.throttle_base_delay * (1 << (attempt - 1))).min(cfg.max_delay));
             }
         }
         assert_eq!(
-            cfg.backoff(1, true, Some(Duration::from_secs(3))),
+            cfg.backoff(1, true, Some(Duration::from_secs(3)), &jitter),
             Duration::from_secs(3)
         );
         assert_eq!(
-            cfg.backoff(1, true, Some(Duration::from_secs(3600))),
+            cfg.backoff(1, true, Some(Duration::from_secs(3600)), &jitter),
             cfg.max_delay
         );
     }
 
     #[test]
     fn jitter_spreads() {
-        let xs: Vec<f64> = (0..1000).map(|_| random_unit()).collect();
+        let jitter = Jitter::default();
+        let xs: Vec<f64> = (0..1000).map(|_| jitter.unit()).collect();
         assert!(xs.iter().all(|x| (0.0..1.0).contains(x)));
         assert!(xs.iter().any(|x| *x < 0.2));
         assert!(xs.iter().any(|x| *x > 0.8));

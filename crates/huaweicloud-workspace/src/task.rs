@@ -16,7 +16,7 @@ use std::task::{Context, Poll};
 
 use tracing::Instrument as _;
 
-use crate::Error;
+use crate::error::Error;
 
 /// A spawned task's result, awaited like the future it runs; dropping it
 /// aborts the task, so a dropped query stream leaves no request running.

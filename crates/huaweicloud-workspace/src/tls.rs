@@ -9,7 +9,7 @@
 //! application. reqwest has no per-client provider setting, so its rustls
 //! configuration is built here and handed over whole.
 
-use crate::Error;
+use crate::error::Error;
 
 #[cfg(not(any(feature = "rustls", feature = "rustls-aws-lc", feature = "native-tls")))]
 compile_error!(
@@ -88,7 +88,7 @@ mod ring {
     use rustls::pki_types::CertificateDer;
     use rustls::pki_types::pem::PemObject;
 
-    use crate::Error;
+    use crate::error::Error;
 
     /// What reqwest's own rustls backend would build (platform verifier plus
     /// the extra roots, SNI on, HTTP/1.1 by ALPN as reqwest is built here

@@ -13,7 +13,7 @@ use crate::concurrency::{AdaptiveConcurrency, Concurrency};
 use crate::error::Error;
 use crate::limiter::AdaptiveLimiter;
 use crate::region::Region;
-use crate::retry::{Clock, RetryConfig, TokioClock};
+use crate::retry::{Clock, Jitter, RetryConfig, TokioClock};
 use crate::transport::Transport;
 use steps::resolve_iam_endpoint;
 
@@ -288,6 +288,7 @@ impl ClientBuilder {
                 concurrency: self.concurrency,
                 auto: AdaptiveConcurrency::new(),
                 clock: self.clock,
+                jitter: Jitter::default(),
                 successes: AtomicU64::new(0),
                 last_success: std::sync::Mutex::new(None),
             }),

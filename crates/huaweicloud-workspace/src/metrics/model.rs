@@ -2,9 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use huaweicloud_workspace_api::Hours;
 use serde::Serialize;
-
-use crate::Hours;
 
 /// Ascending or descending.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]

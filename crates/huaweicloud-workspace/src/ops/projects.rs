@@ -5,9 +5,9 @@
 
 use huaweicloud_workspace_api::types::KeystoneListProjectsResponse;
 
-use crate::Error;
 use crate::answer::Answer;
 use crate::classify::Failure;
+use crate::error::Error;
 use crate::operation::{self, Host, Operation, build_error};
 
 /// The projects named after one region.

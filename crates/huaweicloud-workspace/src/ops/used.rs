@@ -5,13 +5,16 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use huaweicloud_workspace_api::Hours;
 use huaweicloud_workspace_api::types::{ListUsedDesktopInfoReq, ListUsedDesktopInfoResponse};
 
 use crate::answer::Answer;
 use crate::classify::Failure;
+use crate::error::Error;
+use crate::model::{DesktopUsage, GroupBy, Page, PeriodUsage};
 use crate::operation::{self, Operation, build_error};
+use crate::period::Period;
 use crate::windows::Window;
-use crate::{DesktopUsage, Error, GroupBy, Hours, Page, Period, PeriodUsage};
 
 /// How much a page is checked against what was asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -25,9 +25,10 @@ use futures::stream::{FuturesUnordered, StreamExt};
 
 use super::MAX_REFETCH_PASSES;
 use super::paging::Ctx;
+use crate::error::Error;
+use crate::model::{DesktopUsage, Page};
 use crate::ops::used::Checks;
 use crate::windows::Window;
-use crate::{DesktopUsage, Error, Page};
 
 /// How the merge ended.
 #[derive(Debug, PartialEq, Eq)]

@@ -11,11 +11,13 @@ use futures::stream::{self, BoxStream, Stream, StreamExt, TryStreamExt};
 use futures::{SinkExt, future};
 
 use super::{MAX_IDS_PER_REQUEST, MAX_REFETCH_PASSES, ProgressFn};
+use crate::client::Client;
 use crate::client::Gate;
+use crate::error::Error;
+use crate::model::{DesktopUsage, GroupBy, Page, Progress};
 use crate::ops::used::{Checks, UsedPage};
 use crate::task::{self, Spawned};
 use crate::windows::Window;
-use crate::{Client, DesktopUsage, Error, GroupBy, Page, Progress};
 
 /// What every request of one query shares.
 pub(super) struct Ctx {
