@@ -20,9 +20,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use super::{
-    Bins, Guard, RUN_TIMEOUT, Section, Sim, YEAR, YEAR_DAYS, criterion_median_ns, ratio, secs,
-};
+use crate::bench::bins::Bins;
+use crate::bench::decode::criterion_median_ns;
+use crate::bench::process::{Guard, drain};
+use crate::bench::report::{Section, ratio, secs};
+use crate::bench::sim::Sim;
+use crate::bench::{RUN_TIMEOUT, YEAR, YEAR_DAYS};
 
 const FORMATS: [&str; 4] = ["table", "ndjson", "csv", "json"];
 /// Periods in the decode benchmark's page (100 desktops × 31 days).
@@ -71,7 +74,7 @@ fn export(cli: &Path, sim: &Sim, format: &str, extra: &[&str]) -> Result<Run> {
     let start = Instant::now();
     let mut guard = Guard::spawn(cmd, "/usr/bin/time -v desktop-usage")?;
     let bytes = count(guard.child()?.stdout.take());
-    let err = super::drain(guard.child()?.stderr.take());
+    let err = drain(guard.child()?.stderr.take());
     let status = guard.wait(RUN_TIMEOUT)?;
     let wall = start.elapsed().as_secs_f64();
     let text = err

@@ -12,10 +12,12 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use super::{
-    Bins, Guard, LATENCY_MS, PAGE_SIZE, RUN_TIMEOUT, SCRIPT, Section, Settings, Sim, drain, median,
-    ratio, secs,
-};
+use crate::bench::bins::Bins;
+use crate::bench::process::{Guard, drain};
+use crate::bench::report::{Section, ratio, secs};
+use crate::bench::sim::Sim;
+use crate::bench::stats::median;
+use crate::bench::{LATENCY_MS, PAGE_SIZE, RUN_TIMEOUT, SCRIPT, Settings};
 
 /// The simulator's today: the metrics reach back 180 days from it.
 const TODAY: &str = "2024-12-31";

@@ -8,10 +8,13 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 
-use super::{
-    Bins, Contender, LATENCY_MS, PAGE_SIZE, Section, Settings, Sim, Tools, YEAR, YEAR_DAYS,
-    children_cpu_seconds, median, ratio, run_once, secs,
-};
+use crate::bench::bins::Bins;
+use crate::bench::contender::{Contender, Tools, run_once};
+use crate::bench::machine::children_cpu_seconds;
+use crate::bench::report::{Section, ratio, secs};
+use crate::bench::sim::Sim;
+use crate::bench::stats::median;
+use crate::bench::{LATENCY_MS, PAGE_SIZE, Settings, YEAR, YEAR_DAYS};
 
 /// The range of the fault runs: 90 days, three windows.
 const FAULT_RANGE: (&str, &str) = ("2024-01-01", "2024-03-30");
