@@ -2,17 +2,21 @@
 //! hours each cloud desktop was used, per day or per hour.
 //!
 //! What this crate is for: applications that want usage reports. It gives a
-//! [`Client`] (regions, endpoint overrides, credentials from the environment
-//! or the profile file, AK/SK signing or IAM tokens, timeouts, retries with
-//! backoff and adaptive rate limiting) and a [`DesktopUsageQuery`] that hides
-//! every limit of the wire API: ranges of any length, any number of desktop
-//! ids, concurrent paging, exact hours ([`Hours`], no floating point), and a
-//! typed [`Error`] for every failure.
+//! [`Client`] (regions, endpoint overrides, credentials from the environment,
+//! the profile file or the metadata service, AK/SK signing or IAM tokens,
+//! timeouts, retries with backoff, adaptive rate limiting and concurrency)
+//! and one query per operation, each hiding every limit of the wire API:
+//! [`DesktopUsageQuery`] (hours per desktop and day or hour, from
+//! `ListUsedDesktopInfo`: ranges of any length, any number of desktop ids,
+//! exact [`Hours`]), [`DesktopMetricsQuery`] and [`UserMetricsQuery`] (usage
+//! and idle time per desktop, usage and logins per user, from the usage
+//! metrics), and [`DesktopListQuery`] (the inventory, `ListDesktops`), with
+//! concurrent paging and a typed [`Error`] for every failure. The project
+//! id, when not given, comes from IAM's project list.
 //!
 //! What it is not for: other Workspace operations, or the raw wire types
 //! (use `huaweicloud-workspace-api` for those), and it neither signs nor
-//! verifies on its own (that is `huaweicloud-signer`). It talks to the one
-//! deprecated-but-working operation `ListUsedDesktopInfo`.
+//! verifies on its own (that is `huaweicloud-signer`).
 //!
 //! # Getting started
 //!
