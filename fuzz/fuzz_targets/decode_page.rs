@@ -1,5 +1,5 @@
 //! Arbitrary bytes as a 200 body through the facade's page decoding
-//! (`huaweicloud_workspace::decode::used_desktop_page`, the function a query
+//! (`huaweicloud_workspace::decode::desktop_usage_page`, the function a query
 //! runs on every answer: the status and `error_code` checks, serde into the
 //! generated types, then the strict checks and conversion):
 //! never a panic, and a page that is accepted holds exactly the hours the
@@ -22,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
 });
 
 fn check(data: &[u8], window: Option<(NaiveDate, NaiveDate)>, limit: u32) {
-    let Ok(page) = decode::used_desktop_page(&Answer::ok(data.to_vec()), window, GroupBy::Day, limit)
+    let Ok(page) = decode::desktop_usage_page(&Answer::ok(data.to_vec()), window, GroupBy::Day, limit)
     else {
         return;
     };

@@ -91,8 +91,8 @@ mod metrics;
 mod names;
 mod operation;
 mod params;
-mod query;
 mod server;
+mod usage;
 
 pub use builder::{DEFAULT_PROJECT_ID, DEFAULT_REGION, SimError, Simulator, SimulatorBuilder};
 pub use desktops::{DESKTOPS_MAX_LIMIT, MAX_DESKTOP_ID_FILTER};
@@ -104,6 +104,6 @@ pub use metrics::{
     counted_days,
 };
 pub use operation::Operation;
-pub use query::{DEFAULT_RANGE_DAYS, MAX_DESKTOP_IDS, MAX_LIMIT, MAX_RANGE_DAYS};
 pub use server::RunningSimulator;
 pub use server::state::Stats;
+pub use usage::{DEFAULT_RANGE_DAYS, MAX_DESKTOP_IDS, MAX_LIMIT, MAX_RANGE_DAYS};

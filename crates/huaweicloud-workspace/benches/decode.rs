@@ -2,7 +2,7 @@
 //! (`cargo bench -p huaweicloud-workspace --bench decode`; scenario 4 of
 //! `cargo xtask bench`).
 //!
-//! - `facade`: `decode::used_desktop_page`, the function a query runs on
+//! - `facade`: `decode::desktop_usage_page`, the function a query runs on
 //!   every answer (the status and `error_code` checks, `serde_json` into the
 //!   generated types, the strict checks and the conversion into `DesktopUsage`).
 //! - `serde_json`: plain `serde_json::from_slice` into the generated
@@ -93,7 +93,7 @@ fn decode(c: &mut Criterion) {
     let window = Some((first_day(), last_day()));
     // The answer as the transport hands it to the decoder a query runs.
     let answer = Answer::ok(body.clone());
-    let page = decode::used_desktop_page(&answer, window, GroupBy::Day, PAGE as u32)
+    let page = decode::desktop_usage_page(&answer, window, GroupBy::Day, PAGE as u32)
         .expect("the facade decodes the page");
     let plain: ListUsedDesktopInfoResponse =
         serde_json::from_slice(&body).expect("serde_json decodes the page");
@@ -119,7 +119,7 @@ fn decode(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(body.len() as u64));
     group.bench_function("facade", |b| {
         b.iter(|| {
-            decode::used_desktop_page(black_box(&answer), window, GroupBy::Day, PAGE as u32)
+            decode::desktop_usage_page(black_box(&answer), window, GroupBy::Day, PAGE as u32)
                 .expect("decodes")
         });
     });

@@ -219,9 +219,12 @@ pub use windows::MAX_WINDOW_DAYS;
 /// for the fuzz targets and the decode benchmark.
 pub mod decode {
     pub use crate::ops::desktop_metrics::desktop_metrics_page;
+    pub use crate::ops::desktop_usage::desktop_usage_page;
+    /// The former name of [`desktop_usage_page`], kept for code that uses it.
+    #[doc(hidden)]
+    pub use crate::ops::desktop_usage::desktop_usage_page as used_desktop_page;
     pub use crate::ops::desktops::desktops_page;
     pub use crate::ops::projects::project_id;
-    pub use crate::ops::used::used_desktop_page;
     pub use crate::ops::user_metrics::user_metrics_page;
 }
 

@@ -13,7 +13,7 @@ fn decode_page_for_bench(
     window: Option<(NaiveDate, NaiveDate)>,
     limit: u32,
 ) -> Result<Page, Error> {
-    decode::used_desktop_page(&Answer::ok(body.to_vec()), window, GroupBy::Day, limit)
+    decode::desktop_usage_page(&Answer::ok(body.to_vec()), window, GroupBy::Day, limit)
 }
 
 fn day(s: &str) -> NaiveDate {

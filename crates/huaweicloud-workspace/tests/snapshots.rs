@@ -102,7 +102,7 @@ fn answer(status: u16, body: &str, request_id: Option<&str>) -> Answer {
 /// through the very decode path a query runs, so the snapshots show what
 /// the code does.
 fn decoded(status: u16, body: &str, request_id: Option<&str>) -> Error {
-    decode::used_desktop_page(&answer(status, body, request_id), None, GroupBy::Day, 100)
+    decode::desktop_usage_page(&answer(status, body, request_id), None, GroupBy::Day, 100)
         .expect_err("an error answer")
 }
 
@@ -204,5 +204,5 @@ fn every_error_display() {
 }
 
 fn decoded_answer(answer: &Answer) -> Error {
-    decode::used_desktop_page(answer, None, GroupBy::Day, 100).expect_err("an error answer")
+    decode::desktop_usage_page(answer, None, GroupBy::Day, 100).expect_err("an error answer")
 }

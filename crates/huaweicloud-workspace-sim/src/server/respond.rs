@@ -23,7 +23,7 @@ use crate::faults::FaultKind;
 use crate::hash::{hash, unit};
 use crate::operation::Operation;
 use crate::params::QueryParams;
-use crate::{desktops, metrics, query};
+use crate::{desktops, metrics, usage};
 
 /// The largest body read.
 const MAX_BODY: usize = 4 << 20;
@@ -215,8 +215,8 @@ fn answer(
     today: chrono::NaiveDate,
 ) -> Result<String, String> {
     match op {
-        Operation::ListUsedDesktopInfo => query::parse(body, today)
-            .map(|q| query::answer(&sim.fleet, &sim.daily, &q, sim.cfg.string_hours)),
+        Operation::ListUsedDesktopInfo => usage::parse(body, today)
+            .map(|q| usage::answer(&sim.fleet, &sim.daily, &q, sim.cfg.string_hours)),
         Operation::ListDesktopUsageMetric => QueryParams::parse(params)
             .and_then(|q| metrics::desktops(&sim.fleet, &sim.daily, &q, today)),
         Operation::ListUserUsageMetric => QueryParams::parse(params)

@@ -2,10 +2,10 @@
 //! client) and the only decoder of its answer.
 
 pub(crate) mod desktop_metrics;
+pub(crate) mod desktop_usage;
 pub(crate) mod desktops;
 pub(crate) mod metrics;
 pub(crate) mod projects;
-pub(crate) mod used;
 pub(crate) mod user_metrics;
 
 /// Sets one optional query parameter on a generated builder: the builders

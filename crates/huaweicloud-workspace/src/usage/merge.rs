@@ -27,7 +27,7 @@ use super::MAX_REFETCH_PASSES;
 use super::paging::Ctx;
 use crate::error::Error;
 use crate::model::{DesktopUsage, Page};
-use crate::ops::used::Checks;
+use crate::ops::desktop_usage::Checks;
 use crate::windows::Window;
 
 /// How the merge ended.

@@ -1,7 +1,7 @@
 //! The desktop-usage query: the builder users hold, its validation and
 //! plan. Running it (`send`, `into_stream`, `page`) lives in `run.rs`,
 //! paging in `paging.rs`, the merge of sorted windows in `merge.rs`; the
-//! operation itself (request and decode) in `ops/used.rs`.
+//! operation itself (request and decode) in `ops/desktop_usage.rs`.
 
 use std::fmt;
 use std::ops::RangeInclusive;

@@ -15,7 +15,7 @@ use crate::client::Client;
 use crate::client::Gate;
 use crate::error::Error;
 use crate::model::{DesktopUsage, GroupBy, Page, Progress};
-use crate::ops::used::{Checks, UsedPage};
+use crate::ops::desktop_usage::{Checks, DesktopUsagePage};
 use crate::task::{self, Spawned};
 use crate::windows::Window;
 
@@ -91,7 +91,7 @@ impl Ctx {
         let offset = i32::try_from(offset).map_err(|_| {
             Error::invalid("offset", format!("the API's offset ends at {}", i32::MAX))
         })?;
-        let op = UsedPage {
+        let op = DesktopUsagePage {
             window,
             ids,
             offset,

@@ -18,7 +18,7 @@ use super::paging::{Ctx, batches, channel_stream, discover, merge_into, window_s
 use super::{DesktopUsageQuery, MAX_IDS_PER_REQUEST, MAX_PAGE_SIZE, merge};
 use crate::error::Error;
 use crate::model::{DesktopUsage, Page, UsageReport};
-use crate::ops::used::Checks;
+use crate::ops::desktop_usage::Checks;
 use crate::windows::Window;
 
 impl DesktopUsageQuery {

@@ -1,4 +1,5 @@
-//! Validating a request body and answering it, as the service does.
+//! `ListUsedDesktopInfo`, the per-day usage: validating a request body and
+//! answering it, as the service does.
 
 use std::fmt::Write as _;
 

@@ -1,6 +1,6 @@
 //! `ListUsedDesktopInfo` (`POST /v2/{project_id}/desktops/statistics/used`):
 //! one page of per-period hours per desktop. The request comes from the
-//! generated client; [`UsedPage::decode_body`] is the only decoder of its answer.
+//! generated client; [`DesktopUsagePage::decode_body`] is the only decoder of its answer.
 
 use std::collections::HashMap;
 
@@ -30,7 +30,7 @@ pub(crate) enum Checks {
 
 /// One page request of the operation.
 #[derive(Debug, Clone)]
-pub(crate) struct UsedPage<'a> {
+pub(crate) struct DesktopUsagePage<'a> {
     pub(crate) window: Window,
     /// Only these desktops (sorted, for the membership check).
     pub(crate) ids: Option<&'a [String]>,
@@ -42,7 +42,7 @@ pub(crate) struct UsedPage<'a> {
     pub(crate) checks: Checks,
 }
 
-impl Operation for UsedPage<'_> {
+impl Operation for DesktopUsagePage<'_> {
     type Output = Page;
     const NAME: &'static str = "ListUsedDesktopInfo";
 
@@ -93,17 +93,17 @@ impl Operation for UsedPage<'_> {
 ///
 /// let body = r#"{"desktop_used_info_list":[{"desktop_id":"d1","desktop_username":"alice",
 ///     "used_info_list":[{"date":"2024-01-02","use_time":"1.50"}]}],"total_count":1}"#;
-/// let page = decode::used_desktop_page(&Answer::ok(body), None, GroupBy::Day, 100)?;
+/// let page = decode::desktop_usage_page(&Answer::ok(body), None, GroupBy::Day, 100)?;
 /// assert_eq!(page.desktops[0].total_hours().to_string(), "1.50");
 /// # Ok::<(), huaweicloud_workspace::Error>(())
 /// ```
-pub fn used_desktop_page(
+pub fn desktop_usage_page(
     answer: &Answer,
     days: Option<(NaiveDate, NaiveDate)>,
     group_by: GroupBy,
     limit: u32,
 ) -> Result<Page, Error> {
-    let op = UsedPage {
+    let op = DesktopUsagePage {
         window: days.map_or(Window::ServiceDefault, |(s, e)| Window::Days(s, e)),
         ids: None,
         offset: 0,
@@ -126,7 +126,7 @@ fn period_cap(group_by: GroupBy) -> Hours {
 
 /// Checks a decoded page against what was asked and turns it into the model.
 fn convert(
-    op: &UsedPage<'_>,
+    op: &DesktopUsagePage<'_>,
     answer: &Answer,
     wire: ListUsedDesktopInfoResponse,
 ) -> Result<Page, Failure> {
@@ -199,7 +199,7 @@ fn convert(
 /// A period must be a real day (or hour, when grouped by hour) inside the
 /// window, and hold no more hours than the period has.
 fn check_period(
-    op: &UsedPage<'_>,
+    op: &DesktopUsagePage<'_>,
     desktop: &str,
     p: &PeriodUsage,
     cap: Hours,
