@@ -12,6 +12,7 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 
@@ -349,18 +350,57 @@ fn pages<L: Listed>(pager: Pager, listing: Arc<L>) -> PageStream<L::Item> {
                 .boxed();
             }
             let concurrency = pager.concurrency.max(1);
-            let (pager, listing) = (pager.clone(), Arc::clone(&listing));
+            let grown = Arc::new(AtomicU64::new(total));
+            let tail = beyond(pager.clone(), Arc::clone(&listing), pages * step, Arc::clone(&grown));
+            let (pager, listing, seen) = (pager.clone(), Arc::clone(&listing), Arc::clone(&grown));
             let rest = stream::iter(1..pages)
                 .map(move |i| {
                     let offset = i * step;
                     let page = spawn_fetch(&pager, &listing, offset);
-                    async move { checked(page.await?, offset, total) }
+                    let seen = Arc::clone(&seen);
+                    async move {
+                        let page = checked(page.await?, offset, total)?;
+                        seen.fetch_max(page.0.total, Ordering::Relaxed);
+                        Ok(page)
+                    }
                 })
                 .buffered(concurrency);
-            stream::iter([Ok((first, 0))]).chain(rest).boxed()
+            stream::iter([Ok((first, 0))]).chain(rest).chain(tail).boxed()
         })
         .flatten()
         .boxed()
+}
+
+/// The pages past those the first total asked for, one at a time, while a
+/// later page reported a larger total: a list that grows at the front
+/// while it is paged pushes its last items past the first total, and
+/// they would be lost. An empty page ends them (the list shrank back).
+fn beyond<L: Listed>(
+    pager: Pager,
+    listing: Arc<L>,
+    from: u64,
+    grown: Arc<AtomicU64>,
+) -> PageStream<L::Item> {
+    let step = u64::from(pager.page_size.max(1));
+    stream::unfold(Some(from), move |offset| {
+        let (pager, listing, grown) = (pager.clone(), Arc::clone(&listing), Arc::clone(&grown));
+        async move {
+            let offset = offset?;
+            if offset >= grown.load(Ordering::Relaxed) || offset / step >= MAX_PAGES {
+                return None;
+            }
+            tracing::warn!(offset, "the list grew while paging: asking one page more");
+            match spawn_fetch(&pager, &listing, offset).await {
+                Ok(page) if page.items.is_empty() => None,
+                Ok(page) => {
+                    grown.fetch_max(page.total, Ordering::Relaxed);
+                    Some((Ok((page, offset)), Some(offset + step)))
+                }
+                Err(e) => Some((Err(e), None)),
+            }
+        }
+    })
+    .boxed()
 }
 
 /// A later page, checked against the first page's total.
