@@ -306,7 +306,8 @@ pub(crate) async fn fetch<L: Listed>(
 
 /// A query's filter setters over its `list.request.filters`, one line a
 /// filter (each with its doc): `name: text` takes `impl Into<String>`,
-/// `name: u32` (any other type) takes the value as it is. Every filter is
+/// `name: u32` (any other type; one of several tokens in parentheses,
+/// `name: (DateTime<Utc>)`) takes the value as it is. Every filter is
 /// `Option`al in the filters struct and checked in the request's `plan`.
 macro_rules! filter_setters {
     ($query:ident { $( $(#[$doc:meta])* $name:ident: $kind:tt ),* $(,)? }) => {
@@ -320,6 +321,9 @@ macro_rules! filter_setters {
             self.list.request.filters.$name = Some(value.into());
             self
         }
+    };
+    (@one $(#[$doc:meta])* $name:ident ($ty:ty)) => {
+        crate::list::filter_setters!(@one $(#[$doc])* $name $ty);
     };
     (@one $(#[$doc:meta])* $name:ident $ty:ty) => {
         $(#[$doc])*

@@ -26,8 +26,8 @@ pub const RECORDS_RETENTION_DAYS: i64 = 30;
 /// The filters of a records query, as the service takes them.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RecordsFilters {
-    pub(crate) start: Option<DateTime<Utc>>,
-    pub(crate) end: Option<DateTime<Utc>>,
+    pub(crate) start_time: Option<DateTime<Utc>>,
+    pub(crate) end_time: Option<DateTime<Utc>>,
     pub(crate) user_name: Option<String>,
     pub(crate) computer_name: Option<String>,
     pub(crate) terminal_type: Option<String>,
@@ -79,9 +79,9 @@ impl ListRequest for RecordsRequest {
         ] {
             check_text(field, value.as_deref(), 255)?;
         }
-        check_minute("start_time", f.start)?;
-        check_minute("end_time", f.end)?;
-        match (f.start, f.end) {
+        check_minute("start_time", f.start_time)?;
+        check_minute("end_time", f.end_time)?;
+        match (f.start_time, f.end_time) {
             (None, None) => {}
             (Some(_), None) => {
                 return Err(Error::invalid(
@@ -239,7 +239,7 @@ impl Listed for RecordsListing {
     ) -> Result<reqwest::Request, Error> {
         let f = &*self.filters;
         // `plan` lets both ends through or neither.
-        let range = f.start.zip(f.end);
+        let range = f.start_time.zip(f.end_time);
         api.list_login_records_new()
             .project_id(project_id)
             .offset(offset)

@@ -11,7 +11,7 @@ use futures::stream::{Stream, TryStreamExt};
 
 use crate::client::Client;
 use crate::error::Error;
-use crate::list::{ListQuery, list_query_methods};
+use crate::list::{ListQuery, filter_setters, list_query_methods};
 use crate::ops::login_records::RecordsRequest;
 pub use crate::ops::login_records::{MAX_RECORDS_PAGE_SIZE, RECORDS_RETENTION_DAYS};
 use model::ConnectionRecord;
@@ -77,45 +77,24 @@ impl Client {
     }
 }
 
-impl ConnectionRecordsQuery {
+filter_setters!(ConnectionRecordsQuery {
     /// Only connections asked for from this minute on (UTC, a whole
     /// minute, at most 30 days ago); give [`end_time`](Self::end_time) too.
-    pub fn start_time(mut self, t: DateTime<Utc>) -> Self {
-        self.list.request.filters.start = Some(t);
-        self
-    }
-
+    start_time: (DateTime<Utc>),
     /// Only connections asked for up to this minute, included (a whole
     /// minute); give [`start_time`](Self::start_time) too.
-    pub fn end_time(mut self, t: DateTime<Utc>) -> Self {
-        self.list.request.filters.end = Some(t);
-        self
-    }
-
+    end_time: (DateTime<Utc>),
     /// Only records of users whose name contains this text.
-    pub fn user_name(mut self, v: impl Into<String>) -> Self {
-        self.list.request.filters.user_name = Some(v.into());
-        self
-    }
-
+    user_name: text,
     /// Only records of desktops whose computer name contains this text.
-    pub fn computer_name(mut self, v: impl Into<String>) -> Self {
-        self.list.request.filters.computer_name = Some(v.into());
-        self
-    }
-
+    computer_name: text,
     /// Only records of terminals whose OS type contains this text (`Windows`).
-    pub fn terminal_type(mut self, v: impl Into<String>) -> Self {
-        self.list.request.filters.terminal_type = Some(v.into());
-        self
-    }
-
+    terminal_type: text,
     /// Only records of desktops of this enterprise project.
-    pub fn enterprise_project_id(mut self, v: impl Into<String>) -> Self {
-        self.list.request.filters.enterprise_project_id = Some(v.into());
-        self
-    }
+    enterprise_project_id: text,
+});
 
+impl ConnectionRecordsQuery {
     /// The time the 30-day retention is counted back from (default: the
     /// system clock's now).
     pub fn now(mut self, now: DateTime<Utc>) -> Self {

@@ -117,8 +117,8 @@ fn plan(f: RecordsFilters, now: &str) -> Result<Vec<RecordsListing>, Error> {
 fn ranges_are_both_or_neither_whole_minutes_and_within_30_days() {
     let now = "2024-03-31T12:00:30Z";
     let f = |start: Option<&str>, end: Option<&str>| RecordsFilters {
-        start: start.map(t),
-        end: end.map(t),
+        start_time: start.map(t),
+        end_time: end.map(t),
         ..Default::default()
     };
     assert!(plan(f(None, None), now).is_ok());
