@@ -1,3 +1,5 @@
+//! The decoder on good and hostile pages, and the input checks.
+
 use super::*;
 
 fn page(body: &str) -> Result<Counted<ConnectionRecord>, Error> {
