@@ -10,11 +10,13 @@
 //! desktop and user once with exactly the seconds (and trailing idle days)
 //! that the per-day answers of the same days add up to, and the desktop list
 //! names every desktop once. This proves our verifier accepts what the
-//! official signer sends, query strings included. The simulator is killed on every
+//! official signer sends, query strings included. Last, the connection
+//! records through the official client (`interop/records.rs`). The simulator is killed on every
 //! path, and every wait is bounded.
 //!
-//! This module starts the simulator and the script; `check` and `metrics`
-//! judge what the script printed, `process` bounds the children.
+//! This module starts the simulator and the scripts; `check` and `metrics`
+//! judge what the main script printed, `records` runs and judges the
+//! records script, `process` bounds the children.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -32,6 +34,7 @@ use crate::workspace_root;
 mod check;
 mod metrics;
 mod process;
+mod records;
 
 const DESKTOPS: usize = 250;
 const SEED: u64 = 20_240_101;
@@ -111,6 +114,12 @@ pub fn run() -> Result<ExitCode> {
             .args([METRIC_START, METRIC_END]),
         Duration::from_secs(180),
     )?;
+    let sessions = records::run(
+        &python,
+        &root.join("xtask/python/interop_records.py"),
+        &base_url,
+        [AK, SK, PROJECT],
+    )?;
     drop(sim);
 
     let got: Value = serde_json::from_str(&output).with_context(|| {
@@ -121,7 +130,7 @@ pub fn run() -> Result<ExitCode> {
     })?;
     check(&got)?;
     println!(
-        "xtask interop: the official Python SDK paged through {DESKTOPS} desktops, each once with the right hours; desktop and user metrics over {METRIC_DAYS} days agree with them; the desktop list names each desktop once; a wrong SK got 401"
+        "xtask interop: the official Python SDK paged through {DESKTOPS} desktops, each once with the right hours; desktop and user metrics over {METRIC_DAYS} days agree with them; the desktop list names each desktop once; a wrong SK got 401; {sessions} connection records, each once, add up to the hours"
     );
     Ok(ExitCode::SUCCESS)
 }

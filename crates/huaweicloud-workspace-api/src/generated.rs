@@ -1195,6 +1195,421 @@ pub mod types {
                 })
         }
     }
+    ///`ListLoginRecordsNewComputerName`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct ListLoginRecordsNewComputerName(::std::string::String);
+    impl ::std::ops::Deref for ListLoginRecordsNewComputerName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListLoginRecordsNewComputerName>
+    for ::std::string::String {
+        fn from(value: ListLoginRecordsNewComputerName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListLoginRecordsNewComputerName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 255usize {
+                return Err("longer than 255 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListLoginRecordsNewComputerName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListLoginRecordsNewComputerName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListLoginRecordsNewComputerName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListLoginRecordsNewEndTime`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct ListLoginRecordsNewEndTime(::std::string::String);
+    impl ::std::ops::Deref for ListLoginRecordsNewEndTime {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListLoginRecordsNewEndTime> for ::std::string::String {
+        fn from(value: ListLoginRecordsNewEndTime) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListLoginRecordsNewEndTime {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 17usize {
+                return Err("longer than 17 characters".into());
+            }
+            if value.chars().count() < 17usize {
+                return Err("shorter than 17 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListLoginRecordsNewEndTime {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListLoginRecordsNewEndTime {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListLoginRecordsNewEndTime {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListLoginRecordsNewEnterpriseProjectId`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct ListLoginRecordsNewEnterpriseProjectId(::std::string::String);
+    impl ::std::ops::Deref for ListLoginRecordsNewEnterpriseProjectId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListLoginRecordsNewEnterpriseProjectId>
+    for ::std::string::String {
+        fn from(value: ListLoginRecordsNewEnterpriseProjectId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListLoginRecordsNewEnterpriseProjectId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 255usize {
+                return Err("longer than 255 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListLoginRecordsNewEnterpriseProjectId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListLoginRecordsNewEnterpriseProjectId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListLoginRecordsNewEnterpriseProjectId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListLoginRecordsNewProjectId`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct ListLoginRecordsNewProjectId(::std::string::String);
+    impl ::std::ops::Deref for ListLoginRecordsNewProjectId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListLoginRecordsNewProjectId> for ::std::string::String {
+        fn from(value: ListLoginRecordsNewProjectId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListLoginRecordsNewProjectId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListLoginRecordsNewProjectId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListLoginRecordsNewProjectId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListLoginRecordsNewProjectId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///One page of connection records.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ListLoginRecordsNewResponse {
+        ///The records of this page, newest first.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub records: ::std::vec::Vec<LoginRecord>,
+        ///How many records match, in all pages together.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total_count: ::std::option::Option<i64>,
+    }
+    impl ListLoginRecordsNewResponse {
+        pub fn builder() -> builder::ListLoginRecordsNewResponse {
+            Default::default()
+        }
+    }
+    ///`ListLoginRecordsNewStartTime`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct ListLoginRecordsNewStartTime(::std::string::String);
+    impl ::std::ops::Deref for ListLoginRecordsNewStartTime {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListLoginRecordsNewStartTime> for ::std::string::String {
+        fn from(value: ListLoginRecordsNewStartTime) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListLoginRecordsNewStartTime {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 17usize {
+                return Err("longer than 17 characters".into());
+            }
+            if value.chars().count() < 17usize {
+                return Err("shorter than 17 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListLoginRecordsNewStartTime {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListLoginRecordsNewStartTime {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListLoginRecordsNewStartTime {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListLoginRecordsNewTerminalType`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct ListLoginRecordsNewTerminalType(::std::string::String);
+    impl ::std::ops::Deref for ListLoginRecordsNewTerminalType {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListLoginRecordsNewTerminalType>
+    for ::std::string::String {
+        fn from(value: ListLoginRecordsNewTerminalType) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListLoginRecordsNewTerminalType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 255usize {
+                return Err("longer than 255 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListLoginRecordsNewTerminalType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListLoginRecordsNewTerminalType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListLoginRecordsNewTerminalType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListLoginRecordsNewUserName`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct ListLoginRecordsNewUserName(::std::string::String);
+    impl ::std::ops::Deref for ListLoginRecordsNewUserName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListLoginRecordsNewUserName> for ::std::string::String {
+        fn from(value: ListLoginRecordsNewUserName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListLoginRecordsNewUserName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 255usize {
+                return Err("longer than 255 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListLoginRecordsNewUserName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListLoginRecordsNewUserName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListLoginRecordsNewUserName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`ListUsedDesktopInfoProjectId`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -1654,6 +2069,88 @@ pub mod types {
                 .map_err(|e: self::error::ConversionError| {
                     <D::Error as ::serde::de::Error>::custom(e.to_string())
                 })
+        }
+    }
+    ///One connection to a desktop. Every field is optional on the wire; times are UTC, `yyyy-MM-ddTHH:mm:ssZ`, kept as text so that a malformed value is judged by the client, not by the whole page.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct LoginRecord {
+        ///The AccessAgent (HDA) version, e.g. `1.8.00005.10546`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub agent_version: ::std::option::Option<::std::string::String>,
+        ///The AccessClient version, e.g. `1.8.00005`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub client_version: ::std::option::Option<::std::string::String>,
+        ///The desktop's computer name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub computer_name: ::std::option::Option<::std::string::String>,
+        ///When the connection ended; absent while the session is open.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub connection_end_time: ::std::option::Option<::std::string::String>,
+        ///Why the connection failed, free text; absent for a successful one.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub connection_failure_reason: ::std::option::Option<::std::string::String>,
+        ///When the connection was established; absent for a failed one.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub connection_setup_time: ::std::option::Option<::std::string::String>,
+        ///When the connection was asked for, e.g. `2024-01-02T03:02:47Z`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub connection_start_time: ::std::option::Option<::std::string::String>,
+        ///The desktop's id (the key of `ListDesktops`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub desktop_id: ::std::option::Option<::std::string::String>,
+        ///The desktop's IP address.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub desktop_ip: ::std::option::Option<::std::string::String>,
+        ///The end-to-end round-trip time, in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub e2e_rtt: ::std::option::Option<i32>,
+        ///The desktop's enterprise project.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub enterprise_project_id: ::std::option::Option<::std::string::String>,
+        ///Whether this connection resumed an earlier session.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_reconnect: ::std::option::Option<bool>,
+        ///The network round-trip time, in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub network_rtt: ::std::option::Option<i32>,
+        ///The client's egress (public) IP address.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub public_ip: ::std::option::Option<::std::string::String>,
+        ///The desktop's security identifier.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sid: ::std::option::Option<::std::string::String>,
+        ///The client's source IP address.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub source_ip: ::std::option::Option<::std::string::String>,
+        ///The tenant (camelCase on the wire; "not shown externally").
+        #[serde(
+            rename = "tenantId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tenant_id: ::std::option::Option<::std::string::String>,
+        ///The terminal's IP address.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub terminal_ip: ::std::option::Option<::std::string::String>,
+        ///The terminal's MAC address.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub terminal_mac: ::std::option::Option<::std::string::String>,
+        ///The terminal's host name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub terminal_name: ::std::option::Option<::std::string::String>,
+        ///The terminal's OS type, e.g. `Windows 10`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub terminal_type: ::std::option::Option<::std::string::String>,
+        ///The connection's id, unique per record.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub transaction_id: ::std::option::Option<::std::string::String>,
+        ///The user who connected.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_name: ::std::option::Option<::std::string::String>,
+    }
+    impl LoginRecord {
+        pub fn builder() -> builder::LoginRecord {
+            Default::default()
         }
     }
     ///One metric of a desktop or a user. Names seen: `desktop_usage` and `desktop_idle_duration` (seconds) for desktops; `user_usage` (seconds), `user_login_count`, `user_login_success_count` and `user_login_fail_count` for users. Other names may appear and must be kept or ignored, never refused.
@@ -2680,6 +3177,72 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct ListLoginRecordsNewResponse {
+            records: ::std::result::Result<
+                ::std::vec::Vec<super::LoginRecord>,
+                ::std::string::String,
+            >,
+            total_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ListLoginRecordsNewResponse {
+            fn default() -> Self {
+                Self {
+                    records: Ok(Default::default()),
+                    total_count: Ok(Default::default()),
+                }
+            }
+        }
+        impl ListLoginRecordsNewResponse {
+            pub fn records<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::LoginRecord>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.records = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for records: {e}")
+                    });
+                self
+            }
+            pub fn total_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_count: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ListLoginRecordsNewResponse>
+        for super::ListLoginRecordsNewResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ListLoginRecordsNewResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    records: value.records?,
+                    total_count: value.total_count?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ListLoginRecordsNewResponse>
+        for ListLoginRecordsNewResponse {
+            fn from(value: super::ListLoginRecordsNewResponse) -> Self {
+                Self {
+                    records: Ok(value.records),
+                    total_count: Ok(value.total_count),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ListUsedDesktopInfoReq {
             desktop_ids: ::std::result::Result<
                 ::std::vec::Vec<::std::string::String>,
@@ -2998,6 +3561,483 @@ pub mod types {
                 Self {
                     count: Ok(value.count),
                     items: Ok(value.items),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct LoginRecord {
+            agent_version: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            client_version: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            computer_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            connection_end_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            connection_failure_reason: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            connection_setup_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            connection_start_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            desktop_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            desktop_ip: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            e2e_rtt: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            enterprise_project_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            is_reconnect: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            network_rtt: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            public_ip: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            sid: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            source_ip: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            tenant_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            terminal_ip: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            terminal_mac: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            terminal_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            terminal_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            transaction_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            user_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for LoginRecord {
+            fn default() -> Self {
+                Self {
+                    agent_version: Ok(Default::default()),
+                    client_version: Ok(Default::default()),
+                    computer_name: Ok(Default::default()),
+                    connection_end_time: Ok(Default::default()),
+                    connection_failure_reason: Ok(Default::default()),
+                    connection_setup_time: Ok(Default::default()),
+                    connection_start_time: Ok(Default::default()),
+                    desktop_id: Ok(Default::default()),
+                    desktop_ip: Ok(Default::default()),
+                    e2e_rtt: Ok(Default::default()),
+                    enterprise_project_id: Ok(Default::default()),
+                    is_reconnect: Ok(Default::default()),
+                    network_rtt: Ok(Default::default()),
+                    public_ip: Ok(Default::default()),
+                    sid: Ok(Default::default()),
+                    source_ip: Ok(Default::default()),
+                    tenant_id: Ok(Default::default()),
+                    terminal_ip: Ok(Default::default()),
+                    terminal_mac: Ok(Default::default()),
+                    terminal_name: Ok(Default::default()),
+                    terminal_type: Ok(Default::default()),
+                    transaction_id: Ok(Default::default()),
+                    user_name: Ok(Default::default()),
+                }
+            }
+        }
+        impl LoginRecord {
+            pub fn agent_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.agent_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for agent_version: {e}")
+                    });
+                self
+            }
+            pub fn client_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.client_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for client_version: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn computer_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.computer_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for computer_name: {e}")
+                    });
+                self
+            }
+            pub fn connection_end_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.connection_end_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for connection_end_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn connection_failure_reason<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.connection_failure_reason = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for connection_failure_reason: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn connection_setup_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.connection_setup_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for connection_setup_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn connection_start_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.connection_start_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for connection_start_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn desktop_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.desktop_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for desktop_id: {e}")
+                    });
+                self
+            }
+            pub fn desktop_ip<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.desktop_ip = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for desktop_ip: {e}")
+                    });
+                self
+            }
+            pub fn e2e_rtt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.e2e_rtt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for e2e_rtt: {e}")
+                    });
+                self
+            }
+            pub fn enterprise_project_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enterprise_project_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for enterprise_project_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn is_reconnect<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_reconnect = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_reconnect: {e}")
+                    });
+                self
+            }
+            pub fn network_rtt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.network_rtt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for network_rtt: {e}")
+                    });
+                self
+            }
+            pub fn public_ip<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.public_ip = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for public_ip: {e}")
+                    });
+                self
+            }
+            pub fn sid<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sid = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sid: {e}")
+                    });
+                self
+            }
+            pub fn source_ip<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.source_ip = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for source_ip: {e}")
+                    });
+                self
+            }
+            pub fn tenant_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tenant_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tenant_id: {e}")
+                    });
+                self
+            }
+            pub fn terminal_ip<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.terminal_ip = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for terminal_ip: {e}")
+                    });
+                self
+            }
+            pub fn terminal_mac<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.terminal_mac = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for terminal_mac: {e}")
+                    });
+                self
+            }
+            pub fn terminal_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.terminal_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for terminal_name: {e}")
+                    });
+                self
+            }
+            pub fn terminal_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.terminal_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for terminal_type: {e}")
+                    });
+                self
+            }
+            pub fn transaction_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.transaction_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for transaction_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn user_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LoginRecord> for super::LoginRecord {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LoginRecord,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    agent_version: value.agent_version?,
+                    client_version: value.client_version?,
+                    computer_name: value.computer_name?,
+                    connection_end_time: value.connection_end_time?,
+                    connection_failure_reason: value.connection_failure_reason?,
+                    connection_setup_time: value.connection_setup_time?,
+                    connection_start_time: value.connection_start_time?,
+                    desktop_id: value.desktop_id?,
+                    desktop_ip: value.desktop_ip?,
+                    e2e_rtt: value.e2e_rtt?,
+                    enterprise_project_id: value.enterprise_project_id?,
+                    is_reconnect: value.is_reconnect?,
+                    network_rtt: value.network_rtt?,
+                    public_ip: value.public_ip?,
+                    sid: value.sid?,
+                    source_ip: value.source_ip?,
+                    tenant_id: value.tenant_id?,
+                    terminal_ip: value.terminal_ip?,
+                    terminal_mac: value.terminal_mac?,
+                    terminal_name: value.terminal_name?,
+                    terminal_type: value.terminal_type?,
+                    transaction_id: value.transaction_id?,
+                    user_name: value.user_name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::LoginRecord> for LoginRecord {
+            fn from(value: super::LoginRecord) -> Self {
+                Self {
+                    agent_version: Ok(value.agent_version),
+                    client_version: Ok(value.client_version),
+                    computer_name: Ok(value.computer_name),
+                    connection_end_time: Ok(value.connection_end_time),
+                    connection_failure_reason: Ok(value.connection_failure_reason),
+                    connection_setup_time: Ok(value.connection_setup_time),
+                    connection_start_time: Ok(value.connection_start_time),
+                    desktop_id: Ok(value.desktop_id),
+                    desktop_ip: Ok(value.desktop_ip),
+                    e2e_rtt: Ok(value.e2e_rtt),
+                    enterprise_project_id: Ok(value.enterprise_project_id),
+                    is_reconnect: Ok(value.is_reconnect),
+                    network_rtt: Ok(value.network_rtt),
+                    public_ip: Ok(value.public_ip),
+                    sid: Ok(value.sid),
+                    source_ip: Ok(value.source_ip),
+                    tenant_id: Ok(value.tenant_id),
+                    terminal_ip: Ok(value.terminal_ip),
+                    terminal_mac: Ok(value.terminal_mac),
+                    terminal_name: Ok(value.terminal_name),
+                    terminal_type: Ok(value.terminal_type),
+                    transaction_id: Ok(value.transaction_id),
+                    user_name: Ok(value.user_name),
                 }
             }
         }
@@ -3608,7 +4648,7 @@ pub mod types {
 #[derive(Clone, Debug)]
 /// Client for Huawei Cloud Workspace - desktop usage and inventory
 ///
-/// The operations of the Huawei Cloud Workspace API that we call: how many hours each cloud desktop was in use, per day or per hour (the deprecated `ListUsedDesktopInfo`); its successors, the per-desktop and per-user usage metrics over a time range (`ListDesktopUsageMetric`, `ListUserUsageMetric`); and the desktop list that gives names to desktop ids (`ListDesktops`). This document is written by hand and is the single source of truth of the Rust client generated from it. It describes what the service does, including what the public documentation leaves out (the `desktop_user_domain` field, hourly periods, hours that arrive either as strings or as numbers) and, where the documentation is silent, the decision we made (each marked "Decided here"); our simulator follows every such decision.
+/// The operations of the Huawei Cloud Workspace API that we call: how many hours each cloud desktop was in use, per day or per hour (the deprecated `ListUsedDesktopInfo`); its successors, the per-desktop and per-user usage metrics over a time range (`ListDesktopUsageMetric`, `ListUserUsageMetric`); and the desktop list that gives names to desktop ids (`ListDesktops`); and the desktops' connection records (`ListLoginRecordsNew`). This document is written by hand and is the single source of truth of the Rust client generated from it. It describes what the service does, including what the public documentation leaves out (the `desktop_user_domain` field, hourly periods, hours that arrive either as strings or as numbers) and, where the documentation is silent, the decision we made (each marked "Decided here"); our simulator follows every such decision.
 ///
 /// Version: 2
 pub struct Client {
@@ -3815,6 +4855,43 @@ impl Client {
     /// ```
     pub fn list_desktops(&self) -> builder::ListDesktops<'_> {
         builder::ListDesktops::new(self)
+    }
+    /// List the connection records of the project's desktops
+    ///
+    /// Returns one page of connection records (`ListLoginRecordsNew`): who connected to which desktop, from what terminal, when the connection was asked for, set up and ended, and its round-trip times. A record without `connection_setup_time`, or with a `connection_failure_reason`, is a failed connection; a record without `connection_end_time` is a session still open. `total_count` counts every record that matches, in all pages. The list grows while it is paged (new connections).
+    ///
+    /// Decided here: a record matches the range when its `connection_start_time` lies within `[start_time, end_time]` (minutes included whole); both absent means the latest 30 days; only the latest 30 days are kept (a range reaching earlier returns only what is kept, not an error); the order is newest first (by `connection_start_time`, then `transaction_id`), so new records arrive at the front and push the others to later offsets; `limit` 0 returns no records and the `total_count`; `user_name` and `computer_name` are fuzzy (case-insensitive substrings); `terminal_type` is a case-insensitive substring of the terminal's OS type. A rule broken is a 400 `WKS.0001` whose `error_msg` names the parameter.
+    ///
+    /// Sends a `GET` request to `/v2/{project_id}/connections/desktops`
+    ///
+    /// Arguments:
+    /// - `project_id`: The project (per-region tenant) that owns the desktops.
+    /// - `computer_name`: Only records of desktops whose name contains this text (case-insensitive).
+    /// - `end_time`: End of the range (that minute included), in the form of `start_time`; not earlier than it. Required when `start_time` is given.
+    /// - `enterprise_project_id`: Only records of desktops of this enterprise project.
+    /// - `limit`: How many records to return at most (0 to 1000, default 20).
+    /// - `offset`: Index of the first record to return (default 0).
+    /// - `start_time`: Start of the range, UTC, to the minute, exactly in the form `2024-01-01T08:30Z` (`yyyy-MM-ddTHH:mmZ`). Required when `end_time` is given.
+    /// - `terminal_type`: Only records whose terminal OS type contains this text (case-insensitive), e.g. `Windows 10`.
+    /// - `user_name`: Only records of users whose name contains this text (case-insensitive).
+    /// - `x_auth_token`: An IAM user token (the `X-Subject-Token` that IAM returns). Send it instead of an AK/SK signature; never both.
+    /// ```ignore
+    /// let response = client.list_login_records_new()
+    ///    .project_id(project_id)
+    ///    .computer_name(computer_name)
+    ///    .end_time(end_time)
+    ///    .enterprise_project_id(enterprise_project_id)
+    ///    .limit(limit)
+    ///    .offset(offset)
+    ///    .start_time(start_time)
+    ///    .terminal_type(terminal_type)
+    ///    .user_name(user_name)
+    ///    .x_auth_token(x_auth_token)
+    ///    .send()
+    ///    .await;
+    /// ```
+    pub fn list_login_records_new(&self) -> builder::ListLoginRecordsNew<'_> {
+        builder::ListLoginRecordsNew::new(self)
     }
     /// List the projects of the account (IAM), to find a region's project id
     ///
@@ -5244,6 +6321,332 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("pool_id", &pool_id))
                 .query(&progenitor_client::QueryParam::new("status", &status))
                 .query(&progenitor_client::QueryParam::new("tag", &tag))
+                .query(&progenitor_client::QueryParam::new("user_name", &user_name))
+                .headers(header_map)
+                .build()?;
+            Ok(request)
+        }
+    }
+    /// Builder for [`Client::list_login_records_new`]
+    ///
+    /// [`Client::list_login_records_new`]: super::Client::list_login_records_new
+    #[derive(Debug, Clone)]
+    pub struct ListLoginRecordsNew<'a> {
+        client: &'a super::Client,
+        project_id: Result<types::ListLoginRecordsNewProjectId, String>,
+        computer_name: Result<Option<types::ListLoginRecordsNewComputerName>, String>,
+        end_time: Result<Option<types::ListLoginRecordsNewEndTime>, String>,
+        enterprise_project_id: Result<
+            Option<types::ListLoginRecordsNewEnterpriseProjectId>,
+            String,
+        >,
+        limit: Result<Option<i32>, String>,
+        offset: Result<Option<i32>, String>,
+        start_time: Result<Option<types::ListLoginRecordsNewStartTime>, String>,
+        terminal_type: Result<Option<types::ListLoginRecordsNewTerminalType>, String>,
+        user_name: Result<Option<types::ListLoginRecordsNewUserName>, String>,
+        x_auth_token: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> ListLoginRecordsNew<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                computer_name: Ok(None),
+                end_time: Ok(None),
+                enterprise_project_id: Ok(None),
+                limit: Ok(None),
+                offset: Ok(None),
+                start_time: Ok(None),
+                terminal_type: Ok(None),
+                user_name: Ok(None),
+                x_auth_token: Ok(None),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ListLoginRecordsNewProjectId>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `ListLoginRecordsNewProjectId` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn computer_name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ListLoginRecordsNewComputerName>,
+        {
+            self.computer_name = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `ListLoginRecordsNewComputerName` for computer_name failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn end_time<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ListLoginRecordsNewEndTime>,
+        {
+            self.end_time = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `ListLoginRecordsNewEndTime` for end_time failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn enterprise_project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ListLoginRecordsNewEnterpriseProjectId>,
+        {
+            self.enterprise_project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `ListLoginRecordsNewEnterpriseProjectId` for enterprise_project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for limit failed".to_string());
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for offset failed".to_string());
+            self
+        }
+        pub fn start_time<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ListLoginRecordsNewStartTime>,
+        {
+            self.start_time = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `ListLoginRecordsNewStartTime` for start_time failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn terminal_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ListLoginRecordsNewTerminalType>,
+        {
+            self.terminal_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `ListLoginRecordsNewTerminalType` for terminal_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn user_name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ListLoginRecordsNewUserName>,
+        {
+            self.user_name = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `ListLoginRecordsNewUserName` for user_name failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_auth_token<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_auth_token = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_auth_token failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v2/{project_id}/connections/desktops`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::ListLoginRecordsNewResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self {
+                client,
+                project_id,
+                computer_name,
+                end_time,
+                enterprise_project_id,
+                limit,
+                offset,
+                start_time,
+                terminal_type,
+                user_name,
+                x_auth_token,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let computer_name = computer_name.map_err(Error::InvalidRequest)?;
+            let end_time = end_time.map_err(Error::InvalidRequest)?;
+            let enterprise_project_id = enterprise_project_id
+                .map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let start_time = start_time.map_err(Error::InvalidRequest)?;
+            let terminal_type = terminal_type.map_err(Error::InvalidRequest)?;
+            let user_name = user_name.map_err(Error::InvalidRequest)?;
+            let x_auth_token = x_auth_token.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/{}/connections/desktops", client.baseurl, encode_path(& project_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_auth_token {
+                header_map.append("X-Auth-Token", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new("computer_name", &computer_name),
+                )
+                .query(&progenitor_client::QueryParam::new("end_time", &end_time))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "enterprise_project_id",
+                        &enterprise_project_id,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("start_time", &start_time))
+                .query(
+                    &progenitor_client::QueryParam::new("terminal_type", &terminal_type),
+                )
+                .query(&progenitor_client::QueryParam::new("user_name", &user_name))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_login_records_new",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200..=299 => ResponseValue::from_response(response).await,
+                _ => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Builds the request `send` would send (URL, query, headers, body),
+        /// without sending it: for callers with their own transport.
+        #[allow(unused_mut)]
+        pub fn build_request(
+            self,
+        ) -> Result<::reqwest::Request, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                project_id,
+                computer_name,
+                end_time,
+                enterprise_project_id,
+                limit,
+                offset,
+                start_time,
+                terminal_type,
+                user_name,
+                x_auth_token,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let computer_name = computer_name.map_err(Error::InvalidRequest)?;
+            let end_time = end_time.map_err(Error::InvalidRequest)?;
+            let enterprise_project_id = enterprise_project_id
+                .map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let start_time = start_time.map_err(Error::InvalidRequest)?;
+            let terminal_type = terminal_type.map_err(Error::InvalidRequest)?;
+            let user_name = user_name.map_err(Error::InvalidRequest)?;
+            let x_auth_token = x_auth_token.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/{}/connections/desktops", client.baseurl, encode_path(& project_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_auth_token {
+                header_map.append("X-Auth-Token", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new("computer_name", &computer_name),
+                )
+                .query(&progenitor_client::QueryParam::new("end_time", &end_time))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "enterprise_project_id",
+                        &enterprise_project_id,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("start_time", &start_time))
+                .query(
+                    &progenitor_client::QueryParam::new("terminal_type", &terminal_type),
+                )
                 .query(&progenitor_client::QueryParam::new("user_name", &user_name))
                 .headers(header_map)
                 .build()?;

@@ -599,6 +599,154 @@ pub mod operations {
             )
         }
     }
+    pub struct ListLoginRecordsNewWhen(::httpmock::When);
+    impl ListLoginRecordsNewWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(
+                        regex::Regex::new("^/v2/[^/]*/connections/desktops$").unwrap(),
+                    ),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn project_id(self, value: &types::ListLoginRecordsNewProjectId) -> Self {
+            let re = regex::Regex::new(
+                    &format!("^/v2/{}/connections/desktops$", value.to_string()),
+                )
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+        pub fn computer_name<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a types::ListLoginRecordsNewComputerName>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("computer_name", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("computer_name"))
+            }
+        }
+        pub fn end_time<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a types::ListLoginRecordsNewEndTime>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("end_time", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("end_time"))
+            }
+        }
+        pub fn enterprise_project_id<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a types::ListLoginRecordsNewEnterpriseProjectId>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("enterprise_project_id", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("enterprise_project_id"))
+            }
+        }
+        pub fn limit<T>(self, value: T) -> Self
+        where
+            T: Into<Option<i32>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("limit", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("limit"))
+            }
+        }
+        pub fn offset<T>(self, value: T) -> Self
+        where
+            T: Into<Option<i32>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("offset", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("offset"))
+            }
+        }
+        pub fn start_time<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a types::ListLoginRecordsNewStartTime>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("start_time", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("start_time"))
+            }
+        }
+        pub fn terminal_type<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a types::ListLoginRecordsNewTerminalType>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("terminal_type", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("terminal_type"))
+            }
+        }
+        pub fn user_name<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a types::ListLoginRecordsNewUserName>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("user_name", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("user_name"))
+            }
+        }
+        pub fn x_auth_token<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.header("X-Auth-Token", value.to_string()))
+            } else {
+                Self(self.0.header_missing("X-Auth-Token"))
+            }
+        }
+    }
+    pub struct ListLoginRecordsNewThen(::httpmock::Then);
+    impl ListLoginRecordsNewThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn default_response(
+            self,
+            status: u16,
+            value: &types::ErrorResponse,
+        ) -> Self {
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(
+            self,
+            status: u16,
+            value: &types::ListLoginRecordsNewResponse,
+        ) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
     pub struct KeystoneListProjectsWhen(::httpmock::When);
     impl KeystoneListProjectsWhen {
         pub fn new(inner: ::httpmock::When) -> Self {
@@ -684,6 +832,12 @@ pub trait MockServerExt {
     fn list_desktops<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::ListDesktopsWhen, operations::ListDesktopsThen);
+    fn list_login_records_new<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::ListLoginRecordsNewWhen,
+            operations::ListLoginRecordsNewThen,
+        );
     fn keystone_list_projects<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(
@@ -742,6 +896,20 @@ impl MockServerExt for ::httpmock::MockServer {
             config_fn(
                 operations::ListDesktopsWhen::new(when),
                 operations::ListDesktopsThen::new(then),
+            )
+        })
+    }
+    fn list_login_records_new<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::ListLoginRecordsNewWhen,
+            operations::ListLoginRecordsNewThen,
+        ),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::ListLoginRecordsNewWhen::new(when),
+                operations::ListLoginRecordsNewThen::new(then),
             )
         })
     }

@@ -7,9 +7,9 @@ use huaweicloud_workspace_api::Hours;
 use huaweicloud_workspace_api::types::{
     AttachInstancesUserInfo, DesktopMetric, DesktopMetricSortField, DesktopTag,
     DesktopUsedHoursInfo, DesktopUsedInfo, ErrorResponse, GroupByType,
-    ListDesktopUsageMetricResponse, ListDesktopsResponse, ListUsedDesktopInfoReq,
-    ListUsedDesktopInfoResponse, ListUserUsageMetricResponse, MetricItem, SimpleDesktopInfo,
-    SortType, UserMetric, UserMetricSortField,
+    ListDesktopUsageMetricResponse, ListDesktopsResponse, ListLoginRecordsNewResponse,
+    ListUsedDesktopInfoReq, ListUsedDesktopInfoResponse, ListUserUsageMetricResponse, LoginRecord,
+    MetricItem, SimpleDesktopInfo, SortType, UserMetric, UserMetricSortField,
 };
 use serde_json::Value;
 
@@ -40,6 +40,8 @@ fn decode_as(name: &str, example: &Value) -> Result<(), String> {
         "UserMetric" => check::<UserMetric>(example),
         "MetricItem" => check::<MetricItem>(example),
         "SimpleDesktopInfo" => check::<SimpleDesktopInfo>(example),
+        "ListLoginRecordsNewResponse" => check::<ListLoginRecordsNewResponse>(example),
+        "LoginRecord" => check::<LoginRecord>(example),
         "AttachInstancesUserInfo" => check::<AttachInstancesUserInfo>(example),
         "DesktopTag" => check::<DesktopTag>(example),
         "SortType" => check::<SortType>(example),

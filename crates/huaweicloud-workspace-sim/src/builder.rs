@@ -69,6 +69,7 @@ pub struct SimulatorBuilder {
     pub(crate) now: Option<DateTime<Utc>>,
     pub(crate) lockout: bool,
     pub(crate) deny_inventory: bool,
+    pub(crate) records_growth: u64,
     pub(crate) addr: SocketAddr,
 }
 
@@ -95,6 +96,7 @@ impl std::fmt::Debug for SimulatorBuilder {
             .field("now", &self.now)
             .field("lockout", &self.lockout)
             .field("deny_inventory", &self.deny_inventory)
+            .field("records_growth", &self.records_growth)
             .field("addr", &self.addr)
             .finish()
     }
@@ -119,6 +121,7 @@ impl Default for SimulatorBuilder {
             now: None,
             lockout: true,
             deny_inventory: false,
+            records_growth: 0,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         }
     }
@@ -230,6 +233,15 @@ impl SimulatorBuilder {
     /// operations answer as usual.
     pub fn deny_inventory(mut self, yes: bool) -> Self {
         self.deny_inventory = yes;
+        self
+    }
+
+    /// Makes the connection records grow while they are paged: each
+    /// `ListLoginRecordsNew` request after the first sees `n` more failed
+    /// attempts than the one before, in the range's last minute (the newest,
+    /// so first in the order, pushing the others to later offsets). Default 0.
+    pub fn records_growth(mut self, n: u64) -> Self {
+        self.records_growth = n;
         self
     }
 

@@ -20,7 +20,7 @@
 //! meant to test.
 //!
 //! # Behaviour
-//! - Routing: the four paths of [`Operation`]. Another path is 404
+//! - Routing: the paths of [`Operation`]. Another path is 404
 //!   `APIG.0101`; another method on a known path is 405 (code `APIG.0101`
 //!   too, with `Allow` naming the method; the code is the simulator's
 //!   choice). [`RunningSimulator::requests_for`] counts the requests that
@@ -56,6 +56,14 @@
 //!   name, user, status, pool, creation date relative to today, ...), in id
 //!   order, `limit` 0 to 1000 (default 1000), at most 100 ids in
 //!   `desktop_id`. [`SimulatorBuilder::deny_inventory`] makes it 403.
+//! - `ListLoginRecordsNew` reports connection records derived from the
+//!   hours (one session per used hour, some split by a reconnect; setup to
+//!   end is 36 s per hundredth, so a desktop's successful sessions of a day
+//!   add up to its hours that day), failed attempts (no setup, a reason),
+//!   open sessions on today, round trips, six terminal types; newest
+//!   first, the latest [`RECORDS_RETENTION_DAYS`] days only, `limit` 0 to
+//!   1000 (default 20), times `yyyy-MM-ddTHH:mmZ`, both or neither.
+//!   [`SimulatorBuilder::records_growth`] makes the list grow while paged.
 //! - Faults, throttling, latency and `X-Request-Id` apply to every operation.
 //! - Injected 500s carry `{"error_code":"WKS.9999",...}`.
 //! - Every response carries `X-Request-Id`.
@@ -91,6 +99,7 @@ mod metrics;
 mod names;
 mod operation;
 mod params;
+mod records;
 mod server;
 mod usage;
 
@@ -104,6 +113,7 @@ pub use metrics::{
     counted_days,
 };
 pub use operation::Operation;
+pub use records::{RECORDS_MAX_LIMIT, RECORDS_RETENTION_DAYS};
 pub use server::RunningSimulator;
 pub use server::state::Stats;
 pub use usage::{DEFAULT_RANGE_DAYS, MAX_DESKTOP_IDS, MAX_LIMIT, MAX_RANGE_DAYS};

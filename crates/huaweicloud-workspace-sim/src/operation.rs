@@ -11,17 +11,20 @@ pub enum Operation {
     ListUserUsageMetric,
     /// `list_desktops`: `GET /v2/{project_id}/desktops`.
     ListDesktops,
+    /// `list_login_records_new`: `GET /v2/{project_id}/connections/desktops`.
+    ListLoginRecordsNew,
     /// `keystone_list_projects` (IAM): `GET /v3/projects?name={region}`.
     KeystoneListProjects,
 }
 
 impl Operation {
     /// Every operation, in declaration order.
-    pub const ALL: [Operation; 5] = [
+    pub const ALL: [Operation; 6] = [
         Operation::ListUsedDesktopInfo,
         Operation::ListDesktopUsageMetric,
         Operation::ListUserUsageMetric,
         Operation::ListDesktops,
+        Operation::ListLoginRecordsNew,
         Operation::KeystoneListProjects,
     ];
 
@@ -32,6 +35,7 @@ impl Operation {
             Operation::ListDesktopUsageMetric => "list_desktop_usage_metric",
             Operation::ListUserUsageMetric => "list_user_usage_metric",
             Operation::ListDesktops => "list_desktops",
+            Operation::ListLoginRecordsNew => "list_login_records_new",
             Operation::KeystoneListProjects => "keystone_list_projects",
         }
     }

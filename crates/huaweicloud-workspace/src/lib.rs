@@ -168,6 +168,7 @@ mod ops;
 mod period;
 mod region;
 mod retry;
+pub mod sessions;
 mod task;
 mod tls;
 mod transport;
@@ -209,6 +210,8 @@ pub use region::Region;
 #[doc(hidden)]
 pub use retry::Clock;
 pub use retry::RetryConfig;
+pub use sessions::model::ConnectionRecord;
+pub use sessions::{ConnectionRecordsQuery, MAX_RECORDS_PAGE_SIZE, RECORDS_RETENTION_DAYS};
 pub use tls::{TLS_BACKEND, http_client_builder};
 pub use usage::{DesktopUsageQuery, MAX_IDS_PER_REQUEST, MAX_PAGE_SIZE};
 pub use windows::MAX_WINDOW_DAYS;
@@ -224,6 +227,7 @@ pub mod decode {
     #[doc(hidden)]
     pub use crate::ops::desktop_usage::desktop_usage_page as used_desktop_page;
     pub use crate::ops::desktops::desktops_page;
+    pub use crate::ops::login_records::login_records_page;
     pub use crate::ops::projects::project_id;
     pub use crate::ops::user_metrics::user_metrics_page;
 }

@@ -23,7 +23,7 @@ use crate::faults::FaultKind;
 use crate::hash::{hash, unit};
 use crate::operation::Operation;
 use crate::params::QueryParams;
-use crate::{desktops, metrics, usage};
+use crate::{desktops, metrics, records, usage};
 
 /// The largest body read.
 const MAX_BODY: usize = 4 << 20;
@@ -224,6 +224,12 @@ fn answer(
         Operation::ListDesktops => {
             QueryParams::parse(params).and_then(|q| desktops::answer(&sim.fleet, &q, today))
         }
+        Operation::ListLoginRecordsNew => QueryParams::parse(params).and_then(|q| {
+            // This request is counted already: the first one sees no growth.
+            let asked = sim.counters.per_operation[op.index()].load(Ordering::Relaxed);
+            let grown = asked.saturating_sub(1) * sim.cfg.records_growth;
+            records::answer(&sim.fleet, &q, today, grown)
+        }),
         Operation::KeystoneListProjects => {
             QueryParams::parse(params).map(|q| projects_answer(sim, q.get("name")))
         }
@@ -244,6 +250,9 @@ fn route(path: &str) -> Option<(Operation, &str)> {
             (Operation::ListUserUsageMetric, *project)
         }
         ["", "v2", project, "desktops"] => (Operation::ListDesktops, *project),
+        ["", "v2", project, "connections", "desktops"] => {
+            (Operation::ListLoginRecordsNew, *project)
+        }
         ["", "v3", "projects"] => return Some((Operation::KeystoneListProjects, "")),
         _ => return None,
     };

@@ -22,8 +22,8 @@ use crate::client::{Client, Gate};
 use crate::concurrency::Concurrency;
 use crate::error::Error;
 use crate::operation::{self, Operation};
-use crate::task;
 
+mod pages;
 pub(crate) mod read;
 
 use read::Shape;
@@ -231,7 +231,7 @@ pub(crate) fn items<L: Listed>(
     let mut seen: HashSet<String> = HashSet::new();
     let mut stale = 0u32;
     let pages = stream::iter(listings)
-        .map(move |listing| pages(pager.clone(), Arc::new(listing)))
+        .map(move |listing| pages::pages(pager.clone(), Arc::new(listing)))
         .flatten()
         .and_then(move |(page, offset)| {
             let before = page.items.len();
@@ -283,16 +283,13 @@ where
     .boxed()
 }
 
-/// The pages of one pass, each with its offset.
-type PageStream<T> = BoxStream<'static, Result<(Counted<T>, u64), Error>>;
-
 /// A page's offset as the operations take it (a signed 32-bit integer).
 pub(crate) fn wire_offset(offset: u64) -> Result<i32, Error> {
     i32::try_from(offset)
         .map_err(|_| Error::invalid("offset", format!("must be at most {}", i32::MAX)))
 }
 
-async fn fetch<L: Listed>(
+pub(crate) async fn fetch<L: Listed>(
     client: &Client,
     gate: &Gate,
     listing: &L,
@@ -307,85 +304,10 @@ async fn fetch<L: Listed>(
     client.call_in(gate, &page).await
 }
 
-/// One page as a task of its own, so that it decodes on a worker.
-fn spawn_fetch<L: Listed>(
-    pager: &Pager,
-    listing: &Arc<L>,
-    offset: u64,
-) -> task::Spawned<Counted<L::Item>> {
-    let (client, gate, listing) = (
-        pager.client.clone(),
-        Arc::clone(&pager.gate),
-        Arc::clone(listing),
-    );
-    let limit = pager.page_size;
-    task::spawn(async move { fetch(&client, &gate, &*listing, offset, limit).await })
-}
-
-/// The pages of one pass with their offsets, in offset order. An empty page
-/// before the reported total is reached ends the stream with
-/// [`Error::InvalidResponse`] (a service that reports more than it serves
-/// would otherwise be paged forever).
-fn pages<L: Listed>(pager: Pager, listing: Arc<L>) -> PageStream<L::Item> {
-    let step = u64::from(pager.page_size.max(1));
-    let first = spawn_fetch(&pager, &listing, 0);
-    stream::once(first)
-        .map(move |first| -> PageStream<L::Item> {
-            let first = match first {
-                Ok(first) => first,
-                Err(e) => return stream::iter([Err(e)]).boxed(),
-            };
-            let total = first.total;
-            let pages = total.div_ceil(step).max(1);
-            if pages > MAX_PAGES {
-                return stream::iter([Err(Error::InvalidResponse {
-                    status: 200,
-                    reason: format!(
-                        "the service reports {total} items, more than {MAX_PAGES} pages of {step}: refusing to page them"
-                    ),
-                    body_prefix: None,
-                    request_id: first.request_id,
-                })])
-                .boxed();
-            }
-            let concurrency = pager.concurrency.max(1);
-            let (pager, listing) = (pager.clone(), Arc::clone(&listing));
-            let rest = stream::iter(1..pages)
-                .map(move |i| {
-                    let offset = i * step;
-                    let page = spawn_fetch(&pager, &listing, offset);
-                    async move { checked(page.await?, offset, total) }
-                })
-                .buffered(concurrency);
-            stream::iter([Ok((first, 0))]).chain(rest).boxed()
-        })
-        .flatten()
-        .boxed()
-}
-
-/// A later page, checked against the first page's total.
-fn checked<T>(page: Counted<T>, offset: u64, total: u64) -> Result<(Counted<T>, u64), Error> {
-    if page.items.is_empty() && page.total <= offset {
-        // The list shrank while paging: nothing is left here.
-        tracing::warn!(first = total, now = page.total, request_id = ?page.request_id, "the list shrank while paging");
-    } else if page.items.is_empty() {
-        return Err(Error::InvalidResponse {
-            status: 200,
-            reason: format!(
-                "the page at offset {offset} is empty although the service reports {total} items"
-            ),
-            body_prefix: None,
-            request_id: page.request_id,
-        });
-    } else if page.total != total {
-        tracing::warn!(first = total, now = page.total, request_id = ?page.request_id, "the total changed between pages");
-    }
-    Ok((page, offset))
-}
-
 /// A query's filter setters over its `list.request.filters`, one line a
 /// filter (each with its doc): `name: text` takes `impl Into<String>`,
-/// `name: u32` (any other type) takes the value as it is. Every filter is
+/// `name: u32` (any other type; one of several tokens in parentheses,
+/// `name: (DateTime<Utc>)`) takes the value as it is. Every filter is
 /// `Option`al in the filters struct and checked in the request's `plan`.
 macro_rules! filter_setters {
     ($query:ident { $( $(#[$doc:meta])* $name:ident: $kind:tt ),* $(,)? }) => {
@@ -399,6 +321,9 @@ macro_rules! filter_setters {
             self.list.request.filters.$name = Some(value.into());
             self
         }
+    };
+    (@one $(#[$doc:meta])* $name:ident ($ty:ty)) => {
+        crate::list::filter_setters!(@one $(#[$doc])* $name $ty);
     };
     (@one $(#[$doc:meta])* $name:ident $ty:ty) => {
         $(#[$doc])*

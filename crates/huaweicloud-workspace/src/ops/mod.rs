@@ -4,6 +4,7 @@
 pub(crate) mod desktop_metrics;
 pub(crate) mod desktop_usage;
 pub(crate) mod desktops;
+pub(crate) mod login_records;
 pub(crate) mod metrics;
 pub(crate) mod projects;
 pub(crate) mod user_metrics;

@@ -1,0 +1,287 @@
+//! Plain functions over connection records, so that a stream of pages, a
+//! store or a test can all feed them: totals by user, by desktop and by
+//! day, and concurrency (the peak of sessions at once per day or hour).
+//!
+//! The rules, once for all of them:
+//! - a failed connection counts as a connection and a failure, never as
+//!   time connected, a round trip or a session at once;
+//! - a session occupies `[setup, end)`, half open: back to back sessions
+//!   never overlap; a session still open lasts until the `until` given
+//!   (the end of the range, or now);
+//! - percentiles are by nearest rank over the successful sessions that
+//!   report the round trip: the value at rank ⌈p·n/100⌉ of the sorted values;
+//! - a session counts on the UTC day of its setup (a failed one, of its start).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Duration, DurationRound, NaiveDate, TimeDelta, Utc};
+
+use super::model::ConnectionRecord;
+
+/// What the records of one user or one desktop add up to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Totals {
+    /// Every record, failed ones included.
+    pub connections: u64,
+    /// The failed ones.
+    pub failed: u64,
+    /// The successful ones that resumed an earlier session.
+    pub reconnects: u64,
+    /// Setup to end of every successful session, open ones to `until`.
+    pub connected_seconds: u64,
+    /// The median network round trip, in milliseconds.
+    pub network_rtt_p50_ms: Option<u32>,
+    /// The 95th percentile of the network round trip.
+    pub network_rtt_p95_ms: Option<u32>,
+    /// The 95th percentile of the end-to-end round trip.
+    pub e2e_rtt_p95_ms: Option<u32>,
+    /// When a successful session was last on: the latest end, or `until`
+    /// for one still open; `None` when none succeeded.
+    pub last_seen: Option<DateTime<Utc>>,
+}
+
+/// The value at nearest rank `p` (0..=100) of `values`, which it sorts;
+/// `None` for no values.
+pub fn nearest_rank(values: &mut [u32], p: u32) -> Option<u32> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    let n = values.len();
+    let rank = (p.min(100) as usize * n).div_ceil(100).max(1);
+    values.get(rank - 1).copied()
+}
+
+/// Adds records up into [`Totals`], one record at a time.
+#[derive(Debug, Clone, Default)]
+struct Summer {
+    totals: Totals,
+    network: Vec<u32>,
+    e2e: Vec<u32>,
+}
+
+impl Summer {
+    fn add(&mut self, r: &ConnectionRecord, until: DateTime<Utc>) {
+        let t = &mut self.totals;
+        t.connections += 1;
+        if r.failed {
+            t.failed += 1;
+            return;
+        }
+        t.reconnects += u64::from(r.is_reconnect);
+        t.connected_seconds += r.connected_seconds(until).unwrap_or(0);
+        let seen = r.end.unwrap_or(until);
+        t.last_seen = t.last_seen.max(Some(seen));
+        self.network.extend(r.network_rtt_ms);
+        self.e2e.extend(r.e2e_rtt_ms);
+    }
+
+    fn finish(mut self) -> Totals {
+        self.totals.network_rtt_p50_ms = nearest_rank(&mut self.network, 50);
+        self.totals.network_rtt_p95_ms = nearest_rank(&mut self.network, 95);
+        self.totals.e2e_rtt_p95_ms = nearest_rank(&mut self.e2e, 95);
+        self.totals
+    }
+}
+
+fn grouped<'a, K: Ord>(
+    records: impl IntoIterator<Item = &'a ConnectionRecord>,
+    until: DateTime<Utc>,
+    key: impl Fn(&ConnectionRecord) -> K,
+) -> Vec<(K, Totals)> {
+    let mut groups: BTreeMap<K, Summer> = BTreeMap::new();
+    for r in records {
+        groups.entry(key(r)).or_default().add(r, until);
+    }
+    groups.into_iter().map(|(k, s)| (k, s.finish())).collect()
+}
+
+/// Totals per user name (records without one under `""`), sorted by name.
+pub fn by_user<'a>(
+    records: impl IntoIterator<Item = &'a ConnectionRecord>,
+    until: DateTime<Utc>,
+) -> Vec<(String, Totals)> {
+    grouped(records, until, |r| r.user_name.clone().unwrap_or_default())
+}
+
+/// Totals per desktop, keyed `(desktop_id, computer_name)` (absent ones
+/// as `""`), sorted by id.
+pub fn by_desktop<'a>(
+    records: impl IntoIterator<Item = &'a ConnectionRecord>,
+    until: DateTime<Utc>,
+) -> Vec<((String, String), Totals)> {
+    grouped(records, until, |r| {
+        (
+            r.desktop_id.clone().unwrap_or_default(),
+            r.computer_name.clone().unwrap_or_default(),
+        )
+    })
+}
+
+/// What the records of one UTC day add up to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayTotals {
+    /// The day.
+    pub date: NaiveDate,
+    /// Every record of the day, failed ones included.
+    pub connections: u64,
+    /// The failed ones.
+    pub failed: u64,
+    /// Distinct users with a successful session that day.
+    pub users: u64,
+    /// Setup to end of the day's successful sessions (whole, on their setup day).
+    pub connected_seconds: u64,
+}
+
+/// Totals per UTC day, in order; days without records are absent.
+pub fn by_day<'a>(
+    records: impl IntoIterator<Item = &'a ConnectionRecord>,
+    until: DateTime<Utc>,
+) -> Vec<DayTotals> {
+    let mut days: BTreeMap<NaiveDate, (DayTotals, BTreeSet<String>)> = BTreeMap::new();
+    for r in records {
+        let Some(at) = (if r.failed { r.start } else { r.setup }) else {
+            continue;
+        };
+        let date = at.date_naive();
+        let (day, users) = days.entry(date).or_insert_with(|| {
+            let t = DayTotals {
+                date,
+                connections: 0,
+                failed: 0,
+                users: 0,
+                connected_seconds: 0,
+            };
+            (t, BTreeSet::new())
+        });
+        day.connections += 1;
+        if r.failed {
+            day.failed += 1;
+            continue;
+        }
+        day.connected_seconds += r.connected_seconds(until).unwrap_or(0);
+        if let Some(u) = &r.user_name {
+            users.insert(u.clone());
+        }
+    }
+    days.into_values()
+        .map(|(mut d, users)| {
+            d.users = users.len() as u64;
+            d
+        })
+        .collect()
+}
+
+/// The buckets of [`concurrency`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bucket {
+    /// UTC days.
+    Day,
+    /// UTC hours.
+    Hour,
+}
+
+impl Bucket {
+    fn len(self) -> TimeDelta {
+        match self {
+            Bucket::Day => TimeDelta::days(1),
+            Bucket::Hour => TimeDelta::hours(1),
+        }
+    }
+
+    fn start_of(self, t: DateTime<Utc>) -> DateTime<Utc> {
+        t.duration_trunc(self.len()).unwrap_or(t)
+    }
+}
+
+/// The peak of one bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Peak {
+    /// When the bucket starts (a day at 00:00, or an hour).
+    pub bucket: DateTime<Utc>,
+    /// The most successful sessions on at once in the bucket.
+    pub peak_sessions: u64,
+    /// The first second the peak is reached; `None` when it is 0.
+    pub peak_at: Option<DateTime<Utc>>,
+    /// Distinct users with a successful session in the bucket.
+    pub users: u64,
+}
+
+/// The peak of sessions at once in every bucket of `[from, until)`, zeros
+/// included, in order; open sessions last until `until`, and what lies
+/// outside the range is cut off.
+pub fn concurrency<'a>(
+    records: impl IntoIterator<Item = &'a ConnectionRecord>,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+    bucket: Bucket,
+) -> Vec<Peak> {
+    let step = bucket.len();
+    let first = bucket.start_of(from);
+    let count = if until > first {
+        usize::try_from((until - first).num_seconds() / step.num_seconds() + 1).unwrap_or(0)
+    } else {
+        0
+    };
+    let index = |t: DateTime<Utc>| {
+        usize::try_from((t - first).num_seconds() / step.num_seconds()).unwrap_or(0)
+    };
+    let mut peaks: Vec<Peak> = (0..count)
+        .map(|i| Peak {
+            bucket: first + step * i as i32,
+            peak_sessions: 0,
+            peak_at: None,
+            users: 0,
+        })
+        .take_while(|p| p.bucket < until)
+        .collect();
+    let mut users: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); peaks.len()];
+    // (time, +1 or -1): ends sort before starts at the same second, which
+    // is what makes the sessions half open.
+    let mut events: Vec<(DateTime<Utc>, i64)> = Vec::new();
+    for r in records {
+        let (false, Some(setup)) = (r.failed, r.setup) else {
+            continue;
+        };
+        let (start, end) = (setup.max(from), r.end.unwrap_or(until).min(until));
+        if start >= end {
+            continue;
+        }
+        events.push((start, 1));
+        events.push((end, -1));
+        if let Some(u) = r.user_name.as_deref() {
+            let last = index(end - Duration::seconds(1));
+            for set in users.iter_mut().take(last + 1).skip(index(start)) {
+                set.insert(u);
+            }
+        }
+    }
+    events.sort_unstable();
+    let mut level = 0i64;
+    let mut i = 0;
+    while i < events.len() {
+        let t = events[i].0;
+        while i < events.len() && events[i].0 == t {
+            level += events[i].1;
+            i += 1;
+        }
+        // The level holds on [t, next event): the bucket of t reaches it at
+        // t, every later bucket it covers at its own start.
+        let next = events.get(i).map_or(until, |e| e.0);
+        let on = u64::try_from(level).unwrap_or(0);
+        let (a, b) = (index(t), index(next - Duration::seconds(1)));
+        for (k, p) in peaks.iter_mut().enumerate().take(b + 1).skip(a) {
+            if on > p.peak_sessions {
+                p.peak_sessions = on;
+                p.peak_at = Some(if k == a { t } else { p.bucket });
+            }
+        }
+    }
+    for (p, u) in peaks.iter_mut().zip(users) {
+        p.users = u.len() as u64;
+    }
+    peaks
+}
+
+#[cfg(test)]
+mod tests;
