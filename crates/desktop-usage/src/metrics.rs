@@ -9,9 +9,8 @@ use futures::StreamExt;
 use huaweicloud_workspace::{DesktopSort, Hours, SortOrder, UserSort};
 use serde::Serialize;
 
-use crate::cli::{
-    DesktopFilterArgs, DesktopSortArg, GlobalArgs, MetricsRangeArgs, OutputArgs, UserFilterArgs,
-};
+use crate::cli::global::GlobalArgs;
+use crate::cli::{DesktopFilterArgs, DesktopSortArg, MetricsRangeArgs, OutputArgs, UserFilterArgs};
 use crate::failure::Failure;
 use crate::output::{Align, CsvRow, Format, RowWriter, Sink, Table};
 use crate::rows::{DesktopRow, UserRow, desktop_row, user_row};

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use huaweicloud_workspace::{DesktopUsage, Hours, UserTotalsBuilder};
 
-use crate::cli::SortKey;
+use crate::cli::usage::SortKey;
 use crate::output::{Format, RowWriter};
 use crate::rows::{
     IdleRow, Names, ReportRow, UserDailyRow, computer_name, idle_row, user_daily_row,
