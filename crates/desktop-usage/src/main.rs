@@ -35,7 +35,7 @@ use crate::failure::Failure;
 use crate::logging::say;
 
 fn main() -> ExitCode {
-    if let Some(message) = cli::removed_flag(std::env::args_os()) {
+    if let Some(message) = cli::errors::removed_flag(std::env::args_os()) {
         say(&format!("desktop-usage: error: {message}"));
         return ExitCode::from(2);
     }
@@ -52,12 +52,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
         Err(e) => {
-            let line = cli::one_line_usage_error(&e.render().to_string());
+            let line = cli::errors::one_line_usage_error(&e.render().to_string());
             say(&format!("desktop-usage: error: {line} (see --help)"));
             return ExitCode::from(2);
         }
     };
-    let default_names = cli::NamesArgs::default();
+    let default_names = cli::usage::NamesArgs::default();
     let (job, output) = match &cli.command {
         Command::Schema { command } => return print_schema(*command),
         Command::Completions { shell } => {
@@ -167,7 +167,12 @@ fn main() -> ExitCode {
 /// What a data command does.
 enum Job<'a> {
     /// `report`, `idle`, `users-daily`: the per-day operation.
-    Usage(Kind, &'a cli::QueryArgs, &'a cli::NamesArgs, cli::SortArgs),
+    Usage(
+        Kind,
+        &'a cli::usage::QueryArgs,
+        &'a cli::usage::NamesArgs,
+        cli::usage::SortArgs,
+    ),
     /// `desktops`: the desktop metrics.
     Desktops(&'a cli::MetricsRangeArgs, &'a cli::DesktopFilterArgs),
     /// `users`: the user metrics.
@@ -175,7 +180,11 @@ enum Job<'a> {
 }
 
 impl Job<'_> {
-    async fn run(&self, global: &cli::GlobalArgs, output: &cli::OutputArgs) -> Result<(), Failure> {
+    async fn run(
+        &self,
+        global: &cli::global::GlobalArgs,
+        output: &cli::OutputArgs,
+    ) -> Result<(), Failure> {
         match self {
             Job::Usage(kind, query, names, sort) => {
                 run::run(global, *kind, query, (names, *sort), output).await

@@ -9,12 +9,12 @@ use futures::StreamExt;
 use huaweicloud_workspace::{DesktopSort, Hours, SortOrder, UserSort};
 use serde::Serialize;
 
-use crate::cli::{
-    DesktopFilterArgs, DesktopSortArg, GlobalArgs, MetricsRangeArgs, OutputArgs, UserFilterArgs,
-};
+use crate::cli::global::GlobalArgs;
+use crate::cli::{DesktopFilterArgs, DesktopSortArg, MetricsRangeArgs, OutputArgs, UserFilterArgs};
 use crate::failure::Failure;
 use crate::output::{Align, CsvRow, Format, RowWriter, Sink, Table};
-use crate::rows::{DesktopRow, UserRow, desktop_row, user_row};
+use crate::rows::build::{desktop_row, user_row};
+use crate::rows::{DesktopRow, UserRow};
 use crate::session::Session;
 
 /// The range of a metric command when none is given.
@@ -38,14 +38,56 @@ fn order(asc: bool) -> SortOrder {
     if asc { SortOrder::Asc } else { SortOrder::Desc }
 }
 
-fn caption(what: &str, (from, to): (NaiveDate, NaiveDate), demo: bool) -> String {
-    let days = (to - from).num_days() + 1;
-    let unit = if days == 1 { "day" } else { "days" };
-    let mut text = format!("{what}, {from} to {to} ({days} {unit}, UTC)");
-    if demo {
-        text.push_str(" [SIMULATED DATA]");
+/// What both metric commands do around their query: the range resolved, the
+/// output opened before anything is sent (a bad path fails first), and the
+/// session closed however the query ends.
+struct Run {
+    today: NaiveDate,
+    days: (NaiveDate, NaiveDate),
+    sink: Sink,
+    session: Session,
+}
+
+impl Run {
+    async fn open(
+        global: &GlobalArgs,
+        range: &MetricsRangeArgs,
+        output: &OutputArgs,
+    ) -> Result<Run, Failure> {
+        let today = global.today();
+        let days = resolve(range, today)?;
+        let sink = Sink::create(output.output.as_deref())?;
+        let session = Session::open(global, today).await?;
+        Ok(Run {
+            today,
+            days,
+            sink,
+            session,
+        })
     }
-    text
+
+    fn caption(&self, what: &str, demo: bool) -> String {
+        let (from, to) = self.days;
+        let days = (to - from).num_days() + 1;
+        let unit = if days == 1 { "day" } else { "days" };
+        let mut text = format!("{what}, {from} to {to} ({days} {unit}, UTC)");
+        if demo {
+            text.push_str(" [SIMULATED DATA]");
+        }
+        text
+    }
+
+    /// Runs `body` on the output, closes the session, and commits the
+    /// output only when the body succeeded (a failed run leaves no half file).
+    async fn finish(
+        self,
+        body: impl AsyncFnOnce(Sink) -> Result<Sink, Failure>,
+    ) -> Result<(), Failure> {
+        let result = body(self.sink).await;
+        self.session.close().await;
+        result?.commit()?;
+        Ok(())
+    }
 }
 
 /// Runs `desktops`.
@@ -55,15 +97,13 @@ pub async fn desktops(
     filters: &DesktopFilterArgs,
     output: &OutputArgs,
 ) -> Result<(), Failure> {
-    let today = global.today();
-    let days = resolve(range, today)?;
-    let sink = Sink::create(output.output.as_deref())?;
-    let session = Session::open(global, today).await?;
-    let mut query = session
+    let run = Run::open(global, range, output).await?;
+    let mut query = run
+        .session
         .client
         .desktop_metrics()
-        .today(today)
-        .range(days.0..=days.1);
+        .today(run.today)
+        .range(run.days.0..=run.days.1);
     if let Some(name) = &filters.name {
         query = query.name(name.clone());
     }
@@ -86,21 +126,18 @@ pub async fn desktops(
         };
         query = query.sort(by, order(filters.asc));
     }
-    let result = async {
+    let caption = run.caption("Desktop usage metrics", global.demo);
+    let table = if output.charts() {
+        desktops_chart
+    } else {
+        desktops_table
+    };
+    run.finish(async |sink| {
         query.validate()?;
         let rows = query.into_stream().map(|d| d.map(|d| desktop_row(&d)));
-        let caption = caption("Desktop usage metrics", days, global.demo);
-        let table = if output.charts() {
-            desktops_chart
-        } else {
-            desktops_table
-        };
         write(rows, output.format, sink, caption, table).await
-    }
-    .await;
-    session.close().await;
-    result?.commit()?;
-    Ok(())
+    })
+    .await
 }
 
 /// Runs `users`.
@@ -110,15 +147,13 @@ pub async fn users(
     filters: &UserFilterArgs,
     output: &OutputArgs,
 ) -> Result<(), Failure> {
-    let today = global.today();
-    let days = resolve(range, today)?;
-    let sink = Sink::create(output.output.as_deref())?;
-    let session = Session::open(global, today).await?;
-    let mut query = session
+    let run = Run::open(global, range, output).await?;
+    let mut query = run
+        .session
         .client
         .user_metrics()
-        .today(today)
-        .range(days.0..=days.1);
+        .today(run.today)
+        .range(run.days.0..=run.days.1);
     if let Some(user) = &filters.user {
         query = query.username(user.clone());
     }
@@ -134,21 +169,18 @@ pub async fn users(
     if filters.sort.is_some() {
         query = query.sort(UserSort::Usage, order(filters.asc));
     }
-    let result = async {
+    let caption = run.caption("User usage metrics", global.demo);
+    let table = if output.charts() {
+        users_chart
+    } else {
+        users_table
+    };
+    run.finish(async |sink| {
         let users = query.send().await?;
         let rows = futures::stream::iter(users.iter().map(|u| Ok(user_row(u))).collect::<Vec<_>>());
-        let caption = caption("User usage metrics", days, global.demo);
-        let table = if output.charts() {
-            users_chart
-        } else {
-            users_table
-        };
         write(rows, output.format, sink, caption, table).await
-    }
-    .await;
-    session.close().await;
-    result?.commit()?;
-    Ok(())
+    })
+    .await
 }
 
 /// Writes rows as they come (json, ndjson, csv) or as a table at the end.

@@ -10,7 +10,9 @@ use chrono::NaiveDate;
 use futures::StreamExt;
 use huaweicloud_workspace::{Client, DesktopUsageQuery, GroupBy};
 
-use crate::cli::{GlobalArgs, GroupByArg, NamesArgs, OutputArgs, QueryArgs, SortArgs};
+use crate::cli::OutputArgs;
+use crate::cli::global::GlobalArgs;
+use crate::cli::usage::{GroupByArg, NamesArgs, QueryArgs, SortArgs};
 use crate::emit::{Emitter, Kind};
 use crate::failure::Failure;
 use crate::logging::say;

@@ -9,7 +9,7 @@ use huaweicloud_workspace::{
     Client, ClientBuilder, Credentials, Error as ApiError, Region, RetryConfig,
 };
 
-use crate::cli::GlobalArgs;
+use crate::cli::global::GlobalArgs;
 use crate::demo;
 use crate::failure::Failure;
 use crate::logging::say;

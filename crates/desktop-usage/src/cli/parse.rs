@@ -47,3 +47,36 @@ pub(crate) fn parse_concurrency(text: &str) -> Result<Concurrency, String> {
         Err(e) => Err(format!("{e}: expected `auto` or a number in 1..=256")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_takes_days() {
+        assert_eq!(parse_days("45d"), Ok(45));
+        assert!(parse_days("45").is_err());
+        assert!(parse_days("0d").is_err());
+        assert!(parse_days("-1d").is_err());
+        assert!(parse_days("d").is_err());
+        assert!(parse_days("99999999999d").is_err());
+        // Past the old 3650-day cap: the calendar is the limit, checked later.
+        assert_eq!(parse_days("3651d"), Ok(3651));
+        assert_eq!(parse_days("4294967295d"), Ok(u32::MAX));
+    }
+
+    #[test]
+    fn dates_are_strict() {
+        assert!(parse_date("2024-01-31").is_ok());
+        assert!(parse_date("2024-1-31").is_err());
+        assert!(parse_date("2024-02-30").is_err());
+        assert!(parse_date("31/01/2024").is_err());
+    }
+
+    #[test]
+    fn threshold_is_exact() {
+        assert_eq!(parse_hours("1.5"), Ok(Hours::from_hundredths(150)));
+        assert!(parse_hours("-1").is_err());
+        assert!(parse_hours("abc").is_err());
+    }
+}

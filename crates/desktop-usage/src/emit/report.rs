@@ -215,7 +215,8 @@ fn period_text(out: &mut Vec<u8>, period: &Period) {
 mod tests {
     use super::*;
     use crate::output::RowWriter;
-    use crate::rows::{Named, Names, ReportRow, report_rows};
+    use crate::rows::build::report_rows;
+    use crate::rows::{Named, Names, ReportRow};
     use huaweicloud_workspace::{Assignment, PeriodUsage};
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
