@@ -12,7 +12,7 @@
 //!   report the round trip: the value at rank ⌈p·n/100⌉ of the sorted values;
 //! - a session counts on the UTC day of its setup (a failed one, of its start).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, DurationRound, NaiveDate, TimeDelta, Utc};
 
@@ -84,16 +84,77 @@ impl Summer {
     }
 }
 
-fn grouped<'a, K: Ord>(
-    records: impl IntoIterator<Item = &'a ConnectionRecord>,
+/// [`Totals`] per key, fed one record at a time: what [`by_user`] and
+/// [`by_desktop`] do, for a stream that is never held whole (it keeps
+/// two round trips per successful session, not the records).
+///
+/// ```
+/// use chrono::{DateTime, Utc};
+/// use huaweicloud_workspace::ConnectionRecord;
+/// use huaweicloud_workspace::sessions::aggregate::TotalsBy;
+///
+/// let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+/// let record = ConnectionRecord {
+///     user_name: Some("alice".into()),
+///     setup: Some(at("2024-06-03T09:00:00Z")),
+///     end: Some(at("2024-06-03T10:30:00Z")),
+///     ..Default::default()
+/// };
+/// let mut users = TotalsBy::user(at("2024-06-04T00:00:00Z"));
+/// users.add(&record);
+/// let totals = users.finish();
+/// assert_eq!(totals[0].0, "alice");
+/// assert_eq!(totals[0].1.connected_seconds, 5400);
+/// ```
+#[derive(Debug, Clone)]
+pub struct TotalsBy<K> {
     until: DateTime<Utc>,
-    key: impl Fn(&ConnectionRecord) -> K,
-) -> Vec<(K, Totals)> {
-    let mut groups: BTreeMap<K, Summer> = BTreeMap::new();
-    for r in records {
-        groups.entry(key(r)).or_default().add(r, until);
+    key: fn(&ConnectionRecord) -> K,
+    groups: BTreeMap<K, Summer>,
+}
+
+impl TotalsBy<String> {
+    /// Per user name (records without one under `""`); open sessions
+    /// last until `until`.
+    pub fn user(until: DateTime<Utc>) -> Self {
+        TotalsBy::new(until, |r| r.user_name.clone().unwrap_or_default())
     }
-    groups.into_iter().map(|(k, s)| (k, s.finish())).collect()
+}
+
+impl TotalsBy<(String, String)> {
+    /// Per desktop, keyed `(desktop_id, computer_name)` (absent ones as
+    /// `""`); open sessions last until `until`.
+    pub fn desktop(until: DateTime<Utc>) -> Self {
+        TotalsBy::new(until, |r| {
+            (
+                r.desktop_id.clone().unwrap_or_default(),
+                r.computer_name.clone().unwrap_or_default(),
+            )
+        })
+    }
+}
+
+impl<K: Ord> TotalsBy<K> {
+    fn new(until: DateTime<Utc>, key: fn(&ConnectionRecord) -> K) -> Self {
+        TotalsBy {
+            until,
+            key,
+            groups: BTreeMap::new(),
+        }
+    }
+
+    /// Counts one record.
+    pub fn add(&mut self, r: &ConnectionRecord) {
+        self.groups.entry((self.key)(r)).or_default().add(r, self.until);
+    }
+
+    /// The totals, sorted by key.
+    pub fn finish(self) -> Vec<(K, Totals)> {
+        self.groups
+            .into_iter()
+            .map(|(k, s)| (k, s.finish()))
+            .collect()
+    }
 }
 
 /// Totals per user name (records without one under `""`), sorted by name.
@@ -101,7 +162,9 @@ pub fn by_user<'a>(
     records: impl IntoIterator<Item = &'a ConnectionRecord>,
     until: DateTime<Utc>,
 ) -> Vec<(String, Totals)> {
-    grouped(records, until, |r| r.user_name.clone().unwrap_or_default())
+    let mut totals = TotalsBy::user(until);
+    records.into_iter().for_each(|r| totals.add(r));
+    totals.finish()
 }
 
 /// Totals per desktop, keyed `(desktop_id, computer_name)` (absent ones
@@ -110,12 +173,9 @@ pub fn by_desktop<'a>(
     records: impl IntoIterator<Item = &'a ConnectionRecord>,
     until: DateTime<Utc>,
 ) -> Vec<((String, String), Totals)> {
-    grouped(records, until, |r| {
-        (
-            r.desktop_id.clone().unwrap_or_default(),
-            r.computer_name.clone().unwrap_or_default(),
-        )
-    })
+    let mut totals = TotalsBy::desktop(until);
+    records.into_iter().for_each(|r| totals.add(r));
+    totals.finish()
 }
 
 /// What the records of one UTC day add up to.
@@ -133,18 +193,51 @@ pub struct DayTotals {
     pub connected_seconds: u64,
 }
 
-/// Totals per UTC day, in order; days without records are absent.
-pub fn by_day<'a>(
-    records: impl IntoIterator<Item = &'a ConnectionRecord>,
+/// User names as small numbers: a bucket's distinct users are a set of
+/// them, not of copies of the names.
+#[derive(Debug, Clone, Default)]
+struct Interner {
+    ids: HashMap<String, u32>,
+}
+
+impl Interner {
+    fn id(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        let id = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
+        self.ids.insert(name.to_owned(), id);
+        id
+    }
+}
+
+/// [`DayTotals`] per UTC day, fed one record at a time: what [`by_day`]
+/// does, for a stream that is never held whole.
+#[derive(Debug, Clone)]
+pub struct DayTotalsBy {
     until: DateTime<Utc>,
-) -> Vec<DayTotals> {
-    let mut days: BTreeMap<NaiveDate, (DayTotals, BTreeSet<String>)> = BTreeMap::new();
-    for r in records {
+    names: Interner,
+    days: BTreeMap<NaiveDate, (DayTotals, HashSet<u32>)>,
+}
+
+impl DayTotalsBy {
+    /// Open sessions last until `until`.
+    pub fn new(until: DateTime<Utc>) -> Self {
+        DayTotalsBy {
+            until,
+            names: Interner::default(),
+            days: BTreeMap::new(),
+        }
+    }
+
+    /// Counts one record, on the day of its setup (a failed one, of its
+    /// start; one with neither is not counted).
+    pub fn add(&mut self, r: &ConnectionRecord) {
         let Some(at) = (if r.failed { r.start } else { r.setup }) else {
-            continue;
+            return;
         };
         let date = at.date_naive();
-        let (day, users) = days.entry(date).or_insert_with(|| {
+        let (day, users) = self.days.entry(date).or_insert_with(|| {
             let t = DayTotals {
                 date,
                 connections: 0,
@@ -152,24 +245,39 @@ pub fn by_day<'a>(
                 users: 0,
                 connected_seconds: 0,
             };
-            (t, BTreeSet::new())
+            (t, HashSet::new())
         });
         day.connections += 1;
         if r.failed {
             day.failed += 1;
-            continue;
+            return;
         }
-        day.connected_seconds += r.connected_seconds(until).unwrap_or(0);
+        day.connected_seconds += r.connected_seconds(self.until).unwrap_or(0);
         if let Some(u) = &r.user_name {
-            users.insert(u.clone());
+            users.insert(self.names.id(u));
         }
     }
-    days.into_values()
-        .map(|(mut d, users)| {
-            d.users = users.len() as u64;
-            d
-        })
-        .collect()
+
+    /// The days, in order; days without records are absent.
+    pub fn finish(self) -> Vec<DayTotals> {
+        self.days
+            .into_values()
+            .map(|(mut d, users)| {
+                d.users = users.len() as u64;
+                d
+            })
+            .collect()
+    }
+}
+
+/// Totals per UTC day, in order; days without records are absent.
+pub fn by_day<'a>(
+    records: impl IntoIterator<Item = &'a ConnectionRecord>,
+    until: DateTime<Utc>,
+) -> Vec<DayTotals> {
+    let mut days = DayTotalsBy::new(until);
+    records.into_iter().for_each(|r| days.add(r));
+    days.finish()
 }
 
 /// The buckets of [`concurrency`].
@@ -207,6 +315,112 @@ pub struct Peak {
     pub users: u64,
 }
 
+/// The peaks of [`concurrency`], fed one record at a time: it keeps two
+/// instants per successful session and the distinct users per bucket,
+/// not the records.
+#[derive(Debug, Clone)]
+pub struct Concurrency {
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+    first: DateTime<Utc>,
+    step: TimeDelta,
+    peaks: Vec<Peak>,
+    names: Interner,
+    users: Vec<HashSet<u32>>,
+    // (time, +1 or -1): ends sort before starts at the same second, which
+    // is what makes the sessions half open.
+    events: Vec<(DateTime<Utc>, i8)>,
+}
+
+impl Concurrency {
+    /// Every bucket of `[from, until)`; open sessions last until `until`,
+    /// and what lies outside the range is cut off.
+    pub fn new(from: DateTime<Utc>, until: DateTime<Utc>, bucket: Bucket) -> Self {
+        let step = bucket.len();
+        let first = bucket.start_of(from);
+        let count = if until > first {
+            usize::try_from((until - first).num_seconds() / step.num_seconds() + 1).unwrap_or(0)
+        } else {
+            0
+        };
+        let peaks: Vec<Peak> = (0..count)
+            .map(|i| Peak {
+                bucket: first + step * i32::try_from(i).unwrap_or(i32::MAX),
+                peak_sessions: 0,
+                peak_at: None,
+                users: 0,
+            })
+            .take_while(|p| p.bucket < until)
+            .collect();
+        Concurrency {
+            from,
+            until,
+            first,
+            step,
+            users: vec![HashSet::new(); peaks.len()],
+            peaks,
+            names: Interner::default(),
+            events: Vec::new(),
+        }
+    }
+
+    fn index(&self, t: DateTime<Utc>) -> usize {
+        usize::try_from((t - self.first).num_seconds() / self.step.num_seconds()).unwrap_or(0)
+    }
+
+    /// Counts one record (failed ones never count).
+    pub fn add(&mut self, r: &ConnectionRecord) {
+        let (false, Some(setup)) = (r.failed, r.setup) else {
+            return;
+        };
+        let (start, end) = (
+            setup.max(self.from),
+            r.end.unwrap_or(self.until).min(self.until),
+        );
+        if start >= end {
+            return;
+        }
+        self.events.push((start, 1));
+        self.events.push((end, -1));
+        if let Some(u) = r.user_name.as_deref() {
+            let id = self.names.id(u);
+            let (a, b) = (self.index(start), self.index(end - Duration::seconds(1)));
+            for set in self.users.iter_mut().take(b + 1).skip(a) {
+                set.insert(id);
+            }
+        }
+    }
+
+    /// The peak of every bucket, zeros included, in order.
+    pub fn finish(mut self) -> Vec<Peak> {
+        self.events.sort_unstable();
+        let mut level = 0i64;
+        let mut i = 0;
+        while i < self.events.len() {
+            let t = self.events[i].0;
+            while i < self.events.len() && self.events[i].0 == t {
+                level += i64::from(self.events[i].1);
+                i += 1;
+            }
+            // The level holds on [t, next event): the bucket of t reaches
+            // it at t, every later bucket it covers at its own start.
+            let next = self.events.get(i).map_or(self.until, |e| e.0);
+            let on = u64::try_from(level).unwrap_or(0);
+            let (a, b) = (self.index(t), self.index(next - Duration::seconds(1)));
+            for (k, p) in self.peaks.iter_mut().enumerate().take(b + 1).skip(a) {
+                if on > p.peak_sessions {
+                    p.peak_sessions = on;
+                    p.peak_at = Some(if k == a { t } else { p.bucket });
+                }
+            }
+        }
+        for (p, u) in self.peaks.iter_mut().zip(&self.users) {
+            p.users = u.len() as u64;
+        }
+        self.peaks
+    }
+}
+
 /// The peak of sessions at once in every bucket of `[from, until)`, zeros
 /// included, in order; open sessions last until `until`, and what lies
 /// outside the range is cut off.
@@ -216,71 +430,9 @@ pub fn concurrency<'a>(
     until: DateTime<Utc>,
     bucket: Bucket,
 ) -> Vec<Peak> {
-    let step = bucket.len();
-    let first = bucket.start_of(from);
-    let count = if until > first {
-        usize::try_from((until - first).num_seconds() / step.num_seconds() + 1).unwrap_or(0)
-    } else {
-        0
-    };
-    let index = |t: DateTime<Utc>| {
-        usize::try_from((t - first).num_seconds() / step.num_seconds()).unwrap_or(0)
-    };
-    let mut peaks: Vec<Peak> = (0..count)
-        .map(|i| Peak {
-            bucket: first + step * i as i32,
-            peak_sessions: 0,
-            peak_at: None,
-            users: 0,
-        })
-        .take_while(|p| p.bucket < until)
-        .collect();
-    let mut users: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); peaks.len()];
-    // (time, +1 or -1): ends sort before starts at the same second, which
-    // is what makes the sessions half open.
-    let mut events: Vec<(DateTime<Utc>, i64)> = Vec::new();
-    for r in records {
-        let (false, Some(setup)) = (r.failed, r.setup) else {
-            continue;
-        };
-        let (start, end) = (setup.max(from), r.end.unwrap_or(until).min(until));
-        if start >= end {
-            continue;
-        }
-        events.push((start, 1));
-        events.push((end, -1));
-        if let Some(u) = r.user_name.as_deref() {
-            let last = index(end - Duration::seconds(1));
-            for set in users.iter_mut().take(last + 1).skip(index(start)) {
-                set.insert(u);
-            }
-        }
-    }
-    events.sort_unstable();
-    let mut level = 0i64;
-    let mut i = 0;
-    while i < events.len() {
-        let t = events[i].0;
-        while i < events.len() && events[i].0 == t {
-            level += events[i].1;
-            i += 1;
-        }
-        // The level holds on [t, next event): the bucket of t reaches it at
-        // t, every later bucket it covers at its own start.
-        let next = events.get(i).map_or(until, |e| e.0);
-        let on = u64::try_from(level).unwrap_or(0);
-        let (a, b) = (index(t), index(next - Duration::seconds(1)));
-        for (k, p) in peaks.iter_mut().enumerate().take(b + 1).skip(a) {
-            if on > p.peak_sessions {
-                p.peak_sessions = on;
-                p.peak_at = Some(if k == a { t } else { p.bucket });
-            }
-        }
-    }
-    for (p, u) in peaks.iter_mut().zip(users) {
-        p.users = u.len() as u64;
-    }
-    peaks
+    let mut peaks = Concurrency::new(from, until, bucket);
+    records.into_iter().for_each(|r| peaks.add(r));
+    peaks.finish()
 }
 
 #[cfg(test)]
