@@ -9,9 +9,11 @@
 
 mod chart;
 mod cli;
+mod connections;
 mod demo;
 mod emit;
 mod failure;
+mod job;
 mod logging;
 mod metrics;
 mod names;
@@ -113,6 +115,13 @@ fn main() -> ExitCode {
             filters,
             output,
         } => (Job::Users(range, filters), output),
+        Command::Sessions {
+            range,
+            filters,
+            output,
+        } => (Job::Sessions(range, filters), output),
+        Command::Concurrency { range, by, output } => (Job::Concurrency(range, *by), output),
+        Command::Unused { args, output } => (Job::Unused(args), output),
     };
     logging::init(cli.global.verbose, cli.global.quiet);
     // One thread: a run is bound by the network, and decoding keeps up on
@@ -177,6 +186,18 @@ enum Job<'a> {
     Desktops(&'a cli::MetricsRangeArgs, &'a cli::DesktopFilterArgs),
     /// `users`: the user metrics.
     Users(&'a cli::MetricsRangeArgs, &'a cli::UserFilterArgs),
+    /// `sessions`: the connection records.
+    Sessions(
+        &'a cli::connections::RecordsRangeArgs,
+        &'a cli::connections::SessionsArgs,
+    ),
+    /// `concurrency`: sessions at once.
+    Concurrency(
+        &'a cli::connections::RecordsRangeArgs,
+        cli::connections::ConcurrencyBy,
+    ),
+    /// `unused`: the inventory against the records.
+    Unused(&'a cli::connections::UnusedArgs),
 }
 
 impl Job<'_> {
@@ -193,6 +214,13 @@ impl Job<'_> {
                 metrics::desktops(global, range, filters, output).await
             }
             Job::Users(range, filters) => metrics::users(global, range, filters, output).await,
+            Job::Sessions(range, filters) => {
+                connections::sessions(global, range, filters, output).await
+            }
+            Job::Concurrency(range, by) => {
+                connections::concurrency(global, range, *by, output).await
+            }
+            Job::Unused(args) => connections::unused(global, args, output).await,
         }
     }
 }
@@ -224,6 +252,14 @@ fn print_schema(kind: SchemaKind) -> ExitCode {
         SchemaKind::Desktops => schemars::schema_for!(rows::DesktopRow),
         SchemaKind::Users => schemars::schema_for!(rows::UserRow),
         SchemaKind::UsersDaily => schemars::schema_for!(rows::UserDailyRow),
+        SchemaKind::Sessions => schemars::schema_for!(rows::sessions::SessionRow),
+        SchemaKind::SessionsByUser => schemars::schema_for!(rows::sessions::SessionUserRow),
+        SchemaKind::SessionsByDesktop => schemars::schema_for!(rows::sessions::SessionDesktopRow),
+        SchemaKind::SessionsByDay => schemars::schema_for!(rows::sessions::SessionDayRow),
+        SchemaKind::Concurrency => schemars::schema_for!(rows::sessions::ConcurrencyRow),
+        SchemaKind::ConcurrencyByHour => schemars::schema_for!(rows::sessions::ConcurrencyHourRow),
+        SchemaKind::Unused => schemars::schema_for!(rows::sessions::UnusedRow),
+        SchemaKind::UnusedUsers => schemars::schema_for!(rows::sessions::UnusedUserRow),
     };
     let text = match serde_json::to_string_pretty(&schema) {
         Ok(text) => text,

@@ -1,21 +1,17 @@
 //! `desktops` and `users`: the usage metrics Huawei recommends
 //! (`ListDesktopUsageMetric`, `ListUserUsageMetric`), as tables and rows.
 
-use std::io::Write;
-use std::pin::pin;
-
 use chrono::{Days, NaiveDate};
 use futures::StreamExt;
 use huaweicloud_workspace::{DesktopSort, Hours, SortOrder, UserSort};
-use serde::Serialize;
 
 use crate::cli::global::GlobalArgs;
 use crate::cli::{DesktopFilterArgs, DesktopSortArg, MetricsRangeArgs, OutputArgs, UserFilterArgs};
 use crate::failure::Failure;
-use crate::output::{Align, CsvRow, Format, RowWriter, Sink, Table};
+use crate::job::{Run, TableOf, caption, write};
+use crate::output::{Align, Table};
 use crate::rows::build::{desktop_row, user_row};
 use crate::rows::{DesktopRow, UserRow};
-use crate::session::Session;
 
 /// The range of a metric command when none is given.
 const DEFAULT_DAYS: u64 = 30;
@@ -38,58 +34,6 @@ fn order(asc: bool) -> SortOrder {
     if asc { SortOrder::Asc } else { SortOrder::Desc }
 }
 
-/// What both metric commands do around their query: the range resolved, the
-/// output opened before anything is sent (a bad path fails first), and the
-/// session closed however the query ends.
-struct Run {
-    today: NaiveDate,
-    days: (NaiveDate, NaiveDate),
-    sink: Sink,
-    session: Session,
-}
-
-impl Run {
-    async fn open(
-        global: &GlobalArgs,
-        range: &MetricsRangeArgs,
-        output: &OutputArgs,
-    ) -> Result<Run, Failure> {
-        let today = global.today();
-        let days = resolve(range, today)?;
-        let sink = Sink::create(output.output.as_deref())?;
-        let session = Session::open(global, today).await?;
-        Ok(Run {
-            today,
-            days,
-            sink,
-            session,
-        })
-    }
-
-    fn caption(&self, what: &str, demo: bool) -> String {
-        let (from, to) = self.days;
-        let days = (to - from).num_days() + 1;
-        let unit = if days == 1 { "day" } else { "days" };
-        let mut text = format!("{what}, {from} to {to} ({days} {unit}, UTC)");
-        if demo {
-            text.push_str(" [SIMULATED DATA]");
-        }
-        text
-    }
-
-    /// Runs `body` on the output, closes the session, and commits the
-    /// output only when the body succeeded (a failed run leaves no half file).
-    async fn finish(
-        self,
-        body: impl AsyncFnOnce(Sink) -> Result<Sink, Failure>,
-    ) -> Result<(), Failure> {
-        let result = body(self.sink).await;
-        self.session.close().await;
-        result?.commit()?;
-        Ok(())
-    }
-}
-
 /// Runs `desktops`.
 pub async fn desktops(
     global: &GlobalArgs,
@@ -97,13 +41,14 @@ pub async fn desktops(
     filters: &DesktopFilterArgs,
     output: &OutputArgs,
 ) -> Result<(), Failure> {
-    let run = Run::open(global, range, output).await?;
+    let days = resolve(range, global.today())?;
+    let run = Run::open(global, output).await?;
     let mut query = run
         .session
         .client
         .desktop_metrics()
         .today(run.today)
-        .range(run.days.0..=run.days.1);
+        .range(days.0..=days.1);
     if let Some(name) = &filters.name {
         query = query.name(name.clone());
     }
@@ -126,7 +71,7 @@ pub async fn desktops(
         };
         query = query.sort(by, order(filters.asc));
     }
-    let caption = run.caption("Desktop usage metrics", global.demo);
+    let caption = caption("Desktop usage metrics", days, global.demo);
     let table = if output.charts() {
         desktops_chart
     } else {
@@ -134,8 +79,10 @@ pub async fn desktops(
     };
     run.finish(async |sink| {
         query.validate()?;
-        let rows = query.into_stream().map(|d| d.map(|d| desktop_row(&d)));
-        write(rows, output.format, sink, caption, table).await
+        let rows = query
+            .into_stream()
+            .map(|d| d.map(|d| desktop_row(&d)).map_err(Failure::from));
+        write(rows, output.format, sink, caption, TableOf::plain(table)).await
     })
     .await
 }
@@ -147,13 +94,14 @@ pub async fn users(
     filters: &UserFilterArgs,
     output: &OutputArgs,
 ) -> Result<(), Failure> {
-    let run = Run::open(global, range, output).await?;
+    let days = resolve(range, global.today())?;
+    let run = Run::open(global, output).await?;
     let mut query = run
         .session
         .client
         .user_metrics()
         .today(run.today)
-        .range(run.days.0..=run.days.1);
+        .range(days.0..=days.1);
     if let Some(user) = &filters.user {
         query = query.username(user.clone());
     }
@@ -169,7 +117,7 @@ pub async fn users(
     if filters.sort.is_some() {
         query = query.sort(UserSort::Usage, order(filters.asc));
     }
-    let caption = run.caption("User usage metrics", global.demo);
+    let caption = caption("User usage metrics", days, global.demo);
     let table = if output.charts() {
         users_chart
     } else {
@@ -178,36 +126,9 @@ pub async fn users(
     run.finish(async |sink| {
         let users = query.send().await?;
         let rows = futures::stream::iter(users.iter().map(|u| Ok(user_row(u))).collect::<Vec<_>>());
-        write(rows, output.format, sink, caption, table).await
+        write(rows, output.format, sink, caption, TableOf::plain(table)).await
     })
     .await
-}
-
-/// Writes rows as they come (json, ndjson, csv) or as a table at the end.
-async fn write<R: CsvRow + Serialize>(
-    rows: impl futures::Stream<Item = Result<R, huaweicloud_workspace::Error>>,
-    format: Format,
-    mut sink: Sink,
-    caption: String,
-    table: fn(&[R]) -> Table,
-) -> Result<Sink, Failure> {
-    let mut rows = pin!(rows);
-    if format == Format::Table {
-        let mut all = Vec::new();
-        while let Some(row) = rows.next().await {
-            all.push(row?);
-        }
-        writeln!(sink, "{}", crate::sanitize::for_terminal(&caption))?;
-        writeln!(sink)?;
-        table(&all).write(&mut sink)?;
-        sink.flush()?;
-        return Ok(sink);
-    }
-    let mut writer = RowWriter::new(format, sink);
-    while let Some(row) = rows.next().await {
-        writer.row(&row?)?;
-    }
-    Ok(writer.finish::<R>()?)
 }
 
 fn cell(value: Option<&str>) -> String {

@@ -87,6 +87,9 @@ fn help_of_each_command() {
         vec!["users", "--help"],
         vec!["users-daily", "--help"],
         vec!["desktops", "--help"],
+        vec!["sessions", "--help"],
+        vec!["concurrency", "--help"],
+        vec!["unused", "--help"],
         vec!["schema", "--help"],
     ] {
         let out = bare(home.path()).args(&args).output().unwrap();

@@ -15,14 +15,24 @@ use common::{bare, stderr, stdout};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-/// Each command with what makes it print many, varied rows from the demo fleet.
-const COMMANDS: [(&str, &[&str]); 5] = [
-    ("report", &[]),
+/// Each schema, the command whose rows it describes, and what makes that
+/// command print many, varied rows from the demo fleet.
+const COMMANDS: [(&str, &str, &[&str]); 13] = [
+    ("report", "report", &[]),
     // Every desktop, the unused ones (no last active day) too.
-    ("idle", &["--threshold", "100000"]),
-    ("users-daily", &[]),
-    ("desktops", &[]),
-    ("users", &[]),
+    ("idle", "idle", &["--threshold", "100000"]),
+    ("users-daily", "users-daily", &[]),
+    ("desktops", "desktops", &[]),
+    ("users", "users", &[]),
+    // Today's, with failed, open and reconnected sessions.
+    ("sessions", "sessions", &["--last", "1d"]),
+    ("sessions-by-user", "sessions", &["--last", "2d", "--by", "user"]),
+    ("sessions-by-desktop", "sessions", &["--last", "2d", "--by", "desktop"]),
+    ("sessions-by-day", "sessions", &["--last", "3d", "--by", "day"]),
+    ("concurrency", "concurrency", &["--last", "3d"]),
+    ("concurrency-by-hour", "concurrency", &["--last", "1d", "--by", "hour"]),
+    ("unused", "unused", &["--last", "2d"]),
+    ("unused-users", "unused", &["--last", "2d", "--users"]),
 ];
 
 /// A row as printed: each field's JSON text, untouched (`12.60` stays `12.60`).
@@ -119,10 +129,18 @@ fn check_field(property: &Value, text: &str) -> Result<(), String> {
             NaiveDate::parse_from_str(day, "%Y-%m-%d")
                 .map_err(|e| format!("{text} is not a date: {e}"))?;
         }
-        Some("uint" | "uint64") if !value.is_u64() => {
+        Some("date-time") => {
+            let at = value.as_str().unwrap_or_default();
+            chrono::DateTime::parse_from_rfc3339(at)
+                .map_err(|e| format!("{text} is not an RFC 3339 time: {e}"))?;
+            if !at.ends_with('Z') {
+                return Err(format!("{text} is not in UTC"));
+            }
+        }
+        Some("uint" | "uint32" | "uint64") if !value.is_u64() => {
             return Err(format!("{text} is not an unsigned integer"));
         }
-        Some("uint" | "uint64") | None => {}
+        Some("uint" | "uint32" | "uint64") | None => {}
         Some(other) => return Err(format!("format {other} is not checked by this test")),
     }
     if let Some(minimum) = property["minimum"].as_f64()
@@ -153,11 +171,26 @@ const NEVER_NULL_IN_THE_DEMO: &[(&str, &str)] = &[
     ("desktops", "usage_hours"),
     ("desktops", "idle_hours"),
     ("desktops", "idle_days"),
+    // The simulator's records always carry these; the service may leave them out.
+    ("sessions", "client_version"),
+    ("sessions", "computer_name"),
+    ("sessions", "desktop_id"),
+    ("sessions", "start"),
+    ("sessions", "terminal_type"),
+    ("sessions", "user_name"),
+    // 300 desktops leave no day nor hour without a session (the
+    // aggregation's own tests have the empty ones).
+    ("concurrency", "peak_at"),
+    ("concurrency-by-hour", "peak_at"),
+    // The demo's inventory names, dates and states every desktop.
+    ("unused", "computer_name"),
+    ("unused", "created"),
+    ("unused", "status"),
 ];
 
 #[test]
 fn schema_matches_the_rows_types_nulls_and_two_decimals() {
-    for (command, extra) in COMMANDS {
+    for (command, runs, extra) in COMMANDS {
         let schema = schema(command);
         assert_eq!(schema["type"], "object", "{command}");
         assert_eq!(schema["additionalProperties"], false, "{command}");
@@ -179,7 +212,7 @@ fn schema_matches_the_rows_types_nulls_and_two_decimals() {
             }
         }
 
-        let rows = demo_rows(command, extra);
+        let rows = demo_rows(runs, extra);
         let mut seen_null = BTreeSet::new();
         let mut seen_value = BTreeSet::new();
         for (origin, row) in &rows {

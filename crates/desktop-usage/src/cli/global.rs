@@ -70,7 +70,8 @@ pub struct GlobalArgs {
     pub profile: Option<String>,
 
     /// The date taken as today (UTC) by --last and the metric commands, for reproducible
-    /// reports [default: the system clock's]
+    /// reports; the commands over connection records take its end as now [default: the
+    /// system clock's]
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date, global = true)]
     pub today: Option<NaiveDate>,
 

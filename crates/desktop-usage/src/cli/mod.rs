@@ -7,12 +7,14 @@ use huaweicloud_workspace::Hours;
 
 use crate::output::Format;
 
+pub mod connections;
 pub mod errors;
 pub mod global;
 mod metrics;
 mod parse;
 pub mod usage;
 
+use connections::{ConcurrencyBy, RecordsRangeArgs, SessionsArgs, UnusedArgs};
 use global::GlobalArgs;
 pub use metrics::{DesktopFilterArgs, DesktopSortArg, MetricsRangeArgs, UserFilterArgs};
 use parse::parse_hours;
@@ -52,6 +54,9 @@ EXAMPLES:
   desktop-usage --region cn-north-4 desktops --last 30d --sort idle
   desktop-usage --region cn-north-4 users --last 90d --sort usage --format csv
   desktop-usage --region cn-north-4 users-daily --from 2024-01-01 --to 2024-12-31
+  desktop-usage --region cn-north-4 sessions --last 7d --by user
+  desktop-usage --region cn-north-4 concurrency --by hour --last 1d
+  desktop-usage --region cn-north-4 unused --users
 
 ",
     exit_codes!()
@@ -158,6 +163,45 @@ pub enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Connection records: who connected to which desktop, when, from what and how well
+    /// (ListLoginRecordsNew; the service keeps the latest 30 days)
+    #[command(after_help = EXIT_CODES_HELP)]
+    Sessions {
+        /// Range.
+        #[command(flatten)]
+        range: RecordsRangeArgs,
+        /// Filters and grouping.
+        #[command(flatten)]
+        filters: SessionsArgs,
+        /// Output.
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// The most sessions on at once per day or hour, when, and how many users
+    /// (ListLoginRecordsNew; a session occupies [setup, end); failed connections never count)
+    #[command(after_help = EXIT_CODES_HELP)]
+    Concurrency {
+        /// Range.
+        #[command(flatten)]
+        range: RecordsRangeArgs,
+        /// The peak of each UTC day or hour
+        #[arg(long, value_enum, value_name = "BUCKET", default_value = "day")]
+        by: ConcurrencyBy,
+        /// Output.
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Desktops with no successful connection in the range, or with --users the assigned
+    /// users who never connected (ListDesktops and ListLoginRecordsNew)
+    #[command(after_help = EXIT_CODES_HELP)]
+    Unused {
+        /// Range and what to list.
+        #[command(flatten)]
+        args: UnusedArgs,
+        /// Output.
+        #[command(flatten)]
+        output: OutputArgs,
+    },
     /// Print a shell completion script (e.g. `desktop-usage completions bash >
     /// /etc/bash_completion.d/desktop-usage`)
     Completions {
@@ -188,6 +232,22 @@ pub enum SchemaKind {
     Users,
     /// Rows of `users-daily`.
     UsersDaily,
+    /// Rows of `sessions` (one per record).
+    Sessions,
+    /// Rows of `sessions --by user`.
+    SessionsByUser,
+    /// Rows of `sessions --by desktop`.
+    SessionsByDesktop,
+    /// Rows of `sessions --by day`.
+    SessionsByDay,
+    /// Rows of `concurrency`.
+    Concurrency,
+    /// Rows of `concurrency --by hour`.
+    ConcurrencyByHour,
+    /// Rows of `unused`.
+    Unused,
+    /// Rows of `unused --users`.
+    UnusedUsers,
 }
 
 /// When tables carry pictures (sparklines, bars).
@@ -210,7 +270,7 @@ pub struct OutputArgs {
     pub format: Format,
 
     /// Pictures in tables: a sparkline of daily hours per desktop (report), bars of hours
-    /// (users-daily, desktops, users)
+    /// (users-daily, desktops, users) or of daily peaks (concurrency)
     #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
     pub chart: ChartWhen,
 

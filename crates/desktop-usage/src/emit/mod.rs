@@ -19,9 +19,9 @@ use crate::rows::build::{idle_row, user_daily_row};
 use crate::rows::{IdleRow, Names, ReportRow, UserDailyRow, computer_name};
 use report::ReportRows;
 use spool::{Keyed, SortValue, Spool};
-use tables::{ReportTable, idle_table, plural, users_table};
+use tables::{ReportTable, idle_table, users_table};
 
-pub use tables::add_bars;
+pub use tables::{add_bars, plural};
 
 /// Which command's output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,6 +7,7 @@
 
 pub mod build;
 mod csv;
+pub mod sessions;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -54,7 +55,7 @@ impl JsonSchema for TwoDecimals {
 ///
 /// schemars leaves `Option` fields out of `required` (and `#[schemars(required)]`
 /// drops the `null`); the rows always write the field, so the schema says so.
-struct Nullable<T>(std::marker::PhantomData<T>);
+pub(crate) struct Nullable<T>(std::marker::PhantomData<T>);
 
 impl<T: JsonSchema> JsonSchema for Nullable<T> {
     fn inline_schema() -> bool {

@@ -145,7 +145,10 @@ impl<K: Ord> TotalsBy<K> {
 
     /// Counts one record.
     pub fn add(&mut self, r: &ConnectionRecord) {
-        self.groups.entry((self.key)(r)).or_default().add(r, self.until);
+        self.groups
+            .entry((self.key)(r))
+            .or_default()
+            .add(r, self.until);
     }
 
     /// The totals, sorted by key.
