@@ -142,14 +142,12 @@ fn hours_cell(value: Option<Hours>) -> String {
 fn desktops_table(rows: &[DesktopRow]) -> Table {
     let total: Hours = rows.iter().filter_map(|r| r.usage_hours.map(|h| h.0)).sum();
     Table {
-        headers: vec!["DESKTOP", "LATEST USER", "HOURS", "IDLE HOURS", "IDLE DAYS"],
-        align: vec![
-            Align::Left,
-            Align::Left,
-            Align::Right,
-            Align::Right,
-            Align::Right,
-        ],
+        // The service's idle time is the run of unused days at the end of
+        // the range, not the unused days in it (a desktop used 110 h with
+        // 11 unused days in the middle shows 0): named for what it is, and
+        // its hours (24 per day, always) left to the machine formats.
+        headers: vec!["DESKTOP", "LATEST USER", "HOURS", "DAYS SINCE USE"],
+        align: vec![Align::Left, Align::Left, Align::Right, Align::Right],
         rows: rows
             .iter()
             .map(|r| {
@@ -159,17 +157,15 @@ fn desktops_table(rows: &[DesktopRow]) -> Table {
                         .unwrap_or_else(|| r.desktop_id.clone()),
                     cell(r.latest_user.as_deref()),
                     hours_cell(r.usage_hours.map(|h| h.0)),
-                    hours_cell(r.idle_hours.map(|h| h.0)),
                     r.idle_days
                         .map_or_else(|| "-".to_string(), |d| d.to_string()),
                 ]
             })
             .collect(),
         totals: Some(vec![
-            format!("TOTAL ({} desktops)", rows.len()),
+            format!("TOTAL ({})", crate::emit::plural(rows.len(), "desktop")),
             String::new(),
             total.to_string(),
-            String::new(),
             String::new(),
         ]),
     }
@@ -219,7 +215,7 @@ fn users_table(rows: &[UserRow]) -> Table {
             })
             .collect(),
         totals: Some(vec![
-            format!("TOTAL ({} users)", rows.len()),
+            format!("TOTAL ({})", crate::emit::plural(rows.len(), "user")),
             total.to_string(),
             count(|r| r.login_count),
             count(|r| r.login_success_count),

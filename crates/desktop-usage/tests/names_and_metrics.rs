@@ -8,7 +8,7 @@
 
 mod common;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use common::{Sim, start, stderr, stdout};
@@ -107,6 +107,53 @@ fn desktops_and_users_over_45_days_equal_the_per_day_totals() {
     // simulator would refuse it), one page each.
     assert_eq!(sim.sim.requests_for(Operation::ListUserUsageMetric), 2);
     assert_eq!(sim.sim.requests_for(Operation::ListDesktopUsageMetric), 1);
+}
+
+/// `desktops` shows the service's idle time for what it is: the days since
+/// the last use, not the unused days of the range (a desktop unused in the
+/// middle of the range and used on its last day shows 0).
+#[test]
+fn desktops_show_days_since_use_not_unused_days() {
+    let sim = start(fleet(40));
+    let report = json(&sim, &["report", "--from", FROM, "--to", TO]);
+    let to = NaiveDate::parse_from_str(TO, "%Y-%m-%d").unwrap();
+    let from = NaiveDate::parse_from_str(FROM, "%Y-%m-%d").unwrap();
+    let mut used_days: BTreeMap<String, BTreeSet<NaiveDate>> = BTreeMap::new();
+    for row in &report {
+        let days = used_days
+            .entry(row["desktop_id"].as_str().unwrap().into())
+            .or_default();
+        if hundredths(&row["hours"]) > 0 {
+            days.insert(
+                NaiveDate::parse_from_str(row["date"].as_str().unwrap(), "%Y-%m-%d").unwrap(),
+            );
+        }
+    }
+    let desktops = json(&sim, &["desktops", "--from", FROM, "--to", TO]);
+    let mut gaps_in_the_middle = 0;
+    for row in &desktops {
+        let days = &used_days[row["desktop_id"].as_str().unwrap()];
+        let since = days
+            .last()
+            .map_or((to - from).num_days() + 1, |d| (to - *d).num_days());
+        let unused = (to - from).num_days() + 1 - days.len() as i64;
+        gaps_in_the_middle += usize::from(unused > since);
+        assert_eq!(row["idle_days"].as_i64(), Some(since), "{row}");
+    }
+    assert!(gaps_in_the_middle > 0, "no desktop tells the two apart");
+    let out = sim
+        .cmd()
+        .args(["--today", TODAY, "desktops", "--from", FROM, "--to", TO])
+        .output()
+        .unwrap();
+    let table = stdout(&out);
+    let header = table.lines().nth(2).unwrap();
+    assert!(
+        header.contains("DAYS SINCE USE") && !header.contains("IDLE"),
+        "{header}"
+    );
+    let help = sim.cmd().args(["desktops", "--help"]).output().unwrap();
+    assert!(stdout(&help).contains("the run of unused days at the end"));
 }
 
 #[test]

@@ -26,11 +26,27 @@ const COMMANDS: [(&str, &str, &[&str]); 13] = [
     ("users", "users", &[]),
     // Today's, with failed, open and reconnected sessions.
     ("sessions", "sessions", &["--last", "1d"]),
-    ("sessions-by-user", "sessions", &["--last", "2d", "--by", "user"]),
-    ("sessions-by-desktop", "sessions", &["--last", "2d", "--by", "desktop"]),
-    ("sessions-by-day", "sessions", &["--last", "3d", "--by", "day"]),
+    (
+        "sessions-by-user",
+        "sessions",
+        &["--last", "2d", "--by", "user"],
+    ),
+    (
+        "sessions-by-desktop",
+        "sessions",
+        &["--last", "2d", "--by", "desktop"],
+    ),
+    (
+        "sessions-by-day",
+        "sessions",
+        &["--last", "3d", "--by", "day"],
+    ),
     ("concurrency", "concurrency", &["--last", "3d"]),
-    ("concurrency-by-hour", "concurrency", &["--last", "1d", "--by", "hour"]),
+    (
+        "concurrency-by-hour",
+        "concurrency",
+        &["--last", "1d", "--by", "hour"],
+    ),
     ("unused", "unused", &["--last", "2d"]),
     ("unused-users", "unused", &["--last", "2d", "--users"]),
 ];

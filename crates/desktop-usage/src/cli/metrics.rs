@@ -41,11 +41,12 @@ pub struct DesktopFilterArgs {
     #[arg(long, value_name = "TEXT")]
     pub name: Option<String>,
 
-    /// Only desktops idle for at least N days (0-180)
+    /// Only desktops unused for at least the last N days of the range (0-180): the service's
+    /// idle time is the run of unused days at the end, shown as DAYS SINCE USE
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=180))]
     pub min_idle_days: Option<u32>,
 
-    /// Only desktops idle for at most N days (0-180)
+    /// Only desktops unused for at most the last N days of the range (0-180)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=180))]
     pub max_idle_days: Option<u32>,
 
@@ -57,7 +58,8 @@ pub struct DesktopFilterArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=2147483646))]
     pub max_hours: Option<u32>,
 
-    /// Sort by usage or idle time, largest first (the service's order without it)
+    /// Sort by usage or idle time (days since use), largest first (the service's order
+    /// without it)
     #[arg(long, value_enum)]
     pub sort: Option<DesktopSortArg>,
 

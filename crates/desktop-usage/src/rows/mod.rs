@@ -204,10 +204,14 @@ pub struct DesktopRow {
     /// Hours of use (seconds / 3600, two decimals); null when not reported.
     #[schemars(with = "Nullable<TwoDecimals>")]
     pub usage_hours: Option<TwoDecimals>,
-    /// Idle hours (seconds / 3600, two decimals); null when not reported.
+    /// Idle hours as the service counts them: 24 for each day of the run
+    /// of unused days at the end of the range (unused days before a later
+    /// use do not count); seconds / 3600, two decimals; null when not reported.
     #[schemars(with = "Nullable<TwoDecimals>")]
     pub idle_hours: Option<TwoDecimals>,
-    /// Whole idle days (idle hours / 24, rounded down); null when not reported.
+    /// Days since the desktop was last used, within the range: the whole
+    /// days of the run of unused days at its end (idle hours / 24, rounded
+    /// down; 0 for a desktop used on the last day); null when not reported.
     #[schemars(with = "Nullable<u64>")]
     pub idle_days: Option<u64>,
     /// The desktop pool's name, for pool desktops.
