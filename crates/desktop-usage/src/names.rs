@@ -4,6 +4,7 @@
 //! goes on without them and says so once. [`stream_into`] reads them
 //! while the usage query goes on.
 
+use std::collections::BTreeSet;
 use std::pin::pin;
 use std::sync::Arc;
 
@@ -143,6 +144,44 @@ pub async fn matching(client: &Client, text: &str, ids: &[String]) -> Result<Nam
         query = query.desktop_ids(ids.iter().cloned());
     }
     Ok(collect(query, Keep::NamesAndState).await?)
+}
+
+/// The users named `name` in the inventory (compared without case, as
+/// the directory does), each as the service spells it and with its domain
+/// (`None`: the main domain), for `--user`: the usage operation matches
+/// the exact spelling, and a user outside the main domain only with its
+/// domain. Empty when the inventory has no such user; `None` when it
+/// cannot be read (the run goes on as asked), but refused credentials are
+/// the run's error: a second request with them would be one more bad
+/// signature towards the key's lock-out.
+pub async fn users_named(
+    client: &Client,
+    name: &str,
+) -> Result<Option<BTreeSet<(String, Option<String>)>>, ApiError> {
+    let listed: Result<Vec<huaweicloud_workspace::Desktop>, ApiError> = client
+        .desktops()
+        .concurrency(INVENTORY_CONCURRENCY)
+        .user_name(name.trim())
+        .into_stream()
+        .try_collect()
+        .await;
+    let desktops = match listed {
+        Ok(desktops) => desktops,
+        Err(e) if e.class() == huaweicloud_workspace::ErrorClass::Authentication => {
+            return Err(e);
+        }
+        Err(_) => return Ok(None),
+    };
+    Ok(Some(
+        desktops
+            .into_iter()
+            .filter_map(|d| {
+                let user = d.user_name?;
+                user.eq_ignore_ascii_case(name.trim())
+                    .then_some((user, d.user_domain))
+            })
+            .collect(),
+    ))
 }
 
 /// The inventory as it streams in, keeping of each desktop what rows show.

@@ -160,6 +160,14 @@ async fn run_usage(
 ) -> Result<(Sink, Vec<String>), Failure> {
     let mut query = build_query(client, query_args, range, today, global, progress);
     query.validate()?;
+    if let (Some(user), None) = (&query_args.user, &query_args.domain)
+        && let Some((name, domain)) = as_stored(client, user, global.quiet).await?
+    {
+        query = query.username(name);
+        if let Some(domain) = domain {
+            query = query.user_domain(domain);
+        }
+    }
     let wants_names = !matches!(kind, Kind::UsersDaily) && !global.no_names;
     let mut nothing_matched = false;
     let inventory = match &names_args.name {
@@ -239,6 +247,67 @@ async fn run_usage(
     }
     let (sink, _) = result?;
     Ok((sink, unlisted.into_inner().into_iter().collect()))
+}
+
+/// `--user` as the inventory spells it and in its domain, when it
+/// differs from what was typed: the usage operation matches the exact
+/// name, in the main domain unless told otherwise, so the name as the
+/// README shows it (any case, any domain) finds the user.
+async fn as_stored(
+    client: &Client,
+    user: &str,
+    quiet: bool,
+) -> Result<Option<(String, Option<String>)>, Failure> {
+    let Some(found) = names::users_named(client, user).await? else {
+        return Ok(None);
+    };
+    let shown = |d: &str| crate::sanitize::for_terminal(d).into_owned();
+    let mut found = found.into_iter();
+    match (found.next(), found.next()) {
+        (None, _) => Ok(None),
+        (Some((name, domain)), None) => {
+            if name == user && domain.is_none() {
+                return Ok(None);
+            }
+            if !quiet {
+                let in_domain = domain.as_deref().map_or_else(
+                    || " (main domain)".to_string(),
+                    |d| {
+                        format!(
+                            " in domain {} (--domain {} skips the lookup)",
+                            shown(d),
+                            shown(d)
+                        )
+                    },
+                );
+                say(&format!(
+                    "desktop-usage: note: --user {}: the inventory has {}{in_domain}",
+                    shown(user),
+                    shown(&name)
+                ));
+            }
+            Ok(Some((name, domain)))
+        }
+        (Some(first), Some(second)) => {
+            let all: Vec<String> = [first, second]
+                .into_iter()
+                .chain(found)
+                .map(|(n, d)| {
+                    format!(
+                        "{} ({})",
+                        shown(&n),
+                        shown(d.as_deref().unwrap_or("main domain"))
+                    )
+                })
+                .collect();
+            Err(Failure::Usage(format!(
+                "--user {}: the inventory has several users of that name: {}; pass --user with \
+                 the exact name and --domain <DOMAIN> to say which",
+                shown(user),
+                all.join(", ")
+            )))
+        }
+    }
 }
 
 /// The words for asked ids the service does not know.

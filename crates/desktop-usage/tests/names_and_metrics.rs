@@ -156,6 +156,70 @@ fn desktops_show_days_since_use_not_unused_days() {
     assert!(stdout(&help).contains("the run of unused days at the end"));
 }
 
+/// `--user` as people type it (any case) finds a user of the second domain
+/// without `--domain`: the inventory says how the service stores the name.
+#[test]
+fn user_of_another_domain_is_found_as_typed() {
+    let fleet_spec = Fleet::new(SEED, 60);
+    let other = fleet_spec
+        .desktops()
+        .iter()
+        .find(|d| d.user_domain.is_some())
+        .expect("the fleet has users of a second domain");
+    let user = other.username.clone().unwrap();
+    let domain = other.user_domain.clone().unwrap();
+    let theirs = fleet_spec
+        .desktops()
+        .iter()
+        .filter(|d| {
+            d.username.as_deref() == Some(&user) && d.user_domain.as_deref() == Some(&domain)
+        })
+        .count();
+    let sim = start(fleet(60));
+    let typed = user.to_uppercase();
+    let out = sim
+        .cmd()
+        .args([
+            "--today",
+            TODAY,
+            "users-daily",
+            "--from",
+            FROM,
+            "--to",
+            TO,
+            "--user",
+            &typed,
+        ])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["username"].as_str(), Some(user.as_str()));
+    assert_eq!(rows[0]["desktops"].as_u64(), Some(theirs as u64));
+    let err = stderr(&out);
+    assert!(err.contains(&format!("in domain {domain}")), "{err}");
+    // The same with --domain and the exact name: no lookup.
+    let before = sim.sim.requests_for(Operation::ListDesktops);
+    let exact = json(
+        &sim,
+        &[
+            "users-daily",
+            "--from",
+            FROM,
+            "--to",
+            TO,
+            "--user",
+            &user,
+            "--domain",
+            &domain,
+        ],
+    );
+    assert_eq!(exact, rows);
+    assert_eq!(sim.sim.requests_for(Operation::ListDesktops), before);
+}
+
 #[test]
 fn every_report_and_idle_row_carries_the_right_computer_name() {
     let sim = start(fleet(30));

@@ -89,11 +89,13 @@ pub struct QueryArgs {
           value_delimiter = ',', value_parser = parse_desktop_id)]
     pub desktops: Vec<String>,
 
-    /// Only the desktops of this user name
+    /// Only the desktops of this user name (exact, any case); a user outside the main domain
+    /// is found through the inventory's domain for that name (one more request), or with
+    /// --domain
     #[arg(long, value_name = "NAME")]
     pub user: Option<String>,
 
-    /// The users' domain [default: the main domain]
+    /// The user's domain [default: the inventory's for --user, else the main domain]
     #[arg(long, value_name = "DOMAIN")]
     pub domain: Option<String>,
 

@@ -15,6 +15,10 @@ pub struct Desktop {
     pub computer_name: Option<String>,
     /// The user it is assigned to.
     pub user_name: Option<String>,
+    /// The domain of [`user_name`](Self::user_name), when the service names
+    /// one (`attach_user_infos[].domain`); the usage operation finds a
+    /// user outside the main domain only with it.
+    pub user_domain: Option<String>,
     /// Every user attached to it (`attach_user_infos`).
     pub attached_users: Vec<String>,
     /// `ACTIVE`, `SHUTOFF`, …, as the service says.

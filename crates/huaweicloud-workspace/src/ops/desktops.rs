@@ -114,10 +114,22 @@ impl Listed for InventoryListing {
                 .map(|t| t.with_timezone(&Utc))
                 .ok()
         });
+        // The user's own entry among those attached, else the only one.
+        let user_domain = item
+            .attach_user_infos
+            .iter()
+            .find(|u| u.user_name.is_some() && u.user_name == item.user_name)
+            .or(match item.attach_user_infos.as_slice() {
+                [only] => Some(only),
+                _ => None,
+            })
+            .and_then(|u| u.domain.clone())
+            .filter(|d| !d.trim().is_empty());
         Ok(Desktop {
             desktop_id: key,
             computer_name: item.computer_name,
             user_name: item.user_name,
+            user_domain,
             attached_users: item
                 .attach_user_infos
                 .into_iter()
