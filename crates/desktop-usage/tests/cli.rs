@@ -234,7 +234,8 @@ fn hourly_grouping_and_filters() {
     assert_eq!(rows.len(), expected * 7);
     assert!(rows.iter().all(|r| r["desktop_username"] == user.as_str()));
 
-    // A user of another domain needs --domain; without it nothing matches, and a note says why.
+    // A user of another domain is found without --domain too, through the
+    // inventory (a note names the domain), and with it, directly.
     let other = fleet
         .desktops()
         .iter()
@@ -242,10 +243,10 @@ fn hourly_grouping_and_filters() {
         .expect("the fleet has users outside the main domain");
     let name = other.username.clone().unwrap();
     let domain = other.user_domain.clone().unwrap();
-    let out = sim.run("users-daily", &["--user", &name, "--format", "csv"]);
+    let out = sim.run("users-daily", &["--user", &name, "--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(stdout(&out), "username,hours,desktops,active_days\n");
-    assert!(stderr(&out).contains("--domain"), "{}", stderr(&out));
+    let found: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(stderr(&out).contains(&format!("--domain {domain}")), "{}", stderr(&out));
     let out = sim.run(
         "users-daily",
         &["--user", &name, "--domain", &domain, "--format", "json"],
@@ -260,6 +261,7 @@ fn hourly_grouping_and_filters() {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["username"], name.as_str());
     assert_eq!(rows[0]["desktops"], expected);
+    assert_eq!(found, rows);
 }
 
 // ---------------------------------------------------------------- output file
