@@ -10,9 +10,17 @@
 //! `ListUsedDesktopInfo`: ranges of any length, any number of desktop ids,
 //! exact [`Hours`]), [`DesktopMetricsQuery`] and [`UserMetricsQuery`] (usage
 //! and idle time per desktop, usage and logins per user, from the usage
-//! metrics), and [`DesktopListQuery`] (the inventory, `ListDesktops`), with
+//! metrics), [`DesktopListQuery`] (the inventory, `ListDesktops`) and
+//! [`ConnectionRecordsQuery`] (who connected, when and how well, from
+//! `ListLoginRecordsNew`, with the aggregations of [`sessions::aggregate`]:
+//! totals per user, desktop and day, and sessions at once), with
 //! concurrent paging and a typed [`Error`] for every failure. The project
 //! id, when not given, comes from IAM's project list.
+//!
+//! Whole programs are in the crate's `examples/`: a report with names,
+//! the idle desktops, and a test of your own code against the simulator
+//! (`huaweicloud-workspace-sim`, a dev-dependency: a fixed seed, fleet and
+//! `today` give the same numbers everywhere).
 //!
 //! What it is not for: other Workspace operations, or the raw wire types
 //! (use `huaweicloud-workspace-api` for those), and it neither signs nor
