@@ -246,7 +246,11 @@ fn hourly_grouping_and_filters() {
     let out = sim.run("users-daily", &["--user", &name, "--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let found: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(stderr(&out).contains(&format!("--domain {domain}")), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("--domain {domain}")),
+        "{}",
+        stderr(&out)
+    );
     let out = sim.run(
         "users-daily",
         &["--user", &name, "--domain", &domain, "--format", "json"],

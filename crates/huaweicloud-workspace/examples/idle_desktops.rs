@@ -31,12 +31,16 @@ async fn idle(client: &Client, threshold: Hours) -> Result<Vec<String>, Error> {
             continue;
         }
         let desktop = inventory.get(id);
-        let name = desktop.and_then(|d| d.computer_name.as_deref()).unwrap_or(id);
+        let name = desktop
+            .and_then(|d| d.computer_name.as_deref())
+            .unwrap_or(id);
         let user = desktop.and_then(|d| d.user_name.as_deref()).unwrap_or("-");
         let created = desktop
             .and_then(|d| d.created)
             .map_or_else(|| "-".to_string(), |t| t.date_naive().to_string());
-        lines.push(format!("{name:<24} {user:<16} {hours:>6} h  created {created}"));
+        lines.push(format!(
+            "{name:<24} {user:<16} {hours:>6} h  created {created}"
+        ));
     }
     lines.sort();
     Ok(lines)
