@@ -103,6 +103,12 @@ const STEPS: &[Step] = &[
         env: &[],
     },
     Step {
+        name: "newest-deps (clippy after `cargo update`, in a copy)",
+        program: "cargo",
+        args: &["xtask", "newest-deps"],
+        env: &[],
+    },
+    Step {
         name: "interop (official Python SDK)",
         program: "cargo",
         args: &["xtask", "interop"],

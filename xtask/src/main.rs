@@ -10,6 +10,7 @@ mod ci;
 mod codegen;
 mod fuzz;
 mod interop;
+mod newest;
 mod package;
 mod profiles;
 mod python;
@@ -36,6 +37,8 @@ commands:
                       BENCHMARKS.md untouched (5 reads XTASK_BENCH_BASELINE=<older desktop-usage>)
   readme-check        build the README's [dependencies] block and library examples as pasted
   package             cargo package the library crates together (verified by building them)
+  newest-deps         clippy -D warnings on a copy of the workspace after `cargo update`
+                      (the newest compatible dependencies, as a fresh resolve gets them)
   ci                  run every gate CI runs, in order, stopping at the first failure
   fuzz [--seconds N]  run each fuzz target in fuzz/ for N seconds (default 30); fails on a crash
 ";
@@ -94,6 +97,12 @@ fn run(args: &[String]) -> Result<ExitCode> {
                 bail!("package takes no arguments\n{USAGE}");
             }
             package::run()
+        }
+        "newest-deps" => {
+            if !rest.is_empty() {
+                bail!("newest-deps takes no arguments\n{USAGE}");
+            }
+            newest::run()
         }
         "ci" => {
             if !rest.is_empty() {

@@ -97,7 +97,7 @@ mod ring {
     pub(super) fn client_config(pems: &[Vec<u8>]) -> Result<ClientConfig, Error> {
         let provider = CryptoProvider::get_default()
             .cloned()
-            .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
+            .unwrap_or_else(|| Arc::new(ring_provider()));
         let mut roots: Vec<CertificateDer<'static>> = Vec::new();
         for (i, pem) in pems.iter().enumerate() {
             for cert in CertificateDer::pem_slice_iter(pem) {
@@ -118,6 +118,19 @@ mod ring {
             .with_no_client_auth();
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(config)
+    }
+
+    /// ring's provider. rustls 0.23.48 deprecates it because ring has no
+    /// post-quantum key exchange; it is still rustls' own, maintained
+    /// provider, and this feature exists for its build time (aws-lc's C is
+    /// about half a cold build again). Post-quantum key exchange
+    /// (X25519MLKEM768) is the `rustls-aws-lc` feature, or any provider the
+    /// application installs as the process default, which wins above. The
+    /// allow is this narrow so that any other deprecation still fails
+    /// `-D warnings` (CI also builds against the newest dependencies).
+    #[allow(deprecated)]
+    fn ring_provider() -> CryptoProvider {
+        rustls::crypto::ring::default_provider()
     }
 
     #[cfg(not(target_os = "android"))]
