@@ -49,13 +49,23 @@ pub fn filter_for(verbose: u8, quiet: bool) -> String {
 }
 
 /// Installs the subscriber; RUST_LOG, when set and valid, wins over -v/-q.
+///
+/// At the default level (no -v, -q or RUST_LOG) warnings are sentences for
+/// a person ([`HumanLines`]); from -v on, and with RUST_LOG, they are the
+/// structured lines (time, level, fields) a log reader greps.
 pub fn init(verbose: u8, quiet: bool) {
-    let filter = match std::env::var("RUST_LOG") {
-        Ok(text) if !text.trim().is_empty() => {
-            EnvFilter::try_new(&text).unwrap_or_else(|_| EnvFilter::new(filter_for(verbose, quiet)))
-        }
-        _ => EnvFilter::new(filter_for(verbose, quiet)),
-    };
+    let rust_log = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|text| !text.trim().is_empty())
+        .and_then(|text| EnvFilter::try_new(&text).ok());
+    if rust_log.is_none() && verbose == 0 && !quiet {
+        let _ = tracing_subscriber::registry()
+            .with(EnvFilter::new(filter_for(0, false)))
+            .with(HumanLines)
+            .try_init();
+        return;
+    }
+    let filter = rust_log.unwrap_or_else(|| EnvFilter::new(filter_for(verbose, quiet)));
     let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     // Field values (error texts from the service among them) are escaped
     // before they are written; the fmt layer's own colours are not fields.
@@ -180,9 +190,136 @@ where
     }
 }
 
+/// The fields of a warning that [`HumanLines`] turns into a sentence.
+#[derive(Debug, Default)]
+struct WarningFields {
+    message: String,
+    /// The library's retry warning: what failed, the wait, this retry and the budget.
+    reason: Option<String>,
+    delay_ms: Option<u64>,
+    retry: Option<u64>,
+    of: Option<u64>,
+    /// Everything else, `name value`, in the order it came.
+    others: Vec<String>,
+}
+
+impl Visit for WarningFields {
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        match field.name() {
+            "delay_ms" => self.delay_ms = Some(value),
+            "retry" => self.retry = Some(value),
+            "of" => self.of = Some(value),
+            name => self.others.push(format!("{name} {value}")),
+        }
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        match u64::try_from(value) {
+            Ok(value) => self.record_u64(field, value),
+            Err(_) => self.others.push(format!("{} {value}", field.name())),
+        }
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.record(field.name(), value.to_string());
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.record(field.name(), format!("{value:?}"));
+    }
+}
+
+impl WarningFields {
+    fn record(&mut self, name: &str, text: String) {
+        match name {
+            "message" => self.message = text,
+            "reason" => self.reason = Some(text),
+            // The whole error (with the URL) is for -v; the reason says it.
+            "error" => {}
+            _ => self.others.push(format!("{name} {text}")),
+        }
+    }
+
+    /// The line for a person: `throttled (HTTP 429), retrying in 2 s (2 of
+    /// 5)` for a retry, `warning: <message> (<fields>)` otherwise.
+    fn line(&self, level: &tracing::Level) -> String {
+        if let (Some(reason), Some(ms)) = (&self.reason, self.delay_ms) {
+            let wait = seconds(ms);
+            let mut line = format!("desktop-usage: {reason}, retrying in {wait}");
+            if let (Some(retry), Some(of)) = (self.retry, self.of) {
+                line.push_str(&format!(" ({retry} of {of})"));
+            }
+            return line;
+        }
+        let word = if *level == tracing::Level::ERROR {
+            "error"
+        } else {
+            "warning"
+        };
+        let mut line = format!("desktop-usage: {word}: {}", self.message);
+        if !self.others.is_empty() {
+            line.push_str(&format!(" ({})", self.others.join(", ")));
+        }
+        line
+    }
+}
+
+/// `2 s`, `0.5 s`, `1.2 s`.
+fn seconds(ms: u64) -> String {
+    if ms.is_multiple_of(1000) {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    }
+}
+
+/// Warnings and errors at the default level, one sentence each, above the
+/// progress bar (see [`crate::progress::above`]).
+struct HumanLines;
+
+impl<S: Subscriber> Layer<S> for HumanLines {
+    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+        let level = event.metadata().level();
+        if *level > tracing::Level::WARN {
+            return;
+        }
+        let mut fields = WarningFields::default();
+        event.record(&mut fields);
+        let line = fields.line(level);
+        crate::progress::above(|| say(&line));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn warnings_at_the_default_level_are_sentences() {
+        let retry = WarningFields {
+            message: "attempt failed, retrying".into(),
+            reason: Some("throttled (HTTP 429)".into()),
+            delay_ms: Some(2000),
+            retry: Some(3),
+            of: Some(10),
+            others: Vec::new(),
+        };
+        assert_eq!(
+            retry.line(&tracing::Level::WARN),
+            "desktop-usage: throttled (HTTP 429), retrying in 2 s (3 of 10)"
+        );
+        let other = WarningFields {
+            message: "the list grew while paging: asking one page more".into(),
+            others: vec!["offset 500".into()],
+            ..WarningFields::default()
+        };
+        assert_eq!(
+            other.line(&tracing::Level::WARN),
+            "desktop-usage: warning: the list grew while paging: asking one page more (offset 500)"
+        );
+        assert_eq!(seconds(300), "0.3 s");
+        assert_eq!(seconds(1500), "1.5 s");
+    }
 
     #[test]
     fn verbosity_levels() {

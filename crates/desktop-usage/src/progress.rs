@@ -1,10 +1,24 @@
 //! The progress bar on stderr, shown only to a person watching a terminal.
 
 use std::io::IsTerminal;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// The bar on screen, if any, so that a warning can be written above it
+/// instead of into it.
+static ON_SCREEN: Mutex<Option<ProgressBar>> = Mutex::new(None);
+
+/// Runs `write` (which writes whole lines on stderr) with the bar hidden,
+/// then draws the bar again below the lines.
+pub fn above(write: impl FnOnce()) {
+    let bar = ON_SCREEN.lock().ok().and_then(|bar| bar.clone());
+    match bar {
+        Some(bar) => bar.suspend(write),
+        None => write(),
+    }
+}
 
 /// Requests done out of planned, drawn on stderr; invisible unless stderr is a terminal and not `-q`.
 /// It also tells when the first page was answered (see [`Progress::first_page`]).
@@ -21,6 +35,9 @@ impl Progress {
         let bar = if visible {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
             bar.enable_steady_tick(Duration::from_millis(120));
+            if let Ok(mut on_screen) = ON_SCREEN.lock() {
+                *on_screen = Some(bar.clone());
+            }
             bar
         } else {
             ProgressBar::hidden()
@@ -60,5 +77,8 @@ impl Progress {
     /// Removes the bar before results or errors are printed.
     pub fn finish(&self) {
         self.bar.finish_and_clear();
+        if let Ok(mut on_screen) = ON_SCREEN.lock() {
+            on_screen.take();
+        }
     }
 }

@@ -110,8 +110,8 @@ fn service_error_texts_are_escaped_on_stderr() {
         "error_msg": "bad\u{1b}]0;pwned\u{7}\nsecond line\u{202e}txt.exe",
     })
     .to_string();
-    // 400: the error line itself. 500 with one retry: the retry warning
-    // (a log line) carries the text too.
+    // 400: the error line itself. 500 with one retry: a retry warning
+    // first (which says only "HTTP 500"), then the error with the text.
     for (status, retries) in [(400, "0"), (500, "1")] {
         let server = hand_made(Answer::With(status, vec![], body.clone()), 2);
         let out = server

@@ -225,3 +225,54 @@ fn a_server_that_never_answers_fails_with_a_timeout_not_a_hang() {
         assert!(!file.exists());
     }
 }
+
+/// At the default level a retry is one sentence a person reads: what
+/// failed, the wait, which retry of how many; no timestamp, level or URL.
+/// From -v on, the structured line (with the whole error) is what is shown.
+#[test]
+fn retry_warnings_are_sentences_by_default_and_structured_lines_at_v() {
+    for (kind, says) in [
+        (FaultKind::Throttle429, "throttled (HTTP 429)"),
+        (FaultKind::Internal500, "HTTP 500"),
+    ] {
+        // Three windows, three requests: the second one faults once.
+        let sim = start(fleet(12).faults(FaultConfig::every(2, [kind])));
+        let run = |verbosity: &[&str]| {
+            let out = sim
+                .cmd()
+                .args(verbosity)
+                .args(["--no-names", "report", "--from", FROM, "--to", TO])
+                .args(["--format", "csv"])
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(0), "{kind:?}: {}", stderr(&out));
+            stderr(&out)
+        };
+        let err = run(&[]);
+        let retries: Vec<&str> = err.lines().filter(|l| l.contains("retrying")).collect();
+        assert!(!retries.is_empty(), "{kind:?}: no retry said: {err}");
+        for line in retries {
+            let rest = line
+                .strip_prefix(&format!("desktop-usage: {says}, retrying in "))
+                .unwrap_or_else(|| panic!("{kind:?}: {line}"));
+            // "<n> s (<retry> of <budget>)"
+            let (wait, count) = rest.split_once(" s (").unwrap_or_else(|| panic!("{line}"));
+            assert!(wait.parse::<f64>().is_ok(), "{line}");
+            let (retry, of) = count
+                .trim_end_matches(')')
+                .split_once(" of ")
+                .unwrap_or_else(|| panic!("{line}"));
+            assert!(retry.parse::<u32>().unwrap() <= of.parse::<u32>().unwrap(), "{line}");
+        }
+        assert!(!err.contains("http://"), "{kind:?}: a URL at the default level: {err}");
+        assert!(!err.contains("WARN"), "{kind:?}: a log level at the default level: {err}");
+
+        let err = run(&["-v"]);
+        let line = err
+            .lines()
+            .find(|l| l.contains("attempt failed, retrying"))
+            .unwrap_or_else(|| panic!("{kind:?}: no structured retry line at -v: {err}"));
+        assert!(line.contains("WARN"), "{line}");
+        assert!(line.contains("delay_ms="), "{line}");
+    }
+}

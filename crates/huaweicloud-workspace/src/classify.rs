@@ -157,6 +157,41 @@ impl Failure {
     }
 }
 
+impl Failure {
+    /// What went wrong in a few words, for a person reading a retry
+    /// warning: no URL, no body, no service text (those are in the error
+    /// once the retries run out, and in the structured log lines).
+    pub(crate) fn summary(&self) -> String {
+        match self {
+            Failure::Service {
+                kind: ServiceKind::Throttled,
+                metadata,
+                ..
+            } => format!("throttled (HTTP {})", metadata.status),
+            Failure::Service { metadata, .. } => format!("HTTP {}", metadata.status),
+            Failure::Unreadable { status, .. } => format!("an unreadable answer (HTTP {status})"),
+            Failure::Redirect { status, .. } => format!("a redirect (HTTP {status})"),
+            Failure::Timeout {
+                scope: TimeoutScope::Connect,
+                after,
+            } => format!("no connection within {}", seconds(*after)),
+            Failure::Timeout { after, .. } => format!("no answer within {}", seconds(*after)),
+            Failure::Transport { .. } => "the connection failed".to_string(),
+            Failure::Refused(_) => "refused before sending".to_string(),
+        }
+    }
+}
+
+/// `2 s`, `0.5 s`: a duration as a person reads it in a warning.
+pub(crate) fn seconds(duration: Duration) -> String {
+    let ms = duration.as_millis();
+    if ms.is_multiple_of(1000) {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{:.1} s", duration.as_secs_f64())
+    }
+}
+
 fn is_retryable_status(status: u16) -> bool {
     matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
 }
@@ -272,6 +307,32 @@ mod tests {
         ));
         assert!(!mentions_error_code(b"\xff\"error_cod\""));
         assert!(!mentions_error_code(b""));
+    }
+
+    #[test]
+    fn a_retry_warning_says_what_failed_without_urls_or_service_text() {
+        let summary = |status: u16, body: &str| {
+            check(&answer(status, body))
+                .expect_err("an error answer")
+                .summary()
+        };
+        let said = r#"{"error_code":"APIG.0308","error_msg":"see https://example.invalid/x"}"#;
+        assert_eq!(summary(429, said), "throttled (HTTP 429)");
+        assert_eq!(summary(503, "<html>busy</html>"), "an unreadable answer (HTTP 503)");
+        assert_eq!(
+            summary(500, r#"{"error_code":"WKS.0001","error_msg":"m"}"#),
+            "HTTP 500"
+        );
+        let transport = Failure::Transport {
+            message: "error sending request for url (https://workspace.example/v2/p)".into(),
+        };
+        assert_eq!(transport.summary(), "the connection failed");
+        let timeout = Failure::Timeout {
+            scope: TimeoutScope::Attempt,
+            after: Duration::from_millis(2500),
+        };
+        assert_eq!(timeout.summary(), "no answer within 2.5 s");
+        assert_eq!(seconds(Duration::from_secs(2)), "2 s");
     }
 
     #[test]

@@ -400,10 +400,16 @@ impl Client {
             if now + delay >= deadline {
                 return Err(failure.into_error(attempt));
             }
+            // `reason`, `delay_ms`, `retry` and `of` let a tool say this as
+            // a sentence ("throttled (HTTP 429), retrying in 2 s (2 of 5)");
+            // `error` is the whole error for the structured log lines.
             span.in_scope(|| {
                 tracing::warn!(
-                    error = %failure.into_error(attempt),
+                    reason = %failure.summary(),
                     delay_ms = delay.as_millis() as u64,
+                    retry = failures + 1,
+                    of = budget,
+                    error = %failure.into_error(attempt),
                     "attempt failed, retrying"
                 );
             });
