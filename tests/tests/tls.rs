@@ -48,6 +48,10 @@ async fn tls_front(backend: SocketAddr, cert: &[u8], key: &[u8], host: &str) -> 
     let key = PrivateKeyDer::from_pem_slice(key).unwrap();
     // An explicit provider: with --all-features rustls has both ring and
     // aws-lc-rs, and `ServerConfig::builder()` would not know which to use.
+    // ring, the default backend's provider (rustls 0.23.48 deprecates it
+    // for its lack of post-quantum key exchange, which a loopback test
+    // server does not need).
+    #[allow(deprecated)]
     let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
     let config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
