@@ -97,14 +97,15 @@ pub async fn write<R: CsvRow + Serialize>(
         while let Some(row) = rows.next().await {
             all.push(row?);
         }
-        writeln!(sink, "{}", crate::sanitize::for_terminal(&caption))?;
+        let width = sink.terminal_width();
+        writeln!(sink, "{}", crate::output::wrapped(&caption, width))?;
         writeln!(sink)?;
-        (table.table)(&all).write(&mut sink)?;
+        (table.table)(&all).write(&mut sink, width)?;
         if !table.after.is_empty() {
             writeln!(sink)?;
         }
         for line in &table.after {
-            writeln!(sink, "{}", crate::sanitize::for_terminal(line))?;
+            writeln!(sink, "{}", crate::output::wrapped(line, width))?;
         }
         sink.flush()?;
         return Ok(sink);

@@ -168,6 +168,7 @@ fn desktops_table(rows: &[DesktopRow]) -> Table {
             total.to_string(),
             String::new(),
         ]),
+        drop_first: &["", "LATEST USER"],
     }
 }
 
@@ -221,5 +222,6 @@ fn users_table(rows: &[UserRow]) -> Table {
             count(|r| r.login_success_count),
             count(|r| r.login_fail_count),
         ]),
+        drop_first: &["", "SUCCEEDED", "LOGINS"],
     }
 }

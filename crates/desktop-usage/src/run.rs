@@ -197,7 +197,9 @@ async fn run_usage(
         None => names::Pending::Ready(None),
     };
     let caption = caption(kind, query_args, range, global.demo);
+    let width = sink.terminal_width();
     let mut emitter = Emitter::new(kind, format, caption, sink)
+        .fit_to(width)
         .with_sort(sort.order())
         .arriving_by_id(query.streams_by_id());
     if charts {

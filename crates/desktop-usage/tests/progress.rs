@@ -1,6 +1,7 @@
-//! The progress bar: drawn on stderr when stderr is a terminal (here a
-//! pseudo-terminal, as a person's shell gives), never when stderr is a pipe
-//! or with `-q`; and the rows on stdout are the same either way.
+//! The terminal (here a pseudo-terminal, as a person's shell gives): the
+//! progress bar drawn on stderr when stderr is one, never when stderr is a
+//! pipe or with `-q`, and the rows on stdout the same either way; tables
+//! fitted to its width, every column when piped.
 
 // Test helpers outside `#[test]` functions panic on purpose too.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -273,4 +274,79 @@ fn no_bar_over_rows_streamed_to_the_same_terminal() {
     for word in BAR_WORDS {
         assert!(!shown.contains(word), "a bar between the rows: {shown:?}");
     }
+}
+
+/// The terminal's text as lines, with what the terminal does with carriage
+/// returns (the pty turns `\n` into `\r\n`) undone.
+fn screen_lines(shown: &str) -> Vec<String> {
+    shown
+        .split('\n')
+        .map(|l| l.trim_end_matches('\r').to_string())
+        .collect()
+}
+
+/// A table on a terminal fits its width: the least useful columns go first
+/// (the average, then the sparkline), names are cut with `…`, a note under
+/// the table says what is not shown; piped, the same run has every column.
+#[test]
+fn tables_fit_the_terminal_and_keep_every_column_when_piped() {
+    use unicode_width::UnicodeWidthStr;
+    let sim = sim();
+    // A month: the sparkline (DAILY) is drawn on a terminal by default.
+    let args = ["report", "--from", "2024-01-01", "--to", "2024-01-31"];
+    for columns in [80u16, 60] {
+        let mut cmd = base(&sim, &["-q"]);
+        cmd.args(args);
+        let (code, shown) = run_all_on_pty(cmd, columns);
+        assert_eq!(code, Some(0), "{shown}");
+        let lines = screen_lines(&shown);
+        let widest = lines.iter().map(|l| l.width()).max().unwrap_or(0);
+        assert!(
+            widest <= usize::from(columns),
+            "{columns} columns, a line of {widest}: {shown}"
+        );
+        let header = lines
+            .iter()
+            .find(|l| l.starts_with("DESKTOP"))
+            .unwrap_or_else(|| panic!("no header: {shown}"));
+        assert!(
+            header.contains("HOURS") && header.contains("USER"),
+            "{header}"
+        );
+        assert!(!header.contains("AVG H/ACTIVE DAY"), "{header}");
+        assert!(!header.contains("DAILY"), "{header}");
+        let note = shown.replace("\r\n", " ");
+        assert!(
+            note.contains(&format!(
+                "(fitted to {columns} columns: without AVG H/ACTIVE DAY, DAILY"
+            )),
+            "{shown}"
+        );
+        // The totals are whole.
+        assert!(
+            lines.iter().any(|l| l.starts_with("TOTAL (150 desktops)")),
+            "{shown}"
+        );
+    }
+
+    // A wide terminal: every column, the sparkline too, and no note.
+    let mut cmd = base(&sim, &["-q"]);
+    cmd.args(args);
+    let (code, shown) = run_all_on_pty(cmd, 250);
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(
+        shown.contains("AVG H/ACTIVE DAY") && shown.contains("DAILY"),
+        "{shown}"
+    );
+    assert!(!shown.contains("fitted"), "{shown}");
+
+    // Piped: every column (no pictures: not a terminal) and no note.
+    let out = base(&sim, &["-q"]).args(args).output().unwrap();
+    let piped = stdout(&out);
+    assert!(piped.contains("AVG H/ACTIVE DAY"), "{piped}");
+    assert!(!piped.contains("fitted") && !piped.contains('…'), "{piped}");
+    assert!(
+        piped.lines().any(|l| l.width() > 80),
+        "the test needs a wide table: {piped}"
+    );
 }

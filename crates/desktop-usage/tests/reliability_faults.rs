@@ -262,10 +262,19 @@ fn retry_warnings_are_sentences_by_default_and_structured_lines_at_v() {
                 .trim_end_matches(')')
                 .split_once(" of ")
                 .unwrap_or_else(|| panic!("{line}"));
-            assert!(retry.parse::<u32>().unwrap() <= of.parse::<u32>().unwrap(), "{line}");
+            assert!(
+                retry.parse::<u32>().unwrap() <= of.parse::<u32>().unwrap(),
+                "{line}"
+            );
         }
-        assert!(!err.contains("http://"), "{kind:?}: a URL at the default level: {err}");
-        assert!(!err.contains("WARN"), "{kind:?}: a log level at the default level: {err}");
+        assert!(
+            !err.contains("http://"),
+            "{kind:?}: a URL at the default level: {err}"
+        );
+        assert!(
+            !err.contains("WARN"),
+            "{kind:?}: a log level at the default level: {err}"
+        );
 
         let err = run(&["-v"]);
         let line = err

@@ -49,11 +49,11 @@ pub fn sessions(rows: &[SessionRow]) -> Table {
         align: vec![
             Align::Left,
             Align::Left,
-            Align::Left,
+            Align::Whole,
             Align::Right,
             Align::Right,
             Align::Left,
-            Align::Left,
+            Align::Whole,
         ],
         rows: order
             .into_iter()
@@ -90,6 +90,7 @@ pub fn sessions(rows: &[SessionRow]) -> Table {
             String::new(),
             format!("{failed} failed"),
         ]),
+        drop_first: &["TERMINAL", "RTT"],
     }
 }
 
@@ -129,7 +130,7 @@ fn grouped<R>(
             Align::Right,
             Align::Right,
             Align::Right,
-            Align::Left,
+            Align::Whole,
         ],
         rows: {
             // By the name shown: the rows come by id, which reads as no order.
@@ -153,6 +154,7 @@ fn grouped<R>(
             String::new(),
             String::new(),
         ]),
+        drop_first: &["RTT P95", "RTT P50", "LAST SEEN"],
     }
 }
 
@@ -194,7 +196,7 @@ pub fn by_day(rows: &[SessionDayRow]) -> Table {
     Table {
         headers: vec!["DATE", "CONNECTIONS", "FAILED", "USERS", "HOURS"],
         align: vec![
-            Align::Left,
+            Align::Whole,
             Align::Right,
             Align::Right,
             Align::Right,
@@ -219,6 +221,7 @@ pub fn by_day(rows: &[SessionDayRow]) -> Table {
             String::new(),
             hours(sum(|r| r.connected_seconds)),
         ]),
+        drop_first: &["USERS"],
     }
 }
 
@@ -245,7 +248,7 @@ pub fn concurrency(rows: &[ConcurrencyRow]) -> Table {
     let (peak, at) = overall(rows.iter().map(|r| (r.peak_sessions, r.peak_at)));
     Table {
         headers: vec!["DATE", "PEAK", "PEAK AT", "USERS"],
-        align: vec![Align::Left, Align::Right, Align::Left, Align::Right],
+        align: vec![Align::Whole, Align::Right, Align::Whole, Align::Right],
         rows: rows
             .iter()
             .map(|r| {
@@ -258,6 +261,7 @@ pub fn concurrency(rows: &[ConcurrencyRow]) -> Table {
             })
             .collect(),
         totals: Some(vec!["OVERALL PEAK".to_string(), peak, at, String::new()]),
+        drop_first: &["", "USERS"],
     }
 }
 
@@ -275,10 +279,10 @@ pub fn concurrency_hourly(rows: &[ConcurrencyHourRow]) -> Table {
     Table {
         headers: vec!["DATE", "HOUR", "PEAK", "PEAK AT", "USERS"],
         align: vec![
-            Align::Left,
-            Align::Left,
+            Align::Whole,
+            Align::Whole,
             Align::Right,
-            Align::Left,
+            Align::Whole,
             Align::Right,
         ],
         rows: rows
@@ -300,6 +304,7 @@ pub fn concurrency_hourly(rows: &[ConcurrencyHourRow]) -> Table {
             at,
             String::new(),
         ]),
+        drop_first: &["USERS"],
     }
 }
 
@@ -307,7 +312,7 @@ pub fn concurrency_hourly(rows: &[ConcurrencyHourRow]) -> Table {
 pub fn unused(rows: &[UnusedRow]) -> Table {
     Table {
         headers: vec!["DESKTOP", "USER", "CREATED", "STATUS"],
-        align: vec![Align::Left, Align::Left, Align::Left, Align::Left],
+        align: vec![Align::Left, Align::Left, Align::Whole, Align::Whole],
         rows: rows
             .iter()
             .map(|r| {
@@ -327,6 +332,7 @@ pub fn unused(rows: &[UnusedRow]) -> Table {
             String::new(),
             String::new(),
         ]),
+        drop_first: &["STATUS", "CREATED"],
     }
 }
 
@@ -343,5 +349,6 @@ pub fn unused_users(rows: &[UnusedUserRow]) -> Table {
             format!("TOTAL ({})", plural(rows.len(), "user")),
             rows.iter().map(|r| r.desktops).sum::<u64>().to_string(),
         ]),
+        drop_first: &[],
     }
 }

@@ -82,6 +82,8 @@ pub struct Emitter<W: Write> {
     sort: Option<(SortKey, bool)>,
     /// Whether desktops arrive in ascending id order.
     by_id: bool,
+    /// The terminal's width a table is fitted to (`None`: every column).
+    width: Option<usize>,
 }
 
 impl<W: Write> Emitter<W> {
@@ -106,7 +108,15 @@ impl<W: Write> Emitter<W> {
             bars: false,
             sort: None,
             by_id: false,
+            width: None,
         }
+    }
+
+    /// Fits tables to a terminal `width` columns wide (`None`, the default:
+    /// every column, as for a file or a pipe).
+    pub fn fit_to(mut self, width: Option<usize>) -> Self {
+        self.width = width;
+        self
     }
 
     /// Sorts every format by `key` (ascending when the flag is set).
@@ -302,16 +312,17 @@ impl<W: Write> Emitter<W> {
                 }
             }
             Dest::Table(mut out) => {
-                writeln!(out, "{}", crate::sanitize::for_terminal(&self.caption))?;
+                writeln!(out, "{}", crate::output::wrapped(&self.caption, self.width))?;
                 writeln!(out)?;
                 match held {
                     Held::Table(table) => {
-                        table.write(ascending, self.names.as_deref(), &mut out)?
+                        table.write(ascending, self.names.as_deref(), &mut out, self.width)?
                     }
                     Held::Idle(mut rows) => {
                         rows.sort_by(|(a, _), (b, _)| a.order(b, ascending));
                         let rows: Vec<IdleRow> = rows.into_iter().map(|(_, row)| row).collect();
-                        idle_table(&rows, self.names.is_some(), self.show_ids).write(&mut out)?;
+                        idle_table(&rows, self.names.is_some(), self.show_ids)
+                            .write(&mut out, self.width)?;
                         if let Kind::Idle { threshold } = self.kind {
                             writeln!(
                                 out,
@@ -333,7 +344,7 @@ impl<W: Write> Emitter<W> {
                                 rows.iter().map(|r| r.hours.0.hundredths()).collect();
                             add_bars(&mut table, &hours);
                         }
-                        table.write(&mut out)?;
+                        table.write(&mut out, self.width)?;
                     }
                     Held::Nothing | Held::Spool(_) => {}
                 }

@@ -95,6 +95,7 @@ impl ReportTable {
         ascending: bool,
         names: Option<&Names>,
         out: &mut impl Write,
+        width: Option<usize>,
     ) -> io::Result<()> {
         let direction = |o: Ordering| if ascending { o } else { o.reverse() };
         if self.by_name {
@@ -126,7 +127,7 @@ impl ReportTable {
             self.last.map_or_else(|| "-".to_string(), |d| d.to_string()),
         ]);
         let mut headers = desktop_headers(named, show_ids);
-        let mut align = vec![Align::Left; headers.len()];
+        let mut align = desktop_aligns(named, show_ids);
         headers.extend([
             "USER",
             "HOURS",
@@ -139,11 +140,11 @@ impl ReportTable {
             Align::Right,
             Align::Right,
             Align::Right,
-            Align::Left,
+            Align::Whole,
         ]);
         if self.chart.is_some() {
             headers.push("DAILY");
-            align.push(Align::Left);
+            align.push(Align::Whole);
             totals.push(String::new());
         }
         let mut layout = Layout::new(&headers, align);
@@ -156,7 +157,8 @@ impl ReportTable {
             );
             layout.measure(cells.iter().map(String::as_str));
         }
-        layout.measure(totals.iter().map(String::as_str));
+        layout.keep_whole(totals.iter().map(String::as_str));
+        let fitted = width.map(|w| layout.fit(w, REPORT_DROP_FIRST));
         layout.header(out)?;
         for line in &self.lines {
             line.cells(
@@ -167,9 +169,17 @@ impl ReportTable {
             layout.line(cells.iter().map(String::as_str), out)?;
         }
         layout.rule(out)?;
-        layout.line(totals.iter().map(String::as_str), out)
+        layout.whole_line(totals.iter().map(String::as_str), out)?;
+        if let Some(note) = fitted.and_then(|f| f.note()) {
+            writeln!(out, "\n{}", crate::output::wrapped(&note, width))?;
+        }
+        Ok(())
     }
 }
+
+/// The report's columns left out first on a narrow terminal: the average
+/// (hours over days, both shown), the sparkline, the active days.
+const REPORT_DROP_FIRST: &[&str] = &["AVG H/ACTIVE DAY", "DAILY", "ACTIVE DAYS"];
 
 /// A line's name, or its id when it has none.
 fn label<'a>(names: Option<&'a Names>, line: &'a Line) -> &'a str {
@@ -198,7 +208,7 @@ impl Line {
 pub fn add_bars(table: &mut Table, hundredths: &[u64]) {
     let max = hundredths.iter().copied().max().unwrap_or(0);
     table.headers.push("");
-    table.align.push(Align::Left);
+    table.align.push(Align::Whole);
     for (row, &h) in table.rows.iter_mut().zip(hundredths) {
         row.push(chart::bar(h, max, chart::BAR_WIDTH));
     }
@@ -229,6 +239,15 @@ fn desktop_cells(id: &str, name: Option<&str>, named: bool, show_ids: bool) -> V
     }
 }
 
+/// Ids are never cut to fit a terminal; names are.
+fn desktop_aligns(named: bool, show_ids: bool) -> Vec<Align> {
+    match (named, show_ids) {
+        (false, _) => vec![Align::Whole],
+        (true, false) => vec![Align::Left],
+        (true, true) => vec![Align::Whole, Align::Left],
+    }
+}
+
 fn desktop_headers(named: bool, show_ids: bool) -> Vec<&'static str> {
     match (named, show_ids) {
         (false, _) => vec!["DESKTOP ID"],
@@ -239,12 +258,12 @@ fn desktop_headers(named: bool, show_ids: bool) -> Vec<&'static str> {
 
 pub fn idle_table(rows: &[IdleRow], named: bool, show_ids: bool) -> Table {
     let mut headers = desktop_headers(named, show_ids);
-    let mut align = vec![Align::Left; headers.len()];
+    let mut align = desktop_aligns(named, show_ids);
     headers.extend(["USER", "HOURS", "ACTIVE DAYS", "LAST ACTIVE"]);
-    align.extend([Align::Left, Align::Right, Align::Right, Align::Left]);
+    align.extend([Align::Left, Align::Right, Align::Right, Align::Whole]);
     if named {
         headers.extend(["STATUS", "CREATED"]);
-        align.extend([Align::Left, Align::Left]);
+        align.extend([Align::Whole, Align::Whole]);
     }
     Table {
         headers,
@@ -269,6 +288,7 @@ pub fn idle_table(rows: &[IdleRow], named: bool, show_ids: bool) -> Table {
             })
             .collect(),
         totals: None,
+        drop_first: &["ACTIVE DAYS", "STATUS", "CREATED"],
     }
 }
 
@@ -298,5 +318,6 @@ pub fn users_table(rows: &[UserDailyRow]) -> Table {
             desktops.to_string(),
             String::new(),
         ]),
+        drop_first: &["", "ACTIVE DAYS", "DESKTOPS"],
     }
 }

@@ -12,7 +12,7 @@ use clap::ValueEnum;
 
 pub use rows::{CsvRow, Field, RowWriter, csv_field};
 pub use sink::Sink;
-pub use table::{Align, Layout, Table};
+pub use table::{Align, Layout, Table, wrapped};
 
 /// How rows are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

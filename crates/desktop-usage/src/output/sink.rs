@@ -2,7 +2,7 @@
 //! replaced atomically.
 
 use std::fs;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use tempfile::NamedTempFile;
@@ -144,6 +144,27 @@ impl Sink {
                 real,
             },
         })
+    }
+
+    /// The width in columns of the terminal this writes to, if it is one
+    /// (stdout on a terminal, or `--output /dev/tty`): tables are fitted to
+    /// it. `None` for files and pipes, which get every column.
+    pub fn terminal_width(&self) -> Option<usize> {
+        let size = match &self.kind {
+            SinkKind::Stdout(_) => {
+                let stdout = io::stdout();
+                if !stdout.is_terminal() {
+                    return None;
+                }
+                terminal_size::terminal_size_of(&stdout)
+            }
+            SinkKind::InPlace { writer, .. } if writer.get_ref().is_terminal() => {
+                terminal_size::terminal_size_of(writer.get_ref())
+            }
+            SinkKind::InPlace { .. } | SinkKind::File { .. } => return None,
+        };
+        // A terminal that reports no size (0 columns) is not fitted to.
+        size.map(|(w, _)| usize::from(w.0)).filter(|&w| w > 0)
     }
 
     /// A write error, naming the --output file it happened on.
