@@ -9,6 +9,7 @@
 
 mod chart;
 mod cli;
+mod completions;
 mod connections;
 mod demo;
 mod emit;
@@ -63,11 +64,7 @@ fn main() -> ExitCode {
     let (job, output) = match &cli.command {
         Command::Schema { command } => return print_schema(*command),
         Command::Completions { shell } => {
-            return print_generated(|out| {
-                let mut command = <Cli as clap::CommandFactory>::command();
-                clap_complete::generate(*shell, &mut command, "desktop-usage", out);
-                Ok(())
-            });
+            return print_generated(|out| completions::generate(*shell, out));
         }
         Command::Man => {
             return print_generated(|out| {
