@@ -16,6 +16,7 @@ mod emit;
 mod failure;
 mod job;
 mod logging;
+mod manpages;
 mod metrics;
 mod names;
 mod output;
@@ -66,10 +67,17 @@ fn main() -> ExitCode {
         Command::Completions { shell } => {
             return print_generated(|out| completions::generate(*shell, out));
         }
-        Command::Man => {
-            return print_generated(|out| {
-                clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(out)
-            });
+        Command::Man { dir: Some(dir), .. } => {
+            return match manpages::write_all(dir) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    say(&format!("desktop-usage: error: {e}"));
+                    ExitCode::from(1)
+                }
+            };
+        }
+        Command::Man { dir: None, page } => {
+            return print_generated(|out| manpages::render(*page, out));
         }
         Command::Report {
             query,
