@@ -9,12 +9,14 @@
 
 mod chart;
 mod cli;
+mod completions;
 mod connections;
 mod demo;
 mod emit;
 mod failure;
 mod job;
 mod logging;
+mod manpages;
 mod metrics;
 mod names;
 mod output;
@@ -63,16 +65,19 @@ fn main() -> ExitCode {
     let (job, output) = match &cli.command {
         Command::Schema { command } => return print_schema(*command),
         Command::Completions { shell } => {
-            return print_generated(|out| {
-                let mut command = <Cli as clap::CommandFactory>::command();
-                clap_complete::generate(*shell, &mut command, "desktop-usage", out);
-                Ok(())
-            });
+            return print_generated(|out| completions::generate(*shell, out));
         }
-        Command::Man => {
-            return print_generated(|out| {
-                clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(out)
-            });
+        Command::Man { dir: Some(dir), .. } => {
+            return match manpages::write_all(dir) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    say(&format!("desktop-usage: error: {e}"));
+                    ExitCode::from(1)
+                }
+            };
+        }
+        Command::Man { dir: None, page } => {
+            return print_generated(|out| manpages::render(*page, out));
         }
         Command::Report {
             query,

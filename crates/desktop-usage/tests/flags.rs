@@ -288,6 +288,137 @@ fn completions_and_the_man_page_come_from_the_clap_definition() {
 }
 
 #[test]
+fn man_dir_writes_every_page_the_top_page_names() {
+    let home = tempfile::tempdir().unwrap();
+    // A directory that does not exist yet, as on a fresh prefix.
+    let dir = home.path().join("share/man/man1");
+    let out = bare(home.path())
+        .args(["man", "--dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(out.stdout.is_empty(), "{}", stdout(&out));
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    let mut expected: Vec<String> = [
+        "report",
+        "idle",
+        "desktops",
+        "users",
+        "users-daily",
+        "sessions",
+        "concurrency",
+        "unused",
+        "completions",
+        "man",
+        "schema",
+    ]
+    .iter()
+    .map(|c| format!("desktop-usage-{c}.1"))
+    .chain(["desktop-usage.1".to_owned()])
+    .collect();
+    expected.sort();
+    // No page for `help`, and no temporary file left behind.
+    assert_eq!(files, expected);
+
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+    let top = read("desktop-usage.1");
+    let printed = bare(home.path()).arg("man").output().unwrap();
+    assert_eq!(
+        stdout(&printed),
+        top,
+        "`man` prints the top page --dir writes"
+    );
+    // Every desktop-usage-X(1) the top page refers to is there.
+    let mut named = 0;
+    for (at, _) in top.match_indices("desktop\\-usage\\-") {
+        let rest = &top[at..];
+        let end = rest.find("(1)").unwrap();
+        let file = format!("{}.1", rest[..end].replace("\\-", "-"));
+        assert!(
+            files.contains(&file),
+            "the top page names {file}, not written"
+        );
+        named += 1;
+    }
+    assert_eq!(named, files.len() - 1, "the top page names each command");
+
+    let report = read("desktop-usage-report.1");
+    // Its own title, and desktop-usage in the footer, not "report 0.1.0".
+    assert!(report.contains(".TH desktop-usage-report 1"), "{report}");
+    for word in [
+        "\\-\\-format",
+        "\\-\\-no\\-names",
+        "EXIT CODES",
+        "\"desktop-usage 0.",
+    ] {
+        assert!(report.contains(word), "report page without {word}");
+    }
+    assert!(
+        !report.contains("\\-\\-threshold"),
+        "idle's flag on report's page"
+    );
+    let idle = read("desktop-usage-idle.1");
+    assert!(
+        idle.contains("\\-\\-threshold"),
+        "idle page without --threshold"
+    );
+    let printed = bare(home.path()).args(["man", "idle"]).output().unwrap();
+    assert_eq!(printed.status.code(), Some(0), "{}", stderr(&printed));
+    assert_eq!(
+        stdout(&printed),
+        idle,
+        "`man idle` prints the page --dir writes"
+    );
+
+    // Where man(1) renders pages (not a minimized system's stub), it renders this one.
+    let rendered = std::process::Command::new("man")
+        .arg("-l")
+        .arg(dir.join("desktop-usage-idle.1"))
+        .env("MANWIDTH", "100")
+        .env("MANPAGER", "cat")
+        .output();
+    match rendered {
+        Ok(r) if r.status.success() && stdout(&r).contains("desktop-usage-idle") => {
+            let text = stdout(&r);
+            assert!(text.contains("--threshold <HOURS>"), "{text}");
+        }
+        _ => eprintln!("no man(1) that renders pages here: not rendered"),
+    }
+
+    // Again: the pages are replaced, not an error.
+    std::fs::write(dir.join("desktop-usage-idle.1"), "stale").unwrap();
+    let again = bare(home.path())
+        .args(["man", "--dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert_eq!(read("desktop-usage-idle.1"), idle);
+
+    // A DIR that is a file: the output cannot be written, and the message says where.
+    let file = home.path().join("not-a-dir");
+    std::fs::write(&file, "").unwrap();
+    let out = bare(home.path())
+        .args(["man", "--dir"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&*file.to_string_lossy()),
+        "{}",
+        stderr(&out)
+    );
+    let out = bare(home.path()).args(["man", "help"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "help has no page of its own");
+}
+
+#[test]
 fn a_named_profile_picks_its_section_of_the_credentials_file() {
     let sim = common::start(huaweicloud_workspace_sim::Simulator::builder().desktops(2));
     let creds = sim.sim.credentials();

@@ -209,8 +209,17 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff; e.g. `desktop-usage man > desktop-usage.1`)
-    Man,
+    /// Print the man page (roff), or with --dir write one per command (e.g. `desktop-usage man
+    /// --dir /usr/local/share/man/man1`)
+    Man {
+        /// Write desktop-usage.1 and a desktop-usage-COMMAND.1 for every command into DIR
+        /// (created if missing; pages already there are replaced) instead of printing
+        #[arg(long, value_name = "DIR", conflicts_with = "page")]
+        dir: Option<PathBuf>,
+        /// Print this command's page instead of the top page
+        #[arg(value_enum, value_name = "COMMAND")]
+        page: Option<ManPage>,
+    },
     /// Print the JSON Schema of a command's json/ndjson rows
     Schema {
         /// Which command's rows.
@@ -248,6 +257,34 @@ pub enum SchemaKind {
     Unused,
     /// Rows of `unused --users`.
     UnusedUsers,
+}
+
+/// The commands with a man page of their own: every command but `help`
+/// (a test keeps this in step with [`Command`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ManPage {
+    /// desktop-usage-report(1).
+    Report,
+    /// desktop-usage-idle(1).
+    Idle,
+    /// desktop-usage-desktops(1).
+    Desktops,
+    /// desktop-usage-users(1).
+    Users,
+    /// desktop-usage-users-daily(1).
+    UsersDaily,
+    /// desktop-usage-sessions(1).
+    Sessions,
+    /// desktop-usage-concurrency(1).
+    Concurrency,
+    /// desktop-usage-unused(1).
+    Unused,
+    /// desktop-usage-completions(1).
+    Completions,
+    /// desktop-usage-man(1).
+    Man,
+    /// desktop-usage-schema(1).
+    Schema,
 }
 
 /// When tables carry pictures (sparklines, bars).
