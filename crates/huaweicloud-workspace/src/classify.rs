@@ -318,7 +318,10 @@ mod tests {
         };
         let said = r#"{"error_code":"APIG.0308","error_msg":"see https://example.invalid/x"}"#;
         assert_eq!(summary(429, said), "throttled (HTTP 429)");
-        assert_eq!(summary(503, "<html>busy</html>"), "an unreadable answer (HTTP 503)");
+        assert_eq!(
+            summary(503, "<html>busy</html>"),
+            "an unreadable answer (HTTP 503)"
+        );
         assert_eq!(
             summary(500, r#"{"error_code":"WKS.0001","error_msg":"m"}"#),
             "HTTP 500"
