@@ -26,8 +26,11 @@ pub fn say(line: &str) {
     let _ = writeln!(err, "{}", sanitize::for_terminal(line));
 }
 
-/// The filter for a verbosity: our crates get more detail, dependencies stay at warn
-/// (their trace output could include request details we do not control).
+/// The filter for a verbosity. -v: our crates' info (a line per request);
+/// -vv: their debug (each attempt's outcome, flow-control decisions,
+/// credential refreshes); -vvv: their trace and the HTTP stack's debug (connections
+/// opened and reused). More v's change nothing. The HTTP stack never goes
+/// past debug: its trace output includes request bytes we do not control.
 pub fn filter_for(verbose: u8, quiet: bool) -> String {
     const OURS: [&str; 3] = [
         "desktop_usage",
@@ -39,7 +42,7 @@ pub fn filter_for(verbose: u8, quiet: bool) -> String {
         (false, 0) => return "warn".to_string(),
         (false, 1) => ("info", "warn"),
         (false, 2) => ("debug", "warn"),
-        (false, _) => ("trace", "info"),
+        (false, _) => ("trace", "debug"),
     };
     let mut filter = others.to_string();
     for krate in OURS {

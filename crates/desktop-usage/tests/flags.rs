@@ -53,6 +53,60 @@ fn verbose_prints_one_line_per_request_with_status_and_request_id() {
     assert!(before >= 1);
 }
 
+/// Each -v adds lines the one before did not print, up to -vvv (the HTTP
+/// stack's connections); a fourth adds nothing.
+#[test]
+fn each_verbosity_level_up_to_three_adds_something_and_a_fourth_nothing() {
+    let sim = start(fleet());
+    // The sources of the log lines at a level: the tool's own request
+    // lines, and the target of each structured line (`LEVEL target: ...`).
+    let sources = |flag: &str| -> std::collections::BTreeSet<String> {
+        let out = sim
+            .cmd()
+            .args([flag, "report", "--format", "csv"])
+            .args(RANGE)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stderr(&out)
+            .lines()
+            .map(|line| {
+                if line.starts_with("desktop-usage: request:") {
+                    return "request line".to_string();
+                }
+                let mut words = line.split_whitespace().skip(1);
+                let level = words.next().unwrap_or_default();
+                let target = words
+                    .find(|w| w.ends_with(':') && w.contains("::"))
+                    .unwrap_or_default();
+                format!("{level} {target}")
+            })
+            .collect()
+    };
+    let v = sources("-v");
+    let vv = sources("-vv");
+    let vvv = sources("-vvv");
+    assert!(v.contains("request line"), "{v:?}");
+    assert!(
+        vv.is_superset(&v) && vv.len() > v.len(),
+        "-vv adds nothing: {vv:?}"
+    );
+    assert!(
+        vv.iter()
+            .any(|s| s.starts_with("DEBUG huaweicloud_workspace")),
+        "{vv:?}"
+    );
+    assert!(
+        vvv.is_superset(&vv) && vvv.len() > vv.len(),
+        "-vvv adds nothing: {vvv:?}"
+    );
+    assert!(
+        vvv.iter().any(|s| s.contains("hyper")),
+        "no HTTP connection lines: {vvv:?}"
+    );
+    assert_eq!(sources("-vvvv"), vvv, "-vvvv differs from -vvv");
+}
+
 #[test]
 fn demo_quiet_prints_nothing_on_stderr() {
     let home = tempfile::tempdir().unwrap();

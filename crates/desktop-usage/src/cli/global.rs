@@ -59,8 +59,9 @@ pub struct GlobalArgs {
           value_parser = clap::value_parser!(u32).range(0..=20))]
     pub retries: Option<u32>,
 
-    /// More log lines on stderr (-v each request's status and request id, -vv debug, -vvv
-    /// trace); RUST_LOG overrides
+    /// More log lines on stderr: -v each request's status, request id and latency; -vv also
+    /// each attempt's outcome and flow-control decisions; -vvv also the HTTP connections opened and
+    /// reused (more v's add nothing); RUST_LOG overrides
     #[arg(short, long, action = ArgAction::Count, global = true)]
     pub verbose: u8,
 
