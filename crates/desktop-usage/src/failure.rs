@@ -82,7 +82,7 @@ impl fmt::Display for Failure {
                              HUAWEICLOUD_SDK_PROJECT_ID, or project_id in the profile file",
                         );
                     }
-                    return write!(f, "invalid {}: {rule}", flag_of(field));
+                    return write!(f, "invalid {}: {}", flag_of(field), in_commands(rule));
                 }
                 let text = e.to_string();
                 match e.request_id() {
@@ -104,6 +104,18 @@ impl fmt::Display for Failure {
                 Ok(())
             }
         }
+    }
+}
+
+/// A library rule in the tool's words: an operation it points to becomes
+/// the commands that run it (a CLI user has no function to call).
+fn in_commands(rule: &str) -> std::borrow::Cow<'_, str> {
+    const PER_DAY: &str = "the per-day usage (ListUsedDesktopInfo)";
+    if rule.contains(PER_DAY) {
+        rule.replace(PER_DAY, "`report` and `users-daily` (the per-day usage)")
+            .into()
+    } else {
+        rule.into()
     }
 }
 

@@ -422,6 +422,16 @@ fn metric_commands_refuse_what_the_service_would_before_sending() {
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
+        // In the tool's words: the commands to run, never a library function.
+        assert!(!stderr(&out).contains("()"), "{args:?}: {}", stderr(&out));
+        if needle == "latest 180 days" {
+            assert!(
+                stderr(&out)
+                    .contains("older days are in `report` and `users-daily` (the per-day usage)"),
+                "{args:?}: {}",
+                stderr(&out)
+            );
+        }
     }
     assert_eq!(sim.sim.stats().total, 0);
 }

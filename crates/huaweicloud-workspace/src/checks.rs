@@ -120,7 +120,7 @@ pub(crate) fn check_range(
         return Err(Error::invalid(
             "range",
             format!(
-                "starts {start}, before the service's history: the metric operations keep only the latest {history} days (from {earliest}); use desktop_usage() for older days"
+                "starts {start}, before the service's history: the metric operations keep only the latest {history} days (from {earliest}); older days are in the per-day usage (ListUsedDesktopInfo)"
             ),
         ));
     }
