@@ -97,9 +97,15 @@ const STEPS: &[Step] = &[
         env: &[],
     },
     Step {
-        name: "package (the library crates, together)",
+        name: "package (the library crates and the CLI, together)",
         program: "cargo",
         args: &["xtask", "package"],
+        env: &[],
+    },
+    Step {
+        name: "release-size (stripped, no debug info, at most 16 MiB)",
+        program: "cargo",
+        args: &["xtask", "release-size"],
         env: &[],
     },
     Step {

@@ -15,6 +15,7 @@ mod package;
 mod profiles;
 mod python;
 mod readme_check;
+mod release;
 mod vectors;
 
 use std::path::{Path, PathBuf};
@@ -36,7 +37,9 @@ commands:
   bench --section N   one section only (5: the exports, 8: the metric operations), printed,
                       BENCHMARKS.md untouched (5 reads XTASK_BENCH_BASELINE=<older desktop-usage>)
   readme-check        build the README's [dependencies] block and library examples as pasted
-  package             cargo package the library crates together (verified by building them)
+  package             cargo package the library crates and the CLI together (verified by
+                      building them)
+  release-size        build the CLI as `cargo install` does; fail on debug info, symbols, > 16 MiB
   newest-deps         clippy -D warnings on a copy of the workspace after `cargo update`
                       (the newest compatible dependencies, as a fresh resolve gets them)
   ci                  run every gate CI runs, in order, stopping at the first failure
@@ -97,6 +100,12 @@ fn run(args: &[String]) -> Result<ExitCode> {
                 bail!("package takes no arguments\n{USAGE}");
             }
             package::run()
+        }
+        "release-size" => {
+            if !rest.is_empty() {
+                bail!("release-size takes no arguments\n{USAGE}");
+            }
+            release::run()
         }
         "newest-deps" => {
             if !rest.is_empty() {

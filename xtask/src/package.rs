@@ -1,8 +1,9 @@
-//! `cargo xtask package`: the library crates package and build as they
-//! would be published.
+//! `cargo xtask package`: the library crates and the command-line tool
+//! package and build as they would be published.
 //!
 //! They depend on each other and none is on crates.io yet, so they are
-//! packaged in one `cargo package` call: cargo orders them by dependency and
+//! packaged in one `cargo package` call (`cargo package -p desktop-usage`
+//! alone cannot resolve the libraries until they are published): cargo orders them by dependency and
 //! verifies each one by building the extracted `.crate` against the others'
 //! freshly made packages (a local overlay registry), not against the
 //! checkout. `--allow-dirty` because this runs in working trees with
@@ -17,11 +18,12 @@ use crate::workspace_root;
 
 /// The crates meant for crates.io, in dependency order (cargo sorts them
 /// anyway; the order is for the reader).
-pub const LIBRARY_CRATES: &[&str] = &[
+pub const PUBLISHED_CRATES: &[&str] = &[
     "huaweicloud-signer",
     "huaweicloud-workspace-api",
     "huaweicloud-workspace-sim",
     "huaweicloud-workspace",
+    "desktop-usage",
 ];
 
 /// A package bigger than this has picked up something it should not ship
@@ -50,7 +52,7 @@ fn forget_earlier_packages() -> Result<()> {
         if !registry.file_name().to_string_lossy().starts_with('-') {
             continue;
         }
-        for name in LIBRARY_CRATES {
+        for name in PUBLISHED_CRATES {
             let extracted = registry.path().join(format!("{name}-{version}"));
             if extracted.exists() {
                 std::fs::remove_dir_all(&extracted)
@@ -67,7 +69,7 @@ pub fn run() -> Result<ExitCode> {
     forget_earlier_packages()?;
     let mut cmd = Command::new(env!("CARGO"));
     cmd.arg("package").arg("--allow-dirty");
-    for name in LIBRARY_CRATES {
+    for name in PUBLISHED_CRATES {
         cmd.arg("-p").arg(name);
     }
     let status = cmd
@@ -84,7 +86,7 @@ pub fn run() -> Result<ExitCode> {
         .unwrap_or_else(|| root.join("target"));
     let version = env!("CARGO_PKG_VERSION");
     let mut too_big = false;
-    for name in LIBRARY_CRATES {
+    for name in PUBLISHED_CRATES {
         let file = target_dir
             .join("package")
             .join(format!("{name}-{version}.crate"));
