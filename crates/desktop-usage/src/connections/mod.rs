@@ -216,7 +216,7 @@ pub async fn sessions(
     .await
 }
 
-/// Rows already computed, as the stream [`write`] takes.
+/// Rows already computed, as the stream [`write()`] takes.
 fn ready<R>(rows: impl IntoIterator<Item = R>) -> impl futures::Stream<Item = Result<R, Failure>> {
     futures::stream::iter(rows.into_iter().map(Ok))
 }
