@@ -172,13 +172,13 @@ mod tests {
             (f.to_string(), f.exit_code())
         };
         assert_eq!(
-            text(Signal::Interrupt, false),
+            text(Signal::INTERRUPT, false),
             ("interrupted by SIGINT".to_string(), 130)
         );
-        let (message, code) = text(Signal::Terminate, true);
+        let (message, code) = text(Signal::TERMINATE, true);
         assert_eq!(code, 143);
         assert!(message.contains("SIGTERM") && message.contains("--output"));
-        assert_eq!(text(Signal::Hangup, false).1, 129);
-        assert_eq!(text(Signal::Quit, false).1, 131);
+        assert_eq!(text(Signal::HANGUP, false).1, 129);
+        assert_eq!(text(Signal::QUIT, false).1, 131);
     }
 }

@@ -32,8 +32,8 @@ EXIT CODES:
     4  other API error (including a response that could not be read)
     5  network error or timeout, after retries
     6  idle: some --desktop ids are not known to the service (the others' rows are written)
-  129  hang-up (SIGHUP); 130 Ctrl-C (SIGINT); 131 SIGQUIT; 143 SIGTERM (128 + the signal's
-       number); a previous --output file is kept"
+  129  hang-up (SIGHUP); 130 Ctrl-C (SIGINT); 131 SIGQUIT; 143 SIGTERM; any other signal
+       that ends a process, 128 + its number; a previous --output file is kept"
     };
 }
 
