@@ -7,6 +7,7 @@
 use std::collections::BTreeSet;
 use std::pin::pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
 use huaweicloud_workspace::{Client, DesktopListQuery, DesktopUsage, Error as ApiError};
@@ -27,8 +28,9 @@ pub enum Pending {
     Ready(Option<Arc<Names>>),
     /// To be read once the usage query has answered: a run whose
     /// credentials are refused sends one bad signature, not two (five in a
-    /// row lock the key), and the names cost one round trip at most.
-    Deferred(Box<DesktopListQuery>, Keep),
+    /// row lock the key), and the names cost one round trip at most. The
+    /// read may take at most the duration given (see [`Pending::of`]).
+    Deferred(Box<DesktopListQuery>, Keep, Duration),
 }
 
 /// What a run keeps of each inventory entry.
@@ -42,8 +44,11 @@ pub enum Keep {
 
 impl Pending {
     /// The inventory pass of a run: every desktop (⌈N/1000⌉ requests), or
-    /// the `--desktop` ones (batches of 100).
-    pub fn of(client: &Client, ids: &[String], keep: Keep) -> Pending {
+    /// the `--desktop` ones (batches of 100), given at most `budget` (the
+    /// time of one attempt, `--timeout`): names are optional, so an
+    /// inventory that answers slowly, or retries, costs the run its names,
+    /// never more time than that.
+    pub fn of(client: &Client, ids: &[String], keep: Keep, budget: Duration) -> Pending {
         // Its own places in flight, not the client's shared adaptive ones:
         // it is read while the usage stream is paused on its first desktop,
         // and that stream's requests may hold every shared place until it
@@ -52,29 +57,33 @@ impl Pending {
         if !ids.is_empty() {
             query = query.desktop_ids(ids.iter().cloned());
         }
-        Pending::Deferred(Box::new(query), keep)
+        Pending::Deferred(Box::new(query), keep, budget)
     }
 
     /// The names; `None`, with one warning on stderr (unless `quiet`),
     /// when the inventory could not be read.
     pub async fn wait(self, quiet: bool) -> Option<Arc<Names>> {
-        let (query, keep) = match self {
+        let (query, keep, budget) = match self {
             Pending::Ready(names) => return names,
-            Pending::Deferred(query, keep) => (query, keep),
+            Pending::Deferred(query, keep, budget) => (query, keep, budget),
         };
-        match collect(*query, keep).await {
-            Ok(names) => Some(Arc::new(names)),
-            Err(error) => {
-                if !quiet {
-                    say(&format!(
-                        "desktop-usage: warning: desktop names are not shown: the desktop list \
-                         could not be read ({error}); the usage is complete without them \
-                         (--no-names skips the list)"
-                    ));
-                }
-                None
-            }
+        let why = match tokio::time::timeout(budget, collect(*query, keep)).await {
+            Ok(Ok(names)) => return Some(Arc::new(names)),
+            Ok(Err(error)) => format!("the desktop list could not be read ({error})"),
+            Err(_) => format!(
+                "the desktop list did not answer within {} s (--timeout)",
+                budget.as_secs()
+            ),
+        };
+        if !quiet {
+            crate::progress::above(|| {
+                say(&format!(
+                    "desktop-usage: warning: desktop names are not shown: {why}; the usage is \
+                     complete without them (--no-names skips the list)"
+                ))
+            });
         }
+        None
     }
 }
 

@@ -192,7 +192,7 @@ async fn run_usage(
                 Kind::Idle { .. } => names::Keep::NamesAndState,
                 _ => names::Keep::Names,
             };
-            names::Pending::of(client, &query_args.desktops, keep)
+            names::Pending::of(client, &query_args.desktops, keep, global.attempt_timeout())
         }
         None => names::Pending::Ready(None),
     };

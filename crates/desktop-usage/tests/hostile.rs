@@ -379,7 +379,85 @@ fn a_reader_that_leaves_early_is_not_an_error_in_any_format() {
     }
 }
 
+// ------------------------------------------------ a slow inventory
+
+/// Names are optional: an inventory that never answers costs the report
+/// one attempt's time (`--timeout`), not its retries, and the report is
+/// written with ids and a warning saying why the names are missing.
+#[test]
+fn an_inventory_that_does_not_answer_costs_the_names_not_the_report() {
+    let home = tempfile::tempdir().unwrap();
+    let usage = Answer::With(200, vec![], usage_body(&[("d1", "ann"), ("d2", "bob")]));
+    // One usage request, then inventory attempts held open.
+    let server = hand_made(Answer::ByMethod(Box::new(usage), Box::new(Answer::Hold)), 6);
+    let out = server
+        .cmd_with_names(home.path())
+        .args(["--timeout", "2", "report", "--format", "csv"])
+        .args(RANGE)
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(
+            "desktop names are not shown: the desktop list did not answer within 2 s (--timeout)"
+        ),
+        "{err}"
+    );
+    let rows = stdout(&out);
+    assert!(rows.contains("d1,") && rows.contains("d2,"), "{rows}");
+    // The usage request and at most two inventory attempts (one, and the
+    // retry that may start as the attempt times out), not all three.
+    let mut requests = 0;
+    while server.requests.try_recv().is_ok() {
+        requests += 1;
+    }
+    assert!(requests <= 3, "{requests} requests");
+}
+
 // ------------------------------------------------ signals
+
+/// A write past `ulimit -f` is an output error (exit 1) saying so, and
+/// leaves the previous file and nothing else: SIGXFSZ does not kill the
+/// process with the temporary file beside it.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_size_limit_is_a_write_error_not_a_killed_process() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.csv");
+    std::fs::write(&file, "previous\n").unwrap();
+    let sim = start(Simulator::builder().desktops(40));
+    let creds = sim.sim.credentials();
+    // `ulimit -f 4`: 4 blocks of 1 KiB (bash) or 512 bytes (dash) at
+    // most, less than a month of 40 desktops' rows.
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -f 4 && exec \"$0\" \"$@\"")
+        .arg(assert_cmd::cargo::cargo_bin!("desktop-usage"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("HUAWEICLOUD_SDK_METADATA_ENDPOINT", "http://127.0.0.1:1")
+        .env("HUAWEICLOUD_SDK_AK", creds.access_key())
+        .env("HUAWEICLOUD_SDK_SK", creds.secret_key().expose())
+        .args(["--endpoint", &sim.sim.base_url()])
+        .args(["--project-id", sim.sim.project_id()])
+        .args(["report", "--from", "2024-01-01", "--to", "2024-01-31"])
+        .args(["--format", "csv", "--output", file.to_str().unwrap()])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("File too large"), "{err}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "previous\n");
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["report.csv"], "a temporary file is left");
+}
 
 #[cfg(unix)]
 #[test]
@@ -390,6 +468,14 @@ fn every_catchable_signal_removes_the_temporary_file_and_exits_128_plus_n() {
         ("TERM", 143, true),
         ("HUP", 129, true),
         ("QUIT", 131, true),
+        ("USR1", 138, true),
+        ("USR2", 140, true),
+        ("ALRM", 142, true),
+        ("VTALRM", 154, true),
+        ("PROF", 155, true),
+        ("IO", 157, true),
+        ("PWR", 158, true),
+        ("XCPU", 152, true),
         ("INT", 130, false),
         ("TERM", 143, false),
     ] {

@@ -87,6 +87,14 @@ pub struct GlobalArgs {
 }
 
 impl GlobalArgs {
+    /// The time of one request attempt: `--timeout`, else the library's default.
+    pub fn attempt_timeout(&self) -> std::time::Duration {
+        self.timeout.map_or(
+            huaweicloud_workspace::DEFAULT_ATTEMPT_TIMEOUT,
+            std::time::Duration::from_secs,
+        )
+    }
+
     /// Today (UTC): `--today`, else the system clock's.
     pub fn today(&self) -> NaiveDate {
         self.today

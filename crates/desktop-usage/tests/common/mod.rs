@@ -91,6 +91,9 @@ pub enum Answer {
     With(u16, Vec<(&'static str, String)>, String),
     /// Never answer; keep the connection open.
     Hold,
+    /// The first answer to a POST (the usage), the second to anything else
+    /// (a GET: the inventory).
+    ByMethod(Box<Answer>, Box<Answer>),
 }
 
 pub fn hand_made(answer: Answer, connections: usize) -> HandMade {
@@ -104,10 +107,14 @@ pub fn hand_made(answer: Answer, connections: usize) -> HandMade {
             let Ok(stream) = stream else { continue };
             let mut reader = BufReader::new(stream);
             let mut length = 0usize;
+            let mut first = String::new();
             loop {
                 let mut line = String::new();
                 if reader.read_line(&mut line).unwrap_or(0) == 0 {
                     break;
+                }
+                if first.is_empty() {
+                    first = line.clone();
                 }
                 let lower = line.to_ascii_lowercase();
                 if let Some(v) = lower.strip_prefix("content-length:") {
@@ -121,7 +128,12 @@ pub fn hand_made(answer: Answer, connections: usize) -> HandMade {
             let _ = reader.read_exact(&mut body);
             let _ = tx.send(String::from_utf8_lossy(&body).into_owned());
             let mut stream = reader.into_inner();
-            match &answer {
+            let answer = match &answer {
+                Answer::ByMethod(post, _) if first.starts_with("POST ") => post.as_ref(),
+                Answer::ByMethod(_, other) => other.as_ref(),
+                answer => answer,
+            };
+            match answer {
                 Answer::With(status, headers, body) => {
                     let mut head = format!(
                         "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n\
@@ -135,7 +147,7 @@ pub fn hand_made(answer: Answer, connections: usize) -> HandMade {
                     let _ = stream.write_all(head.as_bytes());
                     let _ = stream.write_all(body.as_bytes());
                 }
-                Answer::Hold => held.push(stream),
+                Answer::Hold | Answer::ByMethod(..) => held.push(stream),
             }
         }
         // Hold until each client goes away (its process ended).
@@ -173,6 +185,15 @@ impl HandMade {
             .env("HUAWEICLOUD_SDK_SK", "SKHANDMADE")
             // This server answers every request alike: no inventory request.
             .args(["--endpoint", &self.url, "--project-id", "p1", "--no-names"]);
+        cmd
+    }
+
+    /// The binary pointed at this server, reading the inventory for names.
+    pub fn cmd_with_names(&self, home: &Path) -> Command {
+        let mut cmd = bare(home);
+        cmd.env("HUAWEICLOUD_SDK_AK", "AKHANDMADE")
+            .env("HUAWEICLOUD_SDK_SK", "SKHANDMADE")
+            .args(["--endpoint", &self.url, "--project-id", "p1"]);
         cmd
     }
 
