@@ -12,6 +12,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
+use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
 /// Whether a character must not reach a terminal as is: the C0 and C1
@@ -54,11 +55,19 @@ pub fn for_terminal(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// How many terminal columns the text takes once [escaped](for_terminal):
-/// East Asian wide characters and emoji count two, combining marks none
-/// (the `unicode-width` crate's rules).
+/// The terminal columns of one grapheme cluster: two for a flag, an emoji
+/// ZWJ sequence or an emoji presentation sequence, and for East Asian wide
+/// and full-width characters; a letter with combining marks as the letter.
+pub fn cluster_width(cluster: &str) -> usize {
+    // unicode-width's string rules already know these sequences; given one
+    // cluster at a time it cannot run one sequence on into the next.
+    cluster.width()
+}
+
+/// How many terminal columns the text takes once [escaped](for_terminal),
+/// added up [per grapheme cluster](cluster_width).
 pub fn display_width(text: &str) -> usize {
-    for_terminal(text).width()
+    for_terminal(text).graphemes(true).map(cluster_width).sum()
 }
 
 /// Whether a spreadsheet would run this csv field as a formula (OWASP,
@@ -114,6 +123,10 @@ mod tests {
         assert_eq!(display_width("张伟"), 4);
         assert_eq!(display_width("🎉"), 2);
         assert_eq!(display_width("e\u{301}"), 1);
+        assert_eq!(display_width("👨\u{200d}👩\u{200d}👧"), 2);
+        assert_eq!(display_width("🇨🇳🇨🇳"), 4);
+        assert_eq!(display_width("ＷＫＳ"), 6);
+        assert_eq!(display_width("ที่"), 1);
         // The escaped form is what is shown, so that is what is measured.
         assert_eq!(display_width("a\u{1b}"), "a\\u{1b}".len());
     }
