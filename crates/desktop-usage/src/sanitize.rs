@@ -17,8 +17,9 @@ use unicode_width::UnicodeWidthStr;
 
 /// Whether a character must not reach a terminal as is: the C0 and C1
 /// controls and DEL (`char::is_control`), the Unicode bidirectional
-/// controls (the `Bidi_Control` property), and the line and paragraph
-/// separators, which some terminals and viewers break lines at.
+/// controls (the `Bidi_Control` property), the line and paragraph
+/// separators, which some terminals and viewers break lines at, and every
+/// character a terminal shows as nothing ([`is_invisible`]).
 pub fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(
@@ -31,11 +32,106 @@ pub fn is_unsafe(c: char) -> bool {
                 | '\u{2028}'
                 | '\u{2029}'
         )
+        || is_invisible(c)
+}
+
+/// Whether a character takes no room and shows no ink, so that `WKS-CEO`
+/// with it and without it look the same: the format characters (general
+/// category Cf: zero-width space and joiners, soft hyphen, BOM, tags, …)
+/// and the other default-ignorable code points (combining grapheme joiner,
+/// Hangul fillers, Mongolian free variation selectors, variation
+/// selectors). Inside an emoji the joiner, the presentation selectors and
+/// a flag's tags are legitimate and kept ([`for_terminal`]).
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{115F}'..='\u{1160}'
+            | '\u{17B4}'..='\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF0}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
+}
+
+/// Whether a character starts an emoji: the blocks of the
+/// `Extended_Pictographic` property, taken by range (a few neighbouring
+/// symbols are included; they only decide whether a joiner or selector
+/// after them is kept, and a terminal joins nothing to them anyway).
+fn is_pictographic(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00A9}'
+            | '\u{00AE}'
+            | '\u{203C}'
+            | '\u{2049}'
+            | '\u{2122}'
+            | '\u{2139}'
+            | '\u{2194}'..='\u{21AA}'
+            | '\u{231A}'..='\u{23FF}'
+            | '\u{24C2}'
+            | '\u{25AA}'..='\u{27BF}'
+            | '\u{2934}'..='\u{2935}'
+            | '\u{2B05}'..='\u{2B55}'
+            | '\u{3030}'
+            | '\u{303D}'
+            | '\u{3297}'
+            | '\u{3299}'
+            | '\u{1F000}'..='\u{1FAFF}'
+            | '\u{1FC00}'..='\u{1FFFD}'
+    )
+}
+
+/// Whether `c`, an [invisible](is_invisible) character at `at` in the
+/// grapheme cluster `cluster`, is part of a legitimate emoji and so shown
+/// as is: a ZWJ between two parts of an emoji (👩‍💻), a presentation
+/// selector after one (❤️, or a keycap 1️⃣), the tags of a subdivision flag
+/// after 🏴. Anywhere else (a ZWJ between letters, a selector after `O`)
+/// it only hides a difference.
+fn belongs_to_emoji(cluster: &str, at: usize, c: char) -> bool {
+    let Some(first) = cluster.chars().next() else {
+        return false;
+    };
+    let last = at + c.len_utf8() == cluster.len();
+    let keycap = matches!(first, '0'..='9' | '#' | '*') && cluster.ends_with('\u{20E3}');
+    match c {
+        '\u{200D}' => is_pictographic(first) && !last,
+        '\u{FE0E}' | '\u{FE0F}' => is_pictographic(first) || keycap,
+        '\u{E0020}'..='\u{E007F}' => first == '\u{1F3F4}',
+        _ => false,
+    }
+}
+
+/// Whether a character of a cluster is written escaped.
+fn escaped(cluster: &str, at: usize, c: char) -> bool {
+    is_unsafe(c) && !(is_invisible(c) && belongs_to_emoji(cluster, at, c))
 }
 
 /// The text with every [unsafe](is_unsafe) character written as `\u{HEX}`
-/// (Rust's notation, lowercase hex: ESC is `\u{1b}`, a newline `\u{a}`);
-/// borrowed when there is nothing to escape.
+/// (Rust's notation, lowercase hex: ESC is `\u{1b}`, a newline `\u{a}`, a
+/// zero-width space `\u{200b}`); borrowed when there is nothing to escape.
+/// The joiners and selectors inside an emoji are kept, so 👩‍💻 and 🇨🇳 stay
+/// pictures. Variation selectors elsewhere (including the ideographic ones
+/// after a CJK character), ZWNJ and ZWJ in Indic or Persian names, and the
+/// Mongolian selectors are shown escaped too: rare in names, and exactly
+/// what makes two different names look the same. json and csv keep them.
 ///
 /// A backslash is left alone (`DOMAIN\user` stays readable), so the
 /// escaped form is for reading, not for parsing back: use json for that.
@@ -43,13 +139,23 @@ pub fn for_terminal(text: &str) -> Cow<'_, str> {
     if !text.chars().any(is_unsafe) {
         return Cow::Borrowed(text);
     }
+    let needs = |g: &str| g.char_indices().any(|(at, c)| escaped(g, at, c));
+    if !text.graphemes(true).any(needs) {
+        return Cow::Borrowed(text);
+    }
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if is_unsafe(c) {
-            // Writing to a String cannot fail.
-            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-        } else {
-            out.push(c);
+    for g in text.graphemes(true) {
+        if !needs(g) {
+            out.push_str(g);
+            continue;
+        }
+        for (at, c) in g.char_indices() {
+            if escaped(g, at, c) {
+                // Writing to a String cannot fail.
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            } else {
+                out.push(c);
+            }
         }
     }
     Cow::Owned(out)
@@ -107,6 +213,36 @@ mod tests {
             '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}', '\u{2028}', '\u{2029}',
         ] {
             assert!(is_unsafe(c), "{:x}", u32::from(c));
+        }
+    }
+
+    #[test]
+    fn invisible_characters_are_shown_but_emoji_keep_their_joiners() {
+        for (text, shown) in [
+            ("WKS-CEO\u{200b}", "WKS-CEO\\u{200b}"),
+            ("WKS-CEO\u{2060}", "WKS-CEO\\u{2060}"),
+            ("WKS-\u{ad}CEO", "WKS-\\u{ad}CEO"),
+            ("\u{feff}WKS-CEO", "\\u{feff}WKS-CEO"),
+            ("WKS-CEO\u{e0001}\u{e0041}", "WKS-CEO\\u{e0001}\\u{e0041}"),
+            ("WKS-CEO\u{34f}", "WKS-CEO\\u{34f}"),
+            ("WKS-CEO\u{180e}", "WKS-CEO\\u{180e}"),
+            ("W\u{200d}KS", "W\\u{200d}KS"),
+            ("CEO\u{fe0f}", "CEO\\u{fe0f}"),
+            // A joiner that joins nothing after an emoji hides a difference too.
+            ("👩\u{200d} x", "👩\\u{200d} x"),
+        ] {
+            assert_eq!(for_terminal(text), shown, "{text:?}");
+        }
+        for emoji in [
+            "👩\u{200d}💻",
+            "👨\u{200d}👩\u{200d}👧",
+            "❤\u{fe0f}",
+            "1\u{fe0f}\u{20e3}",
+            "🇨🇳",
+            // England's flag: black flag, tags, cancel tag.
+            "🏴\u{e0067}\u{e0062}\u{e0065}\u{e006e}\u{e0067}\u{e007f}",
+        ] {
+            assert!(matches!(for_terminal(emoji), Cow::Borrowed(_)), "{emoji:?}");
         }
     }
 

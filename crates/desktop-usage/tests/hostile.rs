@@ -134,6 +134,83 @@ fn service_error_texts_are_escaped_on_stderr() {
     }
 }
 
+// ------------------------------------------------ names that look alike
+
+#[test]
+fn names_that_differ_only_in_invisible_characters_show_as_different_rows() {
+    use unicode_width::UnicodeWidthStr;
+    let invisible = [
+        "\u{200b}",
+        "\u{2060}",
+        "\u{ad}",
+        "\u{feff}",
+        "\u{e0001}",
+        "\u{e0041}",
+        "\u{34f}",
+        "\u{180e}",
+        "\u{200d}",
+        "\u{fe0f}",
+    ];
+    let mut users: Vec<String> = vec!["WKS-CEO".into()];
+    users.extend(invisible.iter().map(|c| format!("WKS-CEO{c}")));
+    users.push("WK\u{200d}S-CEO".into());
+    // Emoji keep their joiners and selectors: pictures, not escapes.
+    users.extend([
+        "👩\u{200d}💻 dev".into(),
+        "❤\u{fe0f} ops".into(),
+        "🇨🇳 cn".into(),
+    ]);
+    let ids: Vec<String> = (0..users.len()).map(|i| format!("d{i}")).collect();
+    let pairs: Vec<(&str, &str)> = ids
+        .iter()
+        .zip(&users)
+        .map(|(d, u)| (d.as_str(), u.as_str()))
+        .collect();
+    let server = hand_made(Answer::With(200, vec![], usage_body(&pairs)), 1);
+    let home = tempfile::tempdir().unwrap();
+    let out = server
+        .cmd(home.path())
+        .arg("users-daily")
+        .args(RANGE)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    let body: Vec<&str> = lines[3..3 + users.len()].to_vec();
+    // What a terminal shows of each row: its bytes less what takes no room.
+    let seen: BTreeSet<String> = body
+        .iter()
+        .map(|l| {
+            l.chars()
+                .filter(|c| !invisible.contains(&c.to_string().as_str()))
+                .collect()
+        })
+        .collect();
+    assert_eq!(seen.len(), users.len(), "rows that look alike:\n{text}");
+    for shown in [
+        "WKS-CEO\\u{200b} ",
+        "WKS-CEO\\u{e0001} ",
+        "WKS-CEO\\u{34f} ",
+        "WKS-CEO\\u{180e} ",
+        "WK\\u{200d}S-CEO ",
+        "👩\u{200d}💻 dev ",
+        "❤\u{fe0f} ops ",
+        "🇨🇳 cn ",
+    ] {
+        assert!(
+            body.iter().any(|l| l.starts_with(shown)),
+            "{shown:?} not shown:\n{text}"
+        );
+    }
+    // Nothing invisible is left outside the emoji.
+    for line in &body[..users.len() - 3] {
+        assert!(line.is_ascii(), "{line:?}");
+    }
+    let ends: BTreeSet<usize> = body.iter().map(|l| l.width()).collect();
+    assert_eq!(ends.len(), 1, "misaligned:\n{text}");
+}
+
 // ------------------------------------------------ spreadsheet formulas
 
 #[test]
