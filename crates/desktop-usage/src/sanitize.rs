@@ -176,6 +176,50 @@ pub fn display_width(text: &str) -> usize {
     for_terminal(text).graphemes(true).map(cluster_width).sum()
 }
 
+/// A line for stderr: [escaped](for_terminal), and a line longer than
+/// [`LINE_AT_MOST`] characters loses its middle, with a `…` that says how
+/// much: our own words open a message and the request id closes it, so
+/// both ends are kept and what goes is the service's text in between.
+pub fn shortened(text: &str) -> Cow<'_, str> {
+    let text = for_terminal(text);
+    let count = text.chars().count();
+    if count <= LINE_AT_MOST {
+        return text;
+    }
+    let (mut head, mut chars) = (0, 0);
+    for (at, g) in text.grapheme_indices(true) {
+        chars += g.chars().count();
+        if chars > LINE_HEAD {
+            break;
+        }
+        head = at + g.len();
+    }
+    let (mut tail, mut chars) = (text.len(), 0);
+    for (at, g) in text.grapheme_indices(true).rev() {
+        chars += g.chars().count();
+        if chars > LINE_TAIL || at < head {
+            break;
+        }
+        tail = at;
+    }
+    let cut = text[head..tail].chars().count();
+    Cow::Owned(format!(
+        "{} …({cut} characters not shown)… {}",
+        text[..head].trim_end(),
+        text[tail..].trim_start()
+    ))
+}
+
+/// The longest line [`shortened`] leaves whole: a few lines of a terminal,
+/// more than any message of ours with a real service text in it (and an
+/// error stays one line, whatever the service sent: a megabyte of
+/// `error_msg` would otherwise fill the scroll-back).
+pub const LINE_AT_MOST: usize = 1000;
+/// What a shortened line keeps of its start.
+const LINE_HEAD: usize = 600;
+/// And of its end: the request id and our advice after the service's text.
+const LINE_TAIL: usize = 300;
+
 /// Whether a spreadsheet would run this csv field as a formula (OWASP,
 /// "CSV Injection": a field starting with `=`, `+`, `-`, `@`, TAB or CR).
 /// The csv writer prefixes such a text field with `'` and quotes it.
@@ -244,6 +288,22 @@ mod tests {
         ] {
             assert!(matches!(for_terminal(emoji), Cow::Borrowed(_)), "{emoji:?}");
         }
+    }
+
+    #[test]
+    fn long_lines_lose_their_middle_and_keep_both_ends() {
+        let line = format!("ours: {} (request id r-1)", "y".repeat(1 << 20));
+        let short = shortened(&line);
+        assert!(short.chars().count() <= LINE_AT_MOST, "{}", short.len());
+        assert!(short.starts_with("ours: yyy"), "{short}");
+        assert!(short.ends_with("yyy (request id r-1)"), "{short}");
+        assert!(short.contains("characters not shown"), "{short}");
+        // Escaped first, and not cut inside a cluster.
+        let line = format!("a\u{1b}{}", "e\u{301}".repeat(2000));
+        let short = shortened(&line);
+        assert!(short.starts_with("a\\u{1b}e\u{301}"), "{short}");
+        assert!(!short.contains(" \u{301}") && !short.contains("…\u{301}"));
+        assert_eq!(shortened("short"), "short");
     }
 
     #[test]

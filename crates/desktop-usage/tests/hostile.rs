@@ -134,6 +134,117 @@ fn service_error_texts_are_escaped_on_stderr() {
     }
 }
 
+// ------------------------------------------------ huge texts
+
+/// `n` desktops whose user names are a mebibyte each (and differ).
+fn megabyte_names(n: usize) -> Vec<(String, String)> {
+    (1..=n)
+        .map(|i| (format!("d{i}"), format!("{i}-huge-{}", "x".repeat(1 << 20))))
+        .collect()
+}
+
+#[test]
+fn a_megabyte_name_is_cut_in_tables_and_kept_whole_in_csv() {
+    let home = tempfile::tempdir().unwrap();
+    let names = megabyte_names(5);
+    let pairs: Vec<(&str, &str)> = names
+        .iter()
+        .map(|(d, u)| (d.as_str(), u.as_str()))
+        .collect();
+    let body = usage_body(&pairs);
+    let run = |args: &[&str]| {
+        let server = hand_made(Answer::With(200, vec![], body.clone()), 1);
+        let out = server
+            .cmd(home.path())
+            .args(args)
+            .args(RANGE)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        out
+    };
+    for args in [
+        &["report"][..],
+        &["users-daily"],
+        &["idle", "--threshold", "5"],
+    ] {
+        let out = run(args);
+        // Piped, not a terminal: the cap holds all the same.
+        assert!(
+            out.stdout.len() < 20_000,
+            "{args:?}: {} bytes of table for 5 desktops",
+            out.stdout.len()
+        );
+        let text = stdout(&out);
+        for i in 1..=5 {
+            assert!(
+                text.contains(&format!("{i}-huge-xxxx")),
+                "{args:?}:\n{text}"
+            );
+        }
+        assert!(text.contains("x…"), "{args:?}:\n{text}");
+        let widest = text.lines().map(str::len).max().unwrap();
+        assert!(widest < 200, "{args:?}: a line of {widest} bytes");
+    }
+    // csv and json: every name whole.
+    let csv = stdout(&run(&["report", "--format", "csv"]));
+    let json: Vec<Value> =
+        serde_json::from_str(&stdout(&run(&["report", "--format", "json"]))).unwrap();
+    for (_, name) in &names {
+        assert!(csv.contains(&format!(",{name},")), "a name was cut in csv");
+        assert!(json.iter().any(|r| r["desktop_username"] == name.as_str()));
+    }
+}
+
+#[test]
+fn a_megabyte_error_message_is_shortened_on_stderr_keeping_both_ends() {
+    let home = tempfile::tempdir().unwrap();
+    let message = format!("start-of-text {} end-of-text", "y".repeat(1 << 20));
+    let body = serde_json::json!({"error_code": "WKS.0001", "error_msg": message}).to_string();
+    let headers = vec![("x-request-id", "req-huge-1".to_string())];
+    // 400: the service's error. 401 from IAM, asked for the project id.
+    for iam in [false, true] {
+        let status = if iam { 401 } else { 400 };
+        let server = hand_made(Answer::With(status, headers.clone(), body.clone()), 2);
+        let mut cmd = if iam {
+            let mut cmd = common::bare(home.path());
+            cmd.env("HUAWEICLOUD_SDK_AK", "AKHANDMADE")
+                .env("HUAWEICLOUD_SDK_SK", "SKHANDMADE")
+                .env("HUAWEICLOUD_SDK_REGION_WORKSPACE_CN_NORTH_4", &server.url)
+                .env("HUAWEICLOUD_SDK_IAM_ENDPOINT", &server.url)
+                .args(["--region", "cn-north-4", "--no-names"]);
+            cmd
+        } else {
+            server.cmd(home.path())
+        };
+        let out = cmd
+            .args(["--retries", "0", "report"])
+            .args(RANGE)
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert!(
+            matches!(out.status.code(), Some(3 | 4)),
+            "{}",
+            &err[..err.len().min(300)]
+        );
+        assert!(
+            err.len() < 2_000,
+            "iam {iam}: {} bytes on stderr",
+            err.len()
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+        // Our words and the request id, whole; the service's text cut.
+        assert!(err.starts_with("desktop-usage: error: "), "{err}");
+        assert!(err.contains("start-of-text yyy"), "{err}");
+        assert!(err.contains("characters not shown"), "{err}");
+        assert!(err.contains("(request id req-huge-1)"), "{err}");
+        if !iam {
+            assert!(err.contains("yyy end-of-text"), "{err}");
+        }
+    }
+}
+
 // ------------------------------------------------ names that look alike
 
 #[test]

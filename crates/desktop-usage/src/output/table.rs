@@ -91,12 +91,23 @@ impl Fitted {
             parts.push(format!("long {} cut with …", names.join(", ")));
         }
         Some(format!(
-            "(fitted to {} columns: {}; a wider terminal, a file or --format csv has every column in full)",
+            "(fitted to {} columns: {}; a wider terminal or a file has every column, --format csv every value in full)",
             self.width,
             parts.join("; ")
         ))
     }
 }
+
+/// The widest a text cell is shown, terminal or not: more than any real
+/// computer name (NetBIOS allows 15 characters, a DNS label 63) or user
+/// name (AD's logon name is 20, a UPN rarely over 60), so only a hostile
+/// or broken value is cut, and a megabyte name costs each row 64 columns,
+/// not a megabyte. Machine formats (csv, json, ndjson) keep every value.
+pub const TEXT_AT_MOST: usize = 64;
+/// The same bound for ids, dates and the charts ([`Align::Whole`]), which
+/// are never cut to fit a terminal: wider than a day chart or any id the
+/// service hands out, so it only stops a hostile id.
+pub const WHOLE_AT_MOST: usize = 128;
 
 /// Text columns are cut to this first, before any column is left out: a
 /// few long names should not cost every row a column.
@@ -237,7 +248,22 @@ impl Layout {
 
     fn measure_with<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>, keep: bool) {
         for (i, cell) in cells.into_iter().enumerate() {
-            let shown = shown_width(cell);
+            let mut shown = shown_width(cell);
+            let at_most = match self.align.get(i) {
+                Some(Align::Left) => Some(TEXT_AT_MOST),
+                Some(Align::Whole) => Some(WHOLE_AT_MOST),
+                // Numbers are ours, never the service's text.
+                Some(Align::Right) | None => None,
+            };
+            if !keep
+                && let Some(at_most) = at_most
+                && shown > at_most
+            {
+                shown = at_most;
+                if let Some(cut) = self.cut.get_mut(i) {
+                    *cut = true;
+                }
+            }
             if let Some(w) = self.widths.get_mut(i) {
                 *w = (*w).max(shown);
             }
@@ -622,6 +648,44 @@ mod tests {
         let mut out = Vec::new();
         table.write(&mut out, Some(200)).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), full);
+    }
+
+    #[test]
+    fn a_huge_cell_is_cut_even_without_a_terminal_and_totals_are_not() {
+        use unicode_width::UnicodeWidthStr;
+        let huge = "名".repeat(100_000);
+        let table = Table {
+            headers: vec!["NAME", "DESKTOP ID", "HOURS"],
+            align: vec![Align::Left, Align::Whole, Align::Right],
+            rows: vec![
+                vec![huge.clone(), "d".repeat(100_000), "1.00".into()],
+                vec!["short".into(), "d2".into(), "2.00".into()],
+            ],
+            totals: Some(vec!["TOTAL".into(), String::new(), "3.00".into()]),
+            drop_first: &[],
+        };
+        let mut out = Vec::new();
+        table.write(&mut out, None).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines[1].starts_with(&format!("{}…  ", "名".repeat(31))),
+            "{text}"
+        );
+        assert!(lines[1].contains(&format!("{}…  ", "d".repeat(WHOLE_AT_MOST - 1))));
+        let ends: BTreeSet<usize> = [0, 1, 2, 4].iter().map(|&i| lines[i].width()).collect();
+        assert_eq!(ends.len(), 1, "{text}");
+        assert_eq!(
+            ends.first(),
+            Some(&(TEXT_AT_MOST + 2 + WHOLE_AT_MOST + 2 + 5))
+        );
+        assert_eq!(
+            lines[4].trim_end(),
+            format!(
+                "TOTAL{}3.00",
+                " ".repeat(TEXT_AT_MOST + WHOLE_AT_MOST + 4 - 5 + 1)
+            )
+        );
     }
 
     #[test]
