@@ -19,11 +19,13 @@ use crate::sanitize;
 /// `request_id` and `latency_ms` when the answer is in.
 const REQUEST_SPAN: &str = "workspace.request";
 
-/// Writes one line on stderr, control and bidi characters escaped. Never
-/// panics (unlike `eprintln!`) when stderr is closed or full.
+/// Writes one line on stderr, control, bidi and invisible characters
+/// escaped and a service text of a megabyte [shortened](sanitize::shortened)
+/// in its middle. Never panics (unlike `eprintln!`) when stderr is closed
+/// or full.
 pub fn say(line: &str) {
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{}", sanitize::for_terminal(line));
+    let _ = writeln!(err, "{}", sanitize::shortened(line));
 }
 
 /// The filter for a verbosity. -v: our crates' info (a line per request);
@@ -71,10 +73,10 @@ pub fn init(verbose: u8, quiet: bool) {
     let filter = rust_log.unwrap_or_else(|| EnvFilter::new(filter_for(verbose, quiet)));
     let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     // Field values (error texts from the service among them) are escaped
-    // before they are written; the fmt layer's own colours are not fields.
+    // and shortened before they are written; the fmt layer's own colours are not fields.
     let fields = tracing_subscriber::fmt::format::debug_fn(|w, field, value| {
         let text = format!("{value:?}");
-        let text = sanitize::for_terminal(&text);
+        let text = sanitize::shortened(&text);
         if field.name() == "message" {
             write!(w, "{text}")
         } else {

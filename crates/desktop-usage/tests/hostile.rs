@@ -134,6 +134,194 @@ fn service_error_texts_are_escaped_on_stderr() {
     }
 }
 
+// ------------------------------------------------ huge texts
+
+/// `n` desktops whose user names are a mebibyte each (and differ).
+fn megabyte_names(n: usize) -> Vec<(String, String)> {
+    (1..=n)
+        .map(|i| (format!("d{i}"), format!("{i}-huge-{}", "x".repeat(1 << 20))))
+        .collect()
+}
+
+#[test]
+fn a_megabyte_name_is_cut_in_tables_and_kept_whole_in_csv() {
+    let home = tempfile::tempdir().unwrap();
+    let names = megabyte_names(5);
+    let pairs: Vec<(&str, &str)> = names
+        .iter()
+        .map(|(d, u)| (d.as_str(), u.as_str()))
+        .collect();
+    let body = usage_body(&pairs);
+    let run = |args: &[&str]| {
+        let server = hand_made(Answer::With(200, vec![], body.clone()), 1);
+        let out = server
+            .cmd(home.path())
+            .args(args)
+            .args(RANGE)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        out
+    };
+    for args in [
+        &["report"][..],
+        &["users-daily"],
+        &["idle", "--threshold", "5"],
+    ] {
+        let out = run(args);
+        // Piped, not a terminal: the cap holds all the same.
+        assert!(
+            out.stdout.len() < 20_000,
+            "{args:?}: {} bytes of table for 5 desktops",
+            out.stdout.len()
+        );
+        let text = stdout(&out);
+        for i in 1..=5 {
+            assert!(
+                text.contains(&format!("{i}-huge-xxxx")),
+                "{args:?}:\n{text}"
+            );
+        }
+        assert!(text.contains("x…"), "{args:?}:\n{text}");
+        let widest = text.lines().map(str::len).max().unwrap();
+        assert!(widest < 200, "{args:?}: a line of {widest} bytes");
+    }
+    // csv and json: every name whole.
+    let csv = stdout(&run(&["report", "--format", "csv"]));
+    let json: Vec<Value> =
+        serde_json::from_str(&stdout(&run(&["report", "--format", "json"]))).unwrap();
+    for (_, name) in &names {
+        assert!(csv.contains(&format!(",{name},")), "a name was cut in csv");
+        assert!(json.iter().any(|r| r["desktop_username"] == name.as_str()));
+    }
+}
+
+#[test]
+fn a_megabyte_error_message_is_shortened_on_stderr_keeping_both_ends() {
+    let home = tempfile::tempdir().unwrap();
+    let message = format!("start-of-text {} end-of-text", "y".repeat(1 << 20));
+    let body = serde_json::json!({"error_code": "WKS.0001", "error_msg": message}).to_string();
+    let headers = vec![("x-request-id", "req-huge-1".to_string())];
+    // 400: the service's error. 401 from IAM, asked for the project id.
+    for iam in [false, true] {
+        let status = if iam { 401 } else { 400 };
+        let server = hand_made(Answer::With(status, headers.clone(), body.clone()), 2);
+        let mut cmd = if iam {
+            let mut cmd = common::bare(home.path());
+            cmd.env("HUAWEICLOUD_SDK_AK", "AKHANDMADE")
+                .env("HUAWEICLOUD_SDK_SK", "SKHANDMADE")
+                .env("HUAWEICLOUD_SDK_REGION_WORKSPACE_CN_NORTH_4", &server.url)
+                .env("HUAWEICLOUD_SDK_IAM_ENDPOINT", &server.url)
+                .args(["--region", "cn-north-4", "--no-names"]);
+            cmd
+        } else {
+            server.cmd(home.path())
+        };
+        let out = cmd
+            .args(["--retries", "0", "report"])
+            .args(RANGE)
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert!(
+            matches!(out.status.code(), Some(3 | 4)),
+            "{}",
+            &err[..err.len().min(300)]
+        );
+        assert!(
+            err.len() < 2_000,
+            "iam {iam}: {} bytes on stderr",
+            err.len()
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+        // Our words and the request id, whole; the service's text cut.
+        assert!(err.starts_with("desktop-usage: error: "), "{err}");
+        assert!(err.contains("start-of-text yyy"), "{err}");
+        assert!(err.contains("characters not shown"), "{err}");
+        assert!(err.contains("(request id req-huge-1)"), "{err}");
+        if !iam {
+            assert!(err.contains("yyy end-of-text"), "{err}");
+        }
+    }
+}
+
+// ------------------------------------------------ names that look alike
+
+#[test]
+fn names_that_differ_only_in_invisible_characters_show_as_different_rows() {
+    use unicode_width::UnicodeWidthStr;
+    let invisible = [
+        "\u{200b}",
+        "\u{2060}",
+        "\u{ad}",
+        "\u{feff}",
+        "\u{e0001}",
+        "\u{e0041}",
+        "\u{34f}",
+        "\u{180e}",
+        "\u{200d}",
+        "\u{fe0f}",
+    ];
+    let mut users: Vec<String> = vec!["WKS-CEO".into()];
+    users.extend(invisible.iter().map(|c| format!("WKS-CEO{c}")));
+    users.push("WK\u{200d}S-CEO".into());
+    // Emoji keep their joiners and selectors: pictures, not escapes.
+    users.extend([
+        "👩\u{200d}💻 dev".into(),
+        "❤\u{fe0f} ops".into(),
+        "🇨🇳 cn".into(),
+    ]);
+    let ids: Vec<String> = (0..users.len()).map(|i| format!("d{i}")).collect();
+    let pairs: Vec<(&str, &str)> = ids
+        .iter()
+        .zip(&users)
+        .map(|(d, u)| (d.as_str(), u.as_str()))
+        .collect();
+    let server = hand_made(Answer::With(200, vec![], usage_body(&pairs)), 1);
+    let home = tempfile::tempdir().unwrap();
+    let out = server
+        .cmd(home.path())
+        .arg("users-daily")
+        .args(RANGE)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    let body: Vec<&str> = lines[3..3 + users.len()].to_vec();
+    // What a terminal shows of each row: its bytes less what takes no room.
+    let seen: BTreeSet<String> = body
+        .iter()
+        .map(|l| {
+            l.chars()
+                .filter(|c| !invisible.contains(&c.to_string().as_str()))
+                .collect()
+        })
+        .collect();
+    assert_eq!(seen.len(), users.len(), "rows that look alike:\n{text}");
+    for shown in [
+        "WKS-CEO\\u{200b} ",
+        "WKS-CEO\\u{e0001} ",
+        "WKS-CEO\\u{34f} ",
+        "WKS-CEO\\u{180e} ",
+        "WK\\u{200d}S-CEO ",
+        "👩\u{200d}💻 dev ",
+        "❤\u{fe0f} ops ",
+        "🇨🇳 cn ",
+    ] {
+        assert!(
+            body.iter().any(|l| l.starts_with(shown)),
+            "{shown:?} not shown:\n{text}"
+        );
+    }
+    // Nothing invisible is left outside the emoji.
+    for line in &body[..users.len() - 3] {
+        assert!(line.is_ascii(), "{line:?}");
+    }
+    let ends: BTreeSet<usize> = body.iter().map(|l| l.width()).collect();
+    assert_eq!(ends.len(), 1, "misaligned:\n{text}");
+}
+
 // ------------------------------------------------ spreadsheet formulas
 
 #[test]

@@ -91,12 +91,23 @@ impl Fitted {
             parts.push(format!("long {} cut with …", names.join(", ")));
         }
         Some(format!(
-            "(fitted to {} columns: {}; a wider terminal, a file or --format csv has every column in full)",
+            "(fitted to {} columns: {}; a wider terminal or a file has every column, --format csv every value in full)",
             self.width,
             parts.join("; ")
         ))
     }
 }
+
+/// The widest a text cell is shown, terminal or not: more than any real
+/// computer name (NetBIOS allows 15 characters, a DNS label 63) or user
+/// name (AD's logon name is 20, a UPN rarely over 60), so only a hostile
+/// or broken value is cut, and a megabyte name costs each row 64 columns,
+/// not a megabyte. Machine formats (csv, json, ndjson) keep every value.
+pub const TEXT_AT_MOST: usize = 64;
+/// The same bound for ids, dates and the charts ([`Align::Whole`]), which
+/// are never cut to fit a terminal: wider than a day chart or any id the
+/// service hands out, so it only stops a hostile id.
+pub const WHOLE_AT_MOST: usize = 128;
 
 /// Text columns are cut to this first, before any column is left out: a
 /// few long names should not cost every row a column.
@@ -237,7 +248,22 @@ impl Layout {
 
     fn measure_with<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>, keep: bool) {
         for (i, cell) in cells.into_iter().enumerate() {
-            let shown = shown_width(cell);
+            let mut shown = shown_width(cell);
+            let at_most = match self.align.get(i) {
+                Some(Align::Left) => Some(TEXT_AT_MOST),
+                Some(Align::Whole) => Some(WHOLE_AT_MOST),
+                // Numbers are ours, never the service's text.
+                Some(Align::Right) | None => None,
+            };
+            if !keep
+                && let Some(at_most) = at_most
+                && shown > at_most
+            {
+                shown = at_most;
+                if let Some(cut) = self.cut.get_mut(i) {
+                    *cut = true;
+                }
+            }
             if let Some(w) = self.widths.get_mut(i) {
                 *w = (*w).max(shown);
             }
@@ -363,24 +389,25 @@ pub fn wrapped(text: &str, width: Option<usize>) -> String {
 }
 
 /// `text` (already escaped) in at most `width` terminal columns: cut with
-/// `…` when longer. A wide character that would straddle the edge goes too.
+/// `…` when longer, between grapheme clusters (a flag, an emoji sequence or
+/// a letter with its marks goes whole). A wide character that would
+/// straddle the edge goes too.
 fn cut_to(text: &str, width: usize) -> std::borrow::Cow<'_, str> {
-    use unicode_width::UnicodeWidthChar;
+    use unicode_segmentation::UnicodeSegmentation;
     if sanitize::display_width(text) <= width {
         return std::borrow::Cow::Borrowed(text);
     }
-    let mut kept = String::new();
+    let mut end = 0;
     let mut used = 0;
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
+    for (at, g) in text.grapheme_indices(true) {
+        let w = sanitize::cluster_width(g);
         if used + w + 1 > width {
             break;
         }
-        kept.push(c);
+        end = at + g.len();
         used += w;
     }
-    kept.push('…');
-    std::borrow::Cow::Owned(kept)
+    std::borrow::Cow::Owned(format!("{}…", &text[..end]))
 }
 
 #[cfg(test)]
@@ -438,6 +465,99 @@ mod tests {
         let widths: BTreeSet<usize> = text.lines().map(|l| l.width()).collect();
         assert_eq!(widths.len(), 1, "{text}");
         assert!(!text.chars().any(|c| c.is_control() && c != '\n'));
+    }
+
+    /// The columns a terminal gives `text`, per user-perceived character:
+    /// a flag (two regional indicators), an emoji ZWJ sequence and an
+    /// emoji presentation sequence (…U+FE0F) take two; a combining mark
+    /// none; anything else its East Asian width. Written out by hand, apart
+    /// from the code under test, as a terminal such as VTE or kitty counts.
+    fn terminal_columns(text: &str) -> usize {
+        use unicode_width::UnicodeWidthChar;
+        let chars: Vec<char> = text.chars().collect();
+        let regional = |c: char| ('\u{1F1E6}'..='\u{1F1FF}').contains(&c);
+        let mut columns = 0;
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            let mut w = c.width().unwrap_or(0);
+            i += 1;
+            if regional(c) && i < chars.len() && regional(chars[i]) {
+                w = 2;
+                i += 1;
+            }
+            // What joins the character: marks, variation selectors, a ZWJ
+            // and the character it joins.
+            while i < chars.len() {
+                let next = chars[i];
+                if next == '\u{200D}' && i + 1 < chars.len() {
+                    w = 2;
+                    i += 2;
+                } else if next == '\u{FE0F}' {
+                    w = 2;
+                    i += 1;
+                } else if next.width() == Some(0) {
+                    i += 1;
+                } else {
+                    break;
+                }
+            }
+            columns += w;
+        }
+        columns
+    }
+
+    /// Names of every script and emoji kind, long enough that some are cut.
+    fn world_table() -> Table {
+        let names = [
+            "张伟的电脑",
+            "👩\u{200d}💻 dev",
+            "👨\u{200d}👩\u{200d}👧 family",
+            "🇨🇳 flag 🇨🇳🇨🇳🇨🇳🇨🇳🇨🇳",
+            "ＷＫＳ－ＣＥＯ",
+            "cafe\u{301} e\u{301}e\u{301}e\u{301}e\u{301}",
+            "ที่ทำงาน สำนักงาน",
+            "❤\u{fe0f} love ❤\u{fe0f}❤\u{fe0f}",
+            "👨\u{200d}👩\u{200d}👧👨\u{200d}👩\u{200d}👧👨\u{200d}👩\u{200d}👧👨\u{200d}👩\u{200d}👧",
+            "한국어 이름",
+        ];
+        Table {
+            headers: vec!["NAME", "USER", "HOURS"],
+            align: vec![Align::Left, Align::Left, Align::Right],
+            rows: names
+                .iter()
+                .map(|n| vec![n.to_string(), format!("{n}x"), "1.00".into()])
+                .collect(),
+            totals: None,
+            drop_first: &[],
+        }
+    }
+
+    #[test]
+    fn every_script_and_emoji_ends_in_one_terminal_column_whole_or_cut() {
+        let table = world_table();
+        for width in [None, Some(40), Some(30), Some(24)] {
+            let mut out = Vec::new();
+            table.write(&mut out, width).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            let lines: Vec<&str> = text.lines().take_while(|l| !l.is_empty()).collect();
+            assert_eq!(lines.len(), 11, "{text}");
+            // Every line ends at HOURS' right edge; and so does the USER
+            // column before it (the start of `1.00`).
+            let ends: BTreeSet<usize> = lines.iter().map(|l| terminal_columns(l)).collect();
+            assert_eq!(ends.len(), 1, "width {width:?}, ends {ends:?}:\n{text}");
+            let users: BTreeSet<usize> = lines[1..]
+                .iter()
+                .map(|l| terminal_columns(&l[..l.rfind("1.00").unwrap()]))
+                .collect();
+            assert_eq!(users.len(), 1, "width {width:?}:\n{text}");
+            // A cut never splits what a person reads as one character.
+            for l in &lines {
+                for broken in ["\u{200d}…", "🇨…", "e…\u{301}"] {
+                    assert!(!l.contains(broken), "{broken:?} in {l:?}");
+                }
+            }
+        }
     }
 
     fn fitted_lines(table: &Table, width: usize) -> String {
@@ -528,6 +648,44 @@ mod tests {
         let mut out = Vec::new();
         table.write(&mut out, Some(200)).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), full);
+    }
+
+    #[test]
+    fn a_huge_cell_is_cut_even_without_a_terminal_and_totals_are_not() {
+        use unicode_width::UnicodeWidthStr;
+        let huge = "名".repeat(100_000);
+        let table = Table {
+            headers: vec!["NAME", "DESKTOP ID", "HOURS"],
+            align: vec![Align::Left, Align::Whole, Align::Right],
+            rows: vec![
+                vec![huge.clone(), "d".repeat(100_000), "1.00".into()],
+                vec!["short".into(), "d2".into(), "2.00".into()],
+            ],
+            totals: Some(vec!["TOTAL".into(), String::new(), "3.00".into()]),
+            drop_first: &[],
+        };
+        let mut out = Vec::new();
+        table.write(&mut out, None).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines[1].starts_with(&format!("{}…  ", "名".repeat(31))),
+            "{text}"
+        );
+        assert!(lines[1].contains(&format!("{}…  ", "d".repeat(WHOLE_AT_MOST - 1))));
+        let ends: BTreeSet<usize> = [0, 1, 2, 4].iter().map(|&i| lines[i].width()).collect();
+        assert_eq!(ends.len(), 1, "{text}");
+        assert_eq!(
+            ends.first(),
+            Some(&(TEXT_AT_MOST + 2 + WHOLE_AT_MOST + 2 + 5))
+        );
+        assert_eq!(
+            lines[4].trim_end(),
+            format!(
+                "TOTAL{}3.00",
+                " ".repeat(TEXT_AT_MOST + WHOLE_AT_MOST + 4 - 5 + 1)
+            )
+        );
     }
 
     #[test]
