@@ -37,12 +37,14 @@ DAY = datetime.timedelta(days=1)
 
 
 def parse(text):
+    """An RFC 3339 time as the SDK hands it over, or None when absent."""
     if not text:
         return None
     return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def make_client(base_url, ak, sk, project_id):
+    """The official client, pointed at the simulator."""
     config = HttpConfig.get_default_config()
     config.timeout = (10, 60)
     return (
@@ -69,10 +71,13 @@ def pages(client, start, end):
 
 
 def failed(r):
+    """No setup time, or a failure reason: the CLI's rule."""
     return not r.connection_setup_time or bool((r.connection_failure_reason or "").strip())
 
 
 class Users:
+    """Per user name: connections, failed, connected seconds."""
+
     def __init__(self, until):
         self.until = until
         self.users = {}
@@ -97,6 +102,8 @@ class Users:
 
 
 class Peaks:
+    """Per UTC day: the peak of successful sessions on at once."""
+
     def __init__(self, start, until):
         self.start = start
         self.until = until

@@ -37,6 +37,7 @@ const UNTIL: &str = "2025-01-01T00:00:00Z";
 const TARGET_RATIO: f64 = 20.0;
 const TARGET_RSS_MB: f64 = 40.0;
 
+/// The two jobs of the section.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Job {
     ByUser,
@@ -44,6 +45,7 @@ enum Job {
 }
 
 impl Job {
+    /// The CLI command, as the table names the job.
     fn label(self) -> &'static str {
         match self {
             Job::ByUser => "sessions --by user",
@@ -51,6 +53,7 @@ impl Job {
         }
     }
 
+    /// The CLI's arguments for the job (the range comes after them).
     fn cli_args(self) -> &'static [&'static str] {
         match self {
             Job::ByUser => &["sessions", "--by", "user"],
@@ -58,6 +61,7 @@ impl Job {
         }
     }
 
+    /// The job's name for `bench_records.py`.
     fn script_job(self) -> &'static str {
         match self {
             Job::ByUser => "users",
@@ -77,6 +81,7 @@ struct Run {
     answer: Value,
 }
 
+/// A fresh simulator at 50 ms whose today is [`TODAY`].
 fn start_sim(bins: &Bins, fleet: u64) -> Result<Sim> {
     Sim::start_with(&bins.sim, fleet, LATENCY_MS, None, &["--today", TODAY])
 }
@@ -124,6 +129,7 @@ fn cli_answer(job: Job, stdout: &str) -> Result<(Value, Option<u64>)> {
     }
 }
 
+/// One run of the CLI against a fresh simulator.
 fn run_cli(bins: &Bins, fleet: u64, job: Job) -> Result<Run> {
     let sim = start_sim(bins, fleet)?;
     let mut cmd = Command::new("/usr/bin/time");
@@ -145,6 +151,7 @@ fn run_cli(bins: &Bins, fleet: u64, job: Job) -> Result<Run> {
     })
 }
 
+/// One run of the official SDK script against a fresh simulator.
 fn run_official(bins: &Bins, fleet: u64, job: Job, python: &Path, root: &Path) -> Result<Run> {
     let sim = start_sim(bins, fleet)?;
     let mut cmd = Command::new("/usr/bin/time");
