@@ -22,7 +22,9 @@
 //!    best fixed one in each (`bench/sweep.rs`);
 //! 7. faults: 20 runs each at 30 % random faults and every third request
 //!    faulted, default settings (`bench/sweep.rs`);
-//! 8. metrics: the desktop and user metric operations (`bench/metrics.rs`).
+//! 8. metrics: the desktop and user metric operations (`bench/metrics.rs`);
+//! 9. connection records: a month of them through `sessions --by user` and
+//!    `concurrency`, time and peak RSS (`bench/records.rs`).
 //!
 //! Every child process is killed on every path (a guard kills on drop) and
 //! every wait is bounded. Nothing here asserts timings: misses are reported.
@@ -56,6 +58,7 @@ mod latency;
 mod machine;
 mod metrics;
 mod process;
+mod records;
 mod report;
 mod series;
 mod sim;
@@ -196,6 +199,12 @@ pub fn run(quick: bool) -> Result<ExitCode> {
         python.as_deref(),
         &root,
     )?);
+    md.sections.push(records::records_scenario(
+        &settings,
+        &bins,
+        python.as_deref(),
+        &root,
+    )?);
 
     let load_after = load_average();
     let text = md.render(&settings, load_before, load_after, started.elapsed());
@@ -241,6 +250,24 @@ pub fn run_metrics_only() -> Result<ExitCode> {
     let python = crate::python::venv()?;
     let load_before = load_average();
     let section = metrics::metrics_scenario(&settings, &bins, python.as_deref(), &root)?;
+    print_section(&section, load_before);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `cargo xtask bench --section 9`: the connection-record jobs only, at
+/// the full fleet size, printed (BENCHMARKS.md is left as it is).
+pub fn run_records_only() -> Result<ExitCode> {
+    let settings = Settings {
+        quick: false,
+        runs: 3,
+        fleet: 2000,
+    };
+    let root = workspace_root();
+    build(&root)?;
+    let bins = Bins::locate(&root)?;
+    let python = crate::python::venv()?;
+    let load_before = load_average();
+    let section = records::records_scenario(&settings, &bins, python.as_deref(), &root)?;
     print_section(&section, load_before);
     Ok(ExitCode::SUCCESS)
 }

@@ -34,8 +34,9 @@ commands:
   interop             the official Python SDK against a running workspace-sim
   bench [--quick]     benchmarks against the official SDK and the floor; writes BENCHMARKS.md
                       (--quick: small fleet, one run, to target/bench/BENCHMARKS.quick.md)
-  bench --section N   one section only (5: the exports, 8: the metric operations), printed,
-                      BENCHMARKS.md untouched (5 reads XTASK_BENCH_BASELINE=<older desktop-usage>)
+  bench --section N   one section only (5: the exports, 8: the metric operations, 9: the
+                      connection records), printed, BENCHMARKS.md untouched (5 reads
+                      XTASK_BENCH_BASELINE=<older desktop-usage>)
   readme-check        build the README's [dependencies] block and library examples as pasted
   package             cargo package the library crates and the CLI together (verified by
                       building them)
@@ -76,7 +77,8 @@ fn run(args: &[String]) -> Result<ExitCode> {
             [flag] if flag == "--quick" => bench::run(true),
             [flag, n] if flag == "--section" && n == "5" => bench::run_exports_only(),
             [flag, n] if flag == "--section" && n == "8" => bench::run_metrics_only(),
-            _ => bail!("bench takes --quick, --section 5 or --section 8\n{USAGE}"),
+            [flag, n] if flag == "--section" && n == "9" => bench::run_records_only(),
+            _ => bail!("bench takes --quick, --section 5, 8 or 9\n{USAGE}"),
         },
         "vectors" => match rest {
             [] => vectors::write().map(|()| ExitCode::SUCCESS),

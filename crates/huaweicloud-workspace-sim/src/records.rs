@@ -7,6 +7,8 @@
 //! desktop in three is still open (no end: what it will have used is
 //! already in today's hours). Only the latest 30 days are kept.
 
+use std::sync::{Arc, Mutex};
+
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, Utc};
 use serde_json::{Map, Value, json};
 
@@ -61,6 +63,7 @@ struct Rec {
 /// The newest first, then by tag: a total order, stable over pages.
 impl Listed for Rec {}
 
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Filters {
     from: i64,
     to: i64,
@@ -312,17 +315,70 @@ fn render(fleet: &Fleet, r: &Rec, today: NaiveDate) -> Value {
     Value::Object(v)
 }
 
+/// What a query's records depend on besides the fleet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Key {
+    filters: Filters,
+    today: NaiveDate,
+    grown: u64,
+}
+
+/// The sorted records of the latest query: a client paging a month of a
+/// large fleet asks for the same records hundreds of times, and deriving
+/// them costs far more than rendering a page, so without it the
+/// simulator's CPU, not the latency, sets the pace. One query only, so
+/// the memory stays that of one range.
+#[derive(Debug, Default)]
+pub(crate) struct RecordsCache {
+    latest: Mutex<Option<(Key, Arc<Vec<Rec>>)>>,
+}
+
+impl RecordsCache {
+    fn get(&self, key: &Key) -> Option<Arc<Vec<Rec>>> {
+        let latest = self.latest.lock().unwrap_or_else(|p| p.into_inner());
+        latest
+            .as_ref()
+            .filter(|(k, _)| k == key)
+            .map(|(_, recs)| recs.clone())
+    }
+
+    fn put(&self, key: Key, recs: Arc<Vec<Rec>>) {
+        *self.latest.lock().unwrap_or_else(|p| p.into_inner()) = Some((key, recs));
+    }
+}
+
 /// The 200 body of `ListLoginRecordsNew`, or the 400 message. `grown`
 /// failed attempts arrive in the range's last minute (the newest of all),
 /// as connections keep coming while a client pages.
 pub(crate) fn answer(
     fleet: &Fleet,
+    cache: &RecordsCache,
     q: &QueryParams,
     today: NaiveDate,
     grown: u64,
 ) -> Result<String, String> {
     let window = PAGING.window(|name, min, max| q.int(name, min, max))?;
     let f = filters(q, today)?;
+    let key = Key {
+        filters: f.clone(),
+        today,
+        grown,
+    };
+    let recs = match cache.get(&key) {
+        Some(recs) => recs,
+        None => {
+            let recs = Arc::new(derive(fleet, &f, today, grown));
+            cache.put(key, recs.clone());
+            recs
+        }
+    };
+    let (total, page) = list::page(recs.iter().copied(), &f, None, window);
+    let page: Vec<Value> = page.iter().map(|r| render(fleet, r, today)).collect();
+    Ok(json!({ "total_count": total, "records": page }).to_string())
+}
+
+/// Every record `f` asks for (and `grown` more), newest first.
+fn derive(fleet: &Fleet, f: &Filters, today: NaiveDate, grown: u64) -> Vec<Rec> {
     let kept_from = today - Days::new(RECORDS_RETENTION_DAYS - 1);
     let date_of = |t: i64| DateTime::<Utc>::from_timestamp(t, 0).map(|t| t.date_naive());
     // A day's records start up to ten minutes before its first setup.
@@ -374,9 +430,7 @@ pub(crate) fn answer(
             .then(a.desktop.cmp(&b.desktop))
             .then(a.tag.cmp(&b.tag))
     });
-    let (total, page) = list::page(recs, &f, None, window);
-    let page: Vec<Value> = page.iter().map(|r| render(fleet, r, today)).collect();
-    Ok(json!({ "total_count": total, "records": page }).to_string())
+    recs
 }
 
 #[cfg(test)]

@@ -205,6 +205,7 @@ async fn start(cfg: SimulatorBuilder) -> Result<RunningSimulator, SimError> {
         sk,
         fleet,
         daily: DailyCache::default(),
+        records: crate::records::RecordsCache::default(),
         counters: Counters::default(),
         seq: AtomicU64::new(0),
         faultable: AtomicU64::new(0),

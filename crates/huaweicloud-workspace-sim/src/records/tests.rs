@@ -13,7 +13,8 @@ const TODAY: &str = "2024-03-31";
 
 fn ask(fleet: &Fleet, query: &str, grown: u64) -> Result<Value, String> {
     let q = QueryParams::parse(Some(query)).unwrap();
-    answer(fleet, &q, d(TODAY), grown).map(|body| serde_json::from_str(&body).unwrap())
+    answer(fleet, &RecordsCache::default(), &q, d(TODAY), grown)
+        .map(|body| serde_json::from_str(&body).unwrap())
 }
 
 fn all(fleet: &Fleet, range: &str) -> Vec<Value> {

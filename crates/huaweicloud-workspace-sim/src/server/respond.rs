@@ -228,7 +228,7 @@ fn answer(
             // This request is counted already: the first one sees no growth.
             let asked = sim.counters.per_operation[op.index()].load(Ordering::Relaxed);
             let grown = asked.saturating_sub(1) * sim.cfg.records_growth;
-            records::answer(&sim.fleet, &q, today, grown)
+            records::answer(&sim.fleet, &sim.records, &q, today, grown)
         }),
         Operation::KeystoneListProjects => {
             QueryParams::parse(params).map(|q| projects_answer(sim, q.get("name")))

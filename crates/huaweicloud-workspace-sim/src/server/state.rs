@@ -86,6 +86,7 @@ pub(super) struct Shared {
     pub(super) sk: Secret,
     pub(super) fleet: Fleet,
     pub(super) daily: DailyCache,
+    pub(super) records: crate::records::RecordsCache,
     pub(super) counters: Counters,
     pub(super) seq: AtomicU64,
     /// Requests that reached the faults (authenticated, under the rate

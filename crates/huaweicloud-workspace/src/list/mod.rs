@@ -11,6 +11,7 @@
 #![doc = include_str!("../list_contract.md")]
 
 use std::collections::HashSet;
+use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
 
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
@@ -223,12 +224,39 @@ pub(crate) struct Pager {
     pub(crate) concurrency: usize,
 }
 
+/// The keys a stream has let through, as 128-bit hashes: a month of a
+/// large fleet's connection records is hundreds of thousands of keys, and
+/// their text would be most of a run's memory. Two differently keyed
+/// SipHashes (random keys, per process), so that two keys collide (and an
+/// item is wrongly skipped) by chance only, about n² / 2¹²⁹.
+struct Seen {
+    high: RandomState,
+    low: RandomState,
+    hashes: HashSet<u128>,
+}
+
+impl Seen {
+    fn new() -> Self {
+        Seen {
+            high: RandomState::new(),
+            low: RandomState::new(),
+            hashes: HashSet::new(),
+        }
+    }
+
+    /// Whether `key` is new (and now seen).
+    fn insert(&mut self, key: &str) -> bool {
+        let hash = (u128::from(self.high.hash_one(key)) << 64) | u128::from(self.low.hash_one(key));
+        self.hashes.insert(hash)
+    }
+}
+
 /// Every item of `listings`, one pass after the other, each once.
 pub(crate) fn items<L: Listed>(
     pager: Pager,
     listings: Vec<L>,
 ) -> BoxStream<'static, Result<L::Item, Error>> {
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut seen = Seen::new();
     let mut stale = 0u32;
     let pages = stream::iter(listings)
         .map(move |listing| pages::pages(pager.clone(), Arc::new(listing)))
@@ -240,7 +268,7 @@ pub(crate) fn items<L: Listed>(
                 .into_iter()
                 .filter(|item| {
                     let key = L::key(item);
-                    let new = seen.insert(key.to_owned());
+                    let new = seen.insert(key);
                     if !new {
                         tracing::warn!(key, "{} came again on a later page; skipped", L::SHAPE.item);
                     }
