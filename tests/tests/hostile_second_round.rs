@@ -1,0 +1,170 @@
+//! Hostile answers, second round (#32): lists that repeat themselves
+//! forever, numbers no range can hold, and what the client builder says of
+//! endpoints in clear. Each is a typed error (or a warning), end to end
+//! through the facade over HTTP on 127.0.0.1 against a hand-made server, as
+//! in `hostile_responses.rs`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Router;
+use axum::http::StatusCode;
+use chrono::{DateTime, NaiveDate, Utc};
+use futures::TryStreamExt;
+use huaweicloud_workspace::{Client, Credentials, Error, ErrorClass, RetryConfig};
+
+struct Server {
+    url: String,
+    calls: Arc<AtomicU64>,
+}
+
+/// Answers every request with 200 and `body`, and an `X-Request-Id`.
+async fn serve(body: String) -> Server {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let calls = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&calls);
+    let body = Arc::new(body);
+    let app = Router::new().fallback(move || {
+        let n = counter.fetch_add(1, Ordering::SeqCst);
+        let body = Arc::clone(&body);
+        async move {
+            (
+                StatusCode::OK,
+                [
+                    ("content-type", "application/json".to_string()),
+                    ("x-request-id", format!("hostile-{n}")),
+                ],
+                body.as_ref().clone(),
+            )
+        }
+    });
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Server {
+        url: format!("http://{addr}"),
+        calls,
+    }
+}
+
+fn client(server: &Server) -> Client {
+    Client::builder()
+        .endpoint(&server.url)
+        .project_id("0123456789abcdef0123456789abcdef")
+        .credentials(Credentials::access_key("AKTEST", "SKTEST").unwrap())
+        .retry(RetryConfig::disabled())
+        .build()
+        .unwrap()
+}
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn now() -> DateTime<Utc> {
+    "2024-03-01T12:00:00Z".parse().unwrap()
+}
+
+/// The most requests a list that repeats itself may cost: the pages that
+/// end it, plus what was already in flight when it ended.
+const MOST_REQUESTS: u64 = 5;
+
+/// A list reporting ten million items whose every page is the same one item.
+const HUGE: u64 = 10_000_000;
+
+async fn repeating(op: &str) -> (Result<usize, Error>, u64) {
+    let body = match op {
+        "ListDesktopUsageMetric" => format!(
+            r#"{{"count":{HUGE},"items":[{{"resource_id":"d1","metric":[{{"metric_name":"desktop_usage","metric_value":3600}}]}}]}}"#
+        ),
+        "ListUserUsageMetric" => format!(
+            r#"{{"count":{HUGE},"items":[{{"username":"u1","metric":[{{"metric_name":"user_usage","metric_value":3600}}]}}]}}"#
+        ),
+        "ListDesktops" => format!(r#"{{"total_count":{HUGE},"desktops":[{{"desktop_id":"d1"}}]}}"#),
+        "ListLoginRecordsNew" => format!(
+            r#"{{"total_count":{HUGE},"records":[{{"transaction_id":"t1","connection_start_time":"2024-03-01T10:00:00Z","connection_setup_time":"2024-03-01T10:00:01Z","connection_end_time":"2024-03-01T11:00:00Z"}}]}}"#
+        ),
+        other => unreachable!("{other}"),
+    };
+    let server = serve(body).await;
+    let client = client(&server);
+    let range = d("2024-02-01")..=d("2024-02-29");
+    let today = d("2024-03-01");
+    let run = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        match op {
+            "ListDesktopUsageMetric" => client
+                .desktop_metrics()
+                .range(range)
+                .today(today)
+                .into_stream()
+                .try_collect::<Vec<_>>()
+                .await
+                .map(|v| v.len()),
+            "ListUserUsageMetric" => client
+                .user_metrics()
+                .range(range)
+                .today(today)
+                .send()
+                .await
+                .map(|v| v.len()),
+            "ListDesktops" => client.desktops().send().await.map(|v| v.desktops.len()),
+            _ => client
+                .connection_records()
+                .now(now())
+                .send()
+                .await
+                .map(|v| v.len()),
+        }
+    })
+    .await
+    .expect("a list that repeats itself is given up, not paged until a timeout");
+    (run, server.calls.load(Ordering::SeqCst))
+}
+
+#[tokio::test]
+async fn a_list_whose_every_page_repeats_the_same_items_stops_within_a_few_pages() {
+    let mut wrong = Vec::new();
+    for op in [
+        "ListDesktopUsageMetric",
+        "ListUserUsageMetric",
+        "ListDesktops",
+        "ListLoginRecordsNew",
+    ] {
+        let (result, calls) = repeating(op).await;
+        if calls > MOST_REQUESTS {
+            wrong.push(format!(
+                "{op}: {calls} requests for a list that repeats itself"
+            ));
+        }
+        let err = match result {
+            Ok(n) => {
+                wrong.push(format!(
+                    "{op}: {n} items and no error after {calls} requests"
+                ));
+                continue;
+            }
+            Err(e) => e,
+        };
+        assert_eq!(err.class(), ErrorClass::Api, "{op}");
+        let Error::InvalidResponse {
+            status: 200,
+            reason,
+            request_id: Some(id),
+            ..
+        } = &err
+        else {
+            wrong.push(format!("{op}: expected InvalidResponse, got {err:?}"));
+            continue;
+        };
+        assert!(id.starts_with("hostile-"), "{op}: {id}");
+        for part in ["repeats itself", op, "offset"] {
+            if !reason.contains(part) {
+                wrong.push(format!("{op}: the reason does not say {part:?}: {reason}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
