@@ -168,3 +168,121 @@ async fn a_list_whose_every_page_repeats_the_same_items_stops_within_a_few_pages
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// A metric page of one item whose duration metric is `seconds` (JSON text).
+fn one_metric(op: &str, seconds: &str) -> String {
+    match op {
+        "desktop_usage" | "desktop_idle_duration" => format!(
+            r#"{{"count":1,"items":[{{"resource_id":"d1","metric":[{{"metric_name":"{op}","metric_value":{seconds}}}]}}]}}"#
+        ),
+        _ => format!(
+            r#"{{"count":1,"items":[{{"username":"u1","metric":[{{"metric_name":"user_usage","metric_value":{seconds}}}]}}]}}"#
+        ),
+    }
+}
+
+async fn metric_of(op: &str, seconds: &str) -> Result<Option<u64>, Error> {
+    let server = serve(one_metric(op, seconds)).await;
+    let client = client(&server);
+    // 30 days: 2,592,000 s.
+    let range = d("2024-01-31")..=d("2024-02-29");
+    let today = d("2024-03-01");
+    match op {
+        "desktop_usage" | "desktop_idle_duration" => {
+            let desktops = client
+                .desktop_metrics()
+                .range(range)
+                .today(today)
+                .send()
+                .await?;
+            Ok(match op {
+                "desktop_usage" => desktops[0].usage_seconds,
+                _ => desktops[0].idle_seconds,
+            })
+        }
+        _ => {
+            let users = client
+                .user_metrics()
+                .range(range)
+                .today(today)
+                .send()
+                .await?;
+            Ok(users[0].usage_seconds)
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_metric_longer_than_its_range_is_an_invalid_answer() {
+    // 2^53 + 1 seconds, 2.5 trillion hours, once shown as such.
+    for (op, most, over) in [
+        ("desktop_usage", 2_592_000u64, "9007199254740993"),
+        ("desktop_usage", 2_592_000, "2592001"),
+        ("desktop_idle_duration", 2_592_000, "2592001"),
+        // Sessions on several desktops at once add up, up to ten desktops.
+        ("user_usage", 25_920_000, "25920001"),
+        ("user_usage", 25_920_000, "9007199254740993"),
+    ] {
+        assert_eq!(
+            metric_of(op, &most.to_string()).await.unwrap(),
+            Some(most),
+            "{op}"
+        );
+        let err = metric_of(op, over).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidResponse { status: 200, reason, request_id: Some(_), .. }
+                if reason.contains(op) && reason.contains("more than") && reason.contains("30 days")),
+            "{op} = {over}: {err:?}"
+        );
+        assert_eq!(err.class(), ErrorClass::Api, "{op}");
+    }
+}
+
+fn one_record(fields: &str) -> String {
+    format!(
+        r#"{{"total_count":1,"records":[{{"transaction_id":"t1","connection_start_time":"2024-03-01T10:00:00Z",{fields}}}]}}"#
+    )
+}
+
+async fn records(body: String) -> Result<Vec<huaweicloud_workspace::ConnectionRecord>, Error> {
+    let server = serve(body).await;
+    client(&server).connection_records().now(now()).send().await
+}
+
+#[tokio::test]
+async fn a_record_that_ends_before_it_began_or_a_round_trip_over_an_hour_is_an_invalid_answer() {
+    let setup = r#""connection_setup_time":"2024-03-01T10:00:01Z""#;
+    let end = r#""connection_end_time":"2024-03-01T11:00:00Z""#;
+    let ok = records(one_record(&format!(
+        r#"{setup},{end},"network_rtt":3600000,"e2e_rtt":3600000"#
+    )))
+    .await
+    .unwrap();
+    assert_eq!(
+        ok[0].network_rtt_ms,
+        Some(huaweicloud_workspace::MAX_RTT_MS)
+    );
+    for (fields, says) in [
+        (
+            format!(r#"{setup},"connection_end_time":"2024-03-01T10:00:00Z""#),
+            "before it began",
+        ),
+        (
+            r#""connection_end_time":"2024-03-01T09:59:59Z""#.to_owned(),
+            "before it began",
+        ),
+        (
+            format!(r#"{setup},{end},"network_rtt":3600001"#),
+            "network_rtt",
+        ),
+        (format!(r#"{setup},{end},"e2e_rtt":2147483647"#), "e2e_rtt"),
+    ] {
+        let err = records(one_record(&fields)).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidResponse { status: 200, reason, request_id: Some(_), .. }
+                if reason.contains(says)),
+            "{fields}: {err:?}"
+        );
+        assert_eq!(err.class(), ErrorClass::Api, "{fields}");
+    }
+}
