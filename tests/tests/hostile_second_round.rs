@@ -286,3 +286,79 @@ async fn a_record_that_ends_before_it_began_or_a_round_trip_over_an_hour_is_an_i
         assert_eq!(err.class(), ErrorClass::Api, "{fields}");
     }
 }
+
+/// A metadata service whose every security key expired at `expires_at`;
+/// counts the security-key calls.
+async fn metadata_service(expires_at: &'static str) -> Server {
+    use axum::routing::{get, put};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let calls = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&calls);
+    let app = Router::new()
+        .route(
+            "/meta-data/latest/api/token",
+            put(|| async { StatusCode::NOT_FOUND }),
+        )
+        .route(
+            "/openstack/latest/securitykey",
+            get(move || {
+                counter.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    format!(
+                        r#"{{"credential":{{"access":"AKTMP","secret":"SKTMP","securitytoken":"tok","expires_at":"{expires_at}"}}}}"#
+                    )
+                }
+            }),
+        );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Server {
+        url: format!("http://{addr}"),
+        calls,
+    }
+}
+
+#[tokio::test]
+async fn metadata_credentials_that_are_already_expired_are_refused_and_asked_once() {
+    for expires_at in ["1970-01-01T00:00:00.000000Z", "2020-06-01T08:00:00.000000Z"] {
+        let metadata = metadata_service(expires_at).await;
+        let workspace = serve(r#"{"desktop_used_info_list":[],"total_count":0}"#.to_owned()).await;
+        let vars = [
+            ("HUAWEICLOUD_SDK_METADATA_ENDPOINT", metadata.url.clone()),
+            (
+                "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
+                "/nonexistent/huaweicloud/credentials".to_owned(),
+            ),
+        ];
+        let client = Client::builder()
+            .endpoint(&workspace.url)
+            .project_id("0123456789abcdef0123456789abcdef")
+            .env(move |k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
+            .build()
+            .unwrap();
+        let shown = &expires_at[..19];
+        for request in 0..9 {
+            let err = client
+                .desktop_usage()
+                .range(d("2024-01-01")..=d("2024-01-02"))
+                .send()
+                .await
+                .expect_err("expired credentials signed a request");
+            let text = err.to_string();
+            assert!(
+                matches!(err, Error::Credentials(_))
+                    && text.contains(&metadata.url)
+                    && text.contains(&format!("expired at {shown}Z")),
+                "request {request}: {err:?}: {text}"
+            );
+        }
+        let fetches = metadata.calls.load(Ordering::SeqCst);
+        assert!(
+            fetches <= 2,
+            "{expires_at}: {fetches} fetches for 9 requests"
+        );
+        assert_eq!(workspace.calls.load(Ordering::SeqCst), 0, "{expires_at}");
+    }
+}
