@@ -266,6 +266,9 @@ impl ClientBuilder {
         };
         let user_agent = self.user_agent_header()?;
         let (http, connect_timeout) = self.http()?;
+        steps::warn_of_plain_http(
+            std::iter::once(endpoint.as_str()).chain(iam_endpoint.as_deref()),
+        );
         let api = huaweicloud_workspace_api::Client::new_with_client(&endpoint, http.clone());
         let iam = iam_endpoint
             .map(|url| huaweicloud_workspace_api::Client::new_with_client(&url, http.clone()));
