@@ -1,7 +1,8 @@
 //! Where the transport's credentials come from for each attempt: fixed
 //! ones (given, environment, profile file), or the cloud server's metadata
 //! service, last in the chain, whose temporary AK/SK/security token are
-//! fetched on first use and again before they expire.
+//! fetched on first use and again before they expire, asking the service
+//! at most once every [`METADATA_REFETCH_BACKOFF`].
 //!
 //! Why lazily: `ClientBuilder::build` is synchronous and must not block on
 //! the network. When neither the environment nor the profile file has

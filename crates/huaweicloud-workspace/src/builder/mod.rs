@@ -118,6 +118,9 @@ impl ClientBuilder {
     }
 
     /// The base URL of the service (`http` or `https`), overriding the region's.
+    /// Plain `http` to a host other than loopback is allowed, with one
+    /// `tracing` warning per client from [`build`](Self::build): signed
+    /// requests and security tokens would travel unencrypted.
     pub fn endpoint(mut self, url: impl AsRef<str>) -> Self {
         self.endpoint = Some(url.as_ref().to_string());
         self
@@ -232,7 +235,8 @@ impl ClientBuilder {
     /// The IAM base URL that finds the project id when none is given.
     /// Without it: the profile's `iam_endpoint`, then
     /// `HUAWEICLOUD_SDK_IAM_ENDPOINT`, then the region's
-    /// ([`Region::iam_endpoint`]), the official core SDK's order.
+    /// ([`Region::iam_endpoint`]), the official core SDK's order. Plain
+    /// `http` is warned about as for [`endpoint`](Self::endpoint).
     pub fn iam_endpoint(mut self, url: impl AsRef<str>) -> Self {
         self.iam_endpoint = Some(url.as_ref().to_string());
         self
