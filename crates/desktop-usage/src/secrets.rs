@@ -60,55 +60,9 @@ fn read_token_file(path: &Path) -> Result<String, Failure> {
     Ok(text)
 }
 
-/// A warning when the endpoint is plain `http://` to a host that is not
-/// this machine: a token, or a signed request with its security token,
-/// would cross the network unencrypted.
-pub fn plain_http_warning(endpoint: &str) -> Option<String> {
-    let url = url::Url::parse(endpoint).ok()?;
-    if url.scheme() != "http" {
-        return None;
-    }
-    let loopback = match url.host()? {
-        url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
-        url::Host::Ipv4(ip) => ip.is_loopback(),
-        url::Host::Ipv6(ip) => ip.is_loopback(),
-    };
-    if loopback {
-        return None;
-    }
-    Some(format!(
-        "desktop-usage: warning: the endpoint {endpoint} is plain http:// to a host that is \
-         not this machine: the credentials (IAM token or signed request) cross the network \
-         unencrypted; use https://"
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn http_to_another_host_is_warned_about() {
-        for endpoint in [
-            "http://workspace.example.com",
-            "http://10.0.0.5:8080/",
-            "http://[2001:db8::1]/",
-            "HTTP://Example.COM",
-            "http://127.0.0.1.example.com/",
-        ] {
-            assert!(plain_http_warning(endpoint).is_some(), "{endpoint}");
-        }
-        for endpoint in [
-            "https://workspace.cn-north-4.myhuaweicloud.com",
-            "http://127.0.0.1:8080",
-            "http://127.9.9.9",
-            "http://localhost:1",
-            "http://LOCALHOST",
-            "http://[::1]:80/",
-        ] {
-            assert_eq!(plain_http_warning(endpoint), None, "{endpoint}");
-        }
-    }
 
     fn file_with(bytes: &[u8]) -> tempfile::NamedTempFile {
         let mut f = tempfile::NamedTempFile::new().unwrap();

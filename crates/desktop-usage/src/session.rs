@@ -12,7 +12,6 @@ use huaweicloud_workspace::{
 use crate::cli::global::GlobalArgs;
 use crate::demo;
 use crate::failure::Failure;
-use crate::logging::say;
 use crate::secrets;
 
 /// The client of a run, and the demo simulator behind it with `--demo`.
@@ -45,11 +44,8 @@ impl Session {
             Some(sim) => demo::client(sim, configure(Client::builder(), global))?,
             None => real_client(global, token)?,
         };
-        if !global.quiet
-            && let Some(warning) = secrets::plain_http_warning(client.endpoint())
-        {
-            say(&warning);
-        }
+        // An endpoint in clear is warned about by the library's builder
+        // (one line, through the logging).
         Ok(Session { client, simulator })
     }
 

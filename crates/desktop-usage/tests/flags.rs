@@ -236,19 +236,32 @@ fn the_iam_token_comes_from_a_file_or_stdin() {
 #[test]
 fn credentials_over_plain_http_to_another_host_are_warned_about_once() {
     let home = tempfile::tempdir().unwrap();
-    // A name that cannot resolve: the run fails (exit 5) after the warning.
-    let out = bare(home.path())
-        .env("HUAWEICLOUD_SDK_AK", "ak")
-        .env("HUAWEICLOUD_SDK_SK", "sk")
-        .args(["--endpoint", "http://workspace.example.invalid:9"])
-        .args(["--project-id", "p", "--retries", "0", "report"])
-        .args(RANGE)
-        .output()
-        .unwrap();
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(5), "{err}");
-    assert_eq!(err.matches("warning: the endpoint").count(), 1, "{err}");
-    assert!(err.contains("plain http://"), "{err}");
+    // A name that cannot resolve, and a TEST-NET address that never answers
+    // (one second, no retry): the run fails (exit 5) after the warning.
+    for (endpoint, host) in [
+        (
+            "http://workspace.example.invalid:9",
+            "workspace.example.invalid",
+        ),
+        ("http://192.0.2.1:1", "192.0.2.1"),
+    ] {
+        let out = bare(home.path())
+            .env("HUAWEICLOUD_SDK_AK", "ak")
+            .env("HUAWEICLOUD_SDK_SK", "sk")
+            .args(["--endpoint", endpoint, "--timeout", "1"])
+            .args(["--project-id", "p", "--retries", "0", "report"])
+            .args(RANGE)
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(5), "{err}");
+        let warning = format!(
+            "desktop-usage: warning: plain http to {host}: signed requests and tokens travel unencrypted\n"
+        );
+        assert_eq!(err.matches(&warning).count(), 1, "{err}");
+        assert!(err.starts_with(&warning), "the warning comes first: {err}");
+        assert_eq!(err.matches("plain http").count(), 1, "{err}");
+    }
     // -q: errors only.
     let out = bare(home.path())
         .env("HUAWEICLOUD_SDK_AK", "ak")

@@ -712,3 +712,30 @@ fn every_catchable_signal_removes_the_temporary_file_and_exits_128_plus_n() {
         );
     }
 }
+
+/// A service whose list repeats itself, and one whose desktop was used
+/// longer than the range lasts, are invalid answers: exit 4, in a few
+/// requests, never a table of impossible hours.
+#[test]
+fn a_list_that_repeats_itself_or_an_impossible_duration_exits_4() {
+    let repeating = r#"{"count":10000000,"items":[{"resource_id":"d1","metric":[{"metric_name":"desktop_usage","metric_value":3600}]}]}"#;
+    let impossible = r#"{"count":1,"items":[{"resource_id":"d1","metric":[{"metric_name":"desktop_usage","metric_value":9007199254740993}]}]}"#;
+    for (body, says) in [
+        (repeating, "the list repeats itself"),
+        (impossible, "more than the 2592000 s"),
+    ] {
+        let home = tempfile::tempdir().unwrap();
+        let server = hand_made(Answer::With(200, vec![], body.to_owned()), 50);
+        let out = server
+            .cmd(home.path())
+            .args(["--retries", "0", "desktops", "--last", "30d"])
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(4), "{err}");
+        assert!(err.contains(says), "{err}");
+        assert_eq!(stdout(&out), "", "no rows from an invalid answer");
+        let requests = server.requests.try_iter().count();
+        assert!(requests <= 5, "{requests} requests");
+    }
+}

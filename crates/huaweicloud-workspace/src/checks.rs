@@ -99,6 +99,25 @@ impl DayRange {
     }
 }
 
+impl DayRange {
+    /// A range of `days` days, for decoding an answer without its query:
+    /// the longest the operation takes, so only what no range holds is refused.
+    pub(crate) fn longest(days: u64) -> DayRange {
+        let start = NaiveDate::default();
+        DayRange {
+            start,
+            end: start
+                .checked_add_days(Days::new(days.saturating_sub(1)))
+                .unwrap_or(start),
+        }
+    }
+
+    /// The days of the range, both ends included.
+    pub(crate) fn days(&self) -> u64 {
+        u64::try_from((self.end - self.start).num_days() + 1).unwrap_or(0)
+    }
+}
+
 /// Checks a metrics range against the service's history of `history`
 /// days (relative to `today`).
 pub(crate) fn check_range(

@@ -219,7 +219,9 @@ pub use region::Region;
 pub use retry::Clock;
 pub use retry::RetryConfig;
 pub use sessions::model::ConnectionRecord;
-pub use sessions::{ConnectionRecordsQuery, MAX_RECORDS_PAGE_SIZE, RECORDS_RETENTION_DAYS};
+pub use sessions::{
+    ConnectionRecordsQuery, MAX_RECORDS_PAGE_SIZE, MAX_RTT_MS, RECORDS_RETENTION_DAYS,
+};
 pub use tls::{TLS_BACKEND, http_client_builder};
 pub use usage::{DesktopUsageQuery, MAX_IDS_PER_REQUEST, MAX_PAGE_SIZE};
 pub use windows::MAX_WINDOW_DAYS;

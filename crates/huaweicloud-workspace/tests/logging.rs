@@ -81,3 +81,42 @@ async fn a_changing_total_is_logged_and_no_secret_ever_is() {
     assert!(text.contains("request_id"), "{text}");
     assert!(!text.contains("never-logged"), "{text}");
 }
+
+#[test]
+fn an_endpoint_in_clear_to_another_host_is_warned_about_once_per_client() {
+    let logs = Logs::default();
+    let sink = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .with_writer(move || sink.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let build = |endpoint: &str| {
+        let client = Client::builder()
+            .endpoint(endpoint)
+            .project_id("0123456789abcdef0123456789abcdef")
+            .credentials(Credentials::access_key("AKTEST", "SKTEST").unwrap())
+            .build()
+            .unwrap();
+        // Clones share the client: no second warning.
+        drop(client.clone());
+    };
+    let warning = "plain http to 192.0.2.1: signed requests and tokens travel unencrypted";
+    build("http://192.0.2.1:1");
+    assert_eq!(logs.text().matches(warning).count(), 1, "{}", logs.text());
+    for quiet in [
+        "https://192.0.2.1",
+        "http://127.0.0.1:8080",
+        "http://[::1]:8080",
+        "http://localhost:8080",
+    ] {
+        build(quiet);
+    }
+    assert_eq!(
+        logs.text().matches("plain http").count(),
+        1,
+        "{}",
+        logs.text()
+    );
+}

@@ -118,6 +118,9 @@ impl ClientBuilder {
     }
 
     /// The base URL of the service (`http` or `https`), overriding the region's.
+    /// Plain `http` to a host other than loopback is allowed, with one
+    /// `tracing` warning per client from [`build`](Self::build): signed
+    /// requests and security tokens would travel unencrypted.
     pub fn endpoint(mut self, url: impl AsRef<str>) -> Self {
         self.endpoint = Some(url.as_ref().to_string());
         self
@@ -232,7 +235,8 @@ impl ClientBuilder {
     /// The IAM base URL that finds the project id when none is given.
     /// Without it: the profile's `iam_endpoint`, then
     /// `HUAWEICLOUD_SDK_IAM_ENDPOINT`, then the region's
-    /// ([`Region::iam_endpoint`]), the official core SDK's order.
+    /// ([`Region::iam_endpoint`]), the official core SDK's order. Plain
+    /// `http` is warned about as for [`endpoint`](Self::endpoint).
     pub fn iam_endpoint(mut self, url: impl AsRef<str>) -> Self {
         self.iam_endpoint = Some(url.as_ref().to_string());
         self
@@ -266,6 +270,9 @@ impl ClientBuilder {
         };
         let user_agent = self.user_agent_header()?;
         let (http, connect_timeout) = self.http()?;
+        steps::warn_of_plain_http(
+            std::iter::once(endpoint.as_str()).chain(iam_endpoint.as_deref()),
+        );
         let api = huaweicloud_workspace_api::Client::new_with_client(&endpoint, http.clone());
         let iam = iam_endpoint
             .map(|url| huaweicloud_workspace_api::Client::new_with_client(&url, http.clone()));

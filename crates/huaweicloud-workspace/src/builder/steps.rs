@@ -231,6 +231,38 @@ impl ClientBuilder {
     }
 }
 
+/// The host of `url` when requests to it would go in clear to another
+/// machine: `http://` on a host that is not loopback (127.0.0.0/8, `::1`,
+/// `localhost`). Signed requests and security tokens then cross the
+/// network unencrypted; on loopback they never leave the machine (the
+/// simulator, a local proxy), so that is not warned about.
+pub(crate) fn plain_http_host(url: &str) -> Option<String> {
+    let url = url::Url::parse(url).ok()?;
+    if url.scheme() != "http" {
+        return None;
+    }
+    let loopback = match url.host()? {
+        url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+    };
+    (!loopback).then(|| url.host_str().unwrap_or_default().to_owned())
+}
+
+/// Warns once, for all of a client's endpoints, about those in clear
+/// ([`plain_http_host`]): the user asked for them, so it is no error, but
+/// it must not pass without a word.
+pub(super) fn warn_of_plain_http<'a>(endpoints: impl IntoIterator<Item = &'a str>) {
+    let mut hosts: Vec<String> = endpoints.into_iter().filter_map(plain_http_host).collect();
+    hosts.dedup();
+    if !hosts.is_empty() {
+        tracing::warn!(
+            "plain http to {}: signed requests and tokens travel unencrypted",
+            hosts.join(", ")
+        );
+    }
+}
+
 fn check_endpoint(field: &'static str, text: &str) -> Result<String, Error> {
     let url = url::Url::parse(text.trim())
         .map_err(|e| Error::invalid(field, format!("not a URL ({e}): {text:?}")))?;
@@ -301,6 +333,27 @@ mod tests {
                 ),
                 "{bad}: {e}"
             );
+        }
+    }
+
+    #[test]
+    fn plain_http_is_told_apart_from_loopback_and_https() {
+        for (url, host) in [
+            ("http://192.0.2.1:1", Some("192.0.2.1")),
+            (
+                "http://workspace.example.com",
+                Some("workspace.example.com"),
+            ),
+            ("http://[2001:db8::1]:8080", Some("[2001:db8::1]")),
+            ("http://128.0.0.1", Some("128.0.0.1")),
+            ("http://127.0.0.1:8080", None),
+            ("http://127.255.0.9", None),
+            ("http://[::1]:80", None),
+            ("http://localhost:9000", None),
+            ("http://LOCALHOST", None),
+            ("https://192.0.2.1", None),
+        ] {
+            assert_eq!(plain_http_host(url).as_deref(), host, "{url}");
         }
     }
 

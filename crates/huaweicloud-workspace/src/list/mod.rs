@@ -13,6 +13,7 @@
 use std::collections::HashSet;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 
@@ -45,10 +46,12 @@ pub struct Counted<T> {
 /// turning into an endless loop of requests.
 pub(crate) const MAX_PAGES: u64 = 1_000_000;
 
-/// How many pages in a row may bring only items already seen before the
-/// list counts as broken: one such page happens when the list moves by a
-/// page while it is paged, several in a row only when it repeats itself.
-pub(crate) const MAX_STALE_PAGES: u32 = 3;
+/// How many pages in a row that bring only items already seen make a list
+/// broken: one such page happens when the list moves by a page while it is
+/// paged, two in a row only when it repeats itself. With the ramp of pages
+/// in flight (`pages.rs`), a list that repeats from its second page costs
+/// four requests.
+pub(crate) const MAX_STALE_PAGES: u32 = 2;
 
 /// One checked pass of a paged operation: the filters, and for batch- or
 /// window-shaped queries its batch or window. It says how one page is asked
@@ -258,8 +261,10 @@ pub(crate) fn items<L: Listed>(
 ) -> BoxStream<'static, Result<L::Item, Error>> {
     let mut seen = Seen::new();
     let mut stale = 0u32;
+    let fresh_in_a_row = Arc::new(AtomicU32::new(0));
+    let progress = Arc::clone(&fresh_in_a_row);
     let pages = stream::iter(listings)
-        .map(move |listing| pages::pages(pager.clone(), Arc::new(listing)))
+        .map(move |listing| pages::pages(pager.clone(), Arc::new(listing), Arc::clone(&progress)))
         .flatten()
         .and_then(move |(page, offset)| {
             let before = page.items.len();
@@ -276,10 +281,17 @@ pub(crate) fn items<L: Listed>(
                 })
                 .collect();
             stale = if before > 0 && fresh.is_empty() { stale + 1 } else { 0 };
+            // What the ramp of pages in flight reads before asking more.
+            if !fresh.is_empty() {
+                fresh_in_a_row.fetch_add(1, Ordering::Relaxed);
+            } else if before > 0 {
+                fresh_in_a_row.store(0, Ordering::Relaxed);
+            }
             let broken = (stale >= MAX_STALE_PAGES).then(|| Error::InvalidResponse {
                 status: 200,
                 reason: format!(
-                    "{MAX_STALE_PAGES} pages in a row (the last at offset {offset}) brought no {} that earlier pages had not: the list repeats itself",
+                    "{}: the list repeats itself: {MAX_STALE_PAGES} pages in a row (the last at offset {offset}) brought no {} that earlier pages had not",
+                    L::NAME,
                     L::SHAPE.item
                 ),
                 body_prefix: None,

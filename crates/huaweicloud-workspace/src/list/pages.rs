@@ -3,9 +3,10 @@
 //! while it is paged is followed past that total.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
-use futures::stream::{self, BoxStream, StreamExt};
+use futures::FutureExt;
+use futures::stream::{self, BoxStream, FuturesOrdered, StreamExt};
 
 use crate::error::Error;
 use crate::list::{Counted, Listed, MAX_PAGES, Pager, fetch};
@@ -29,11 +30,25 @@ fn spawn_fetch<L: Listed>(
     task::spawn(async move { fetch(&client, &gate, &*listing, offset, limit).await })
 }
 
+/// How many later pages may be in flight: doubling with each page in a row
+/// that brought a new item (`fresh_in_a_row`, kept by the consumer), up to
+/// the query's concurrency. A list that repeats itself is thus found with a
+/// page or two in flight, not a full window of requests sent ahead.
+fn width(concurrency: usize, fresh_in_a_row: u32) -> usize {
+    concurrency.min(1 << fresh_in_a_row.min(16))
+}
+
 /// The pages of one pass with their offsets, in offset order. An empty page
 /// before the reported total is reached ends the stream with
 /// [`Error::InvalidResponse`] (a service that reports more than it serves
-/// would otherwise be paged forever).
-pub(super) fn pages<L: Listed>(pager: Pager, listing: Arc<L>) -> PageStream<L::Item> {
+/// would otherwise be paged forever). `fresh_in_a_row` is how many pages
+/// in a row brought an item not seen before, as the consumer counts them:
+/// it sets how many pages are asked ahead ([`width`]).
+pub(super) fn pages<L: Listed>(
+    pager: Pager,
+    listing: Arc<L>,
+    fresh_in_a_row: Arc<AtomicU32>,
+) -> PageStream<L::Item> {
     let step = u64::from(pager.page_size.max(1));
     let first = spawn_fetch(&pager, &listing, 0);
     stream::once(first)
@@ -59,18 +74,34 @@ pub(super) fn pages<L: Listed>(pager: Pager, listing: Arc<L>) -> PageStream<L::I
             let grown = Arc::new(AtomicU64::new(total));
             let tail = beyond(pager.clone(), Arc::clone(&listing), pages * step, Arc::clone(&grown));
             let (pager, listing, seen) = (pager.clone(), Arc::clone(&listing), Arc::clone(&grown));
-            let rest = stream::iter(1..pages)
-                .map(move |i| {
-                    let offset = i * step;
-                    let page = spawn_fetch(&pager, &listing, offset);
-                    let seen = Arc::clone(&seen);
-                    async move {
-                        let page = checked(page.await?, offset, total)?;
-                        seen.fetch_max(page.0.total, Ordering::Relaxed);
-                        Ok(page)
+            let ask = move |i: u64| {
+                let offset = i * step;
+                let page = spawn_fetch(&pager, &listing, offset);
+                let seen = Arc::clone(&seen);
+                async move {
+                    let page = checked(page.await?, offset, total)?;
+                    seen.fetch_max(page.0.total, Ordering::Relaxed);
+                    Ok(page)
+                }
+                .boxed()
+            };
+            let fresh_in_a_row = Arc::clone(&fresh_in_a_row);
+            let rest = stream::unfold(
+                (1u64, FuturesOrdered::new()),
+                move |(mut next, mut in_flight)| {
+                    // Read when the consumer asks for the next page, so after
+                    // it has counted the pages before.
+                    let wide = width(concurrency, fresh_in_a_row.load(Ordering::Relaxed));
+                    while next < pages && in_flight.len() < wide {
+                        in_flight.push_back(ask(next));
+                        next += 1;
                     }
-                })
-                .buffered(concurrency);
+                    async move {
+                        let page = in_flight.next().await?;
+                        Some((page, (next, in_flight)))
+                    }
+                },
+            );
             stream::iter([Ok((first, 0))]).chain(rest).chain(tail).boxed()
         })
         .flatten()

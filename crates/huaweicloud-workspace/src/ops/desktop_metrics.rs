@@ -10,10 +10,10 @@ use huaweicloud_workspace_api::types::{
 
 use super::metrics::{
     MAX_METRICS_PAGE_SIZE, MAX_USAGE_HOURS, METRICS_HISTORY_DAYS, MetricsListing, MetricsRequest,
-    int, page_limit, read_metrics, sort_type,
+    check_duration, int, page_limit, read_metrics, sort_type,
 };
 use crate::answer::Answer;
-use crate::checks::{check_bound, check_range, check_text, today_or_now};
+use crate::checks::{DayRange, check_bound, check_range, check_text, today_or_now};
 use crate::classify::Failure;
 use crate::error::Error;
 use crate::list::read::Shape;
@@ -95,9 +95,29 @@ impl Listed for DesktopMetricsListing {
         item: DesktopMetric,
     ) -> Result<DesktopMetrics, Failure> {
         let mut metrics = read_metrics(answer, &key, item.metric)?;
+        let usage_seconds = metrics.take("desktop_usage");
+        let idle_seconds = metrics.take("desktop_idle_duration");
+        let owner = format!("desktop {key}");
+        // A desktop is used (or idle) at most every second of the range.
+        check_duration(
+            answer,
+            &self.range,
+            &owner,
+            "desktop_usage",
+            usage_seconds,
+            1,
+        )?;
+        check_duration(
+            answer,
+            &self.range,
+            &owner,
+            "desktop_idle_duration",
+            idle_seconds,
+            1,
+        )?;
         Ok(DesktopMetrics {
-            usage_seconds: metrics.take("desktop_usage"),
-            idle_seconds: metrics.take("desktop_idle_duration"),
+            usage_seconds,
+            idle_seconds,
             other_metrics: metrics.rest(),
             desktop_id: key,
             computer_name: item.resource_name,
@@ -146,7 +166,13 @@ impl Listed for DesktopMetricsListing {
 /// Decodes one answer of `ListDesktopUsageMetric` as a query does: the
 /// status and `error_code` checks, then the page (at most `limit`
 /// desktops, each with an id and once; metric values finite, not negative,
-/// whole seconds after rounding half away from zero).
+/// whole seconds after rounding half away from zero; usage and idle time
+/// each at most the longest range the operation takes, 181 days, where a
+/// query holds them to its own range).
 pub fn desktop_metrics_page(answer: &Answer, limit: u32) -> Result<Counted<DesktopMetrics>, Error> {
-    list::decode_page(&DesktopMetricsListing::default(), answer, limit)
+    let listing = DesktopMetricsListing {
+        range: DayRange::longest(METRICS_HISTORY_DAYS + 1),
+        ..Default::default()
+    };
+    list::decode_page(&listing, answer, limit)
 }

@@ -23,6 +23,13 @@ pub const MAX_RECORDS_PAGE_SIZE: u32 = 1000;
 /// How many days of connection records the service keeps.
 pub const RECORDS_RETENTION_DAYS: i64 = 30;
 
+/// The longest round trip a record may report, in milliseconds: an hour.
+/// No session runs over a link that slow, so a larger value is not a
+/// measurement; the page is refused as a whole (as a day of more than 24
+/// hours is), not the record alone, since a service that sends it cannot
+/// be trusted with the rest of the page either.
+pub const MAX_RTT_MS: u32 = 3_600_000;
+
 /// The filters of a records query, as the service takes them.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RecordsFilters {
@@ -201,6 +208,17 @@ impl Listed for RecordsListing {
         let failure_reason = non_empty(r.connection_failure_reason);
         // A negative round trip is no measurement at all.
         let ms = |v: Option<i32>| v.and_then(|v| u32::try_from(v).ok());
+        let (network_rtt_ms, e2e_rtt_ms) = (ms(r.network_rtt), ms(r.e2e_rtt));
+        for (field, value) in [("network_rtt", network_rtt_ms), ("e2e_rtt", e2e_rtt_ms)] {
+            if let Some(v) = value.filter(|v| *v > MAX_RTT_MS) {
+                return Err(Failure::bad_data(
+                    answer,
+                    format!(
+                        "a record's {field} is {v} ms, more than the {MAX_RTT_MS} ms (an hour) any round trip takes"
+                    ),
+                ));
+            }
+        }
         Ok(ConnectionRecord {
             id,
             failed: setup.is_none() || failure_reason.is_some(),
@@ -213,8 +231,8 @@ impl Listed for RecordsListing {
             end,
             is_reconnect: r.is_reconnect.unwrap_or(false),
             failure_reason,
-            network_rtt_ms: ms(r.network_rtt),
-            e2e_rtt_ms: ms(r.e2e_rtt),
+            network_rtt_ms,
+            e2e_rtt_ms,
             terminal_type: r.terminal_type,
             terminal_name: r.terminal_name,
             terminal_ip: r.terminal_ip,
@@ -261,7 +279,8 @@ impl Listed for RecordsListing {
 
 /// Decodes one answer of `ListLoginRecordsNew` as a query does: the status
 /// and `error_code` checks, then the page (at most `limit` records, each
-/// once; times RFC 3339 UTC or absent, an end not before the setup).
+/// once; times RFC 3339 UTC or absent, an end not before the setup, round
+/// trips at most [`MAX_RTT_MS`]).
 pub fn login_records_page(answer: &Answer, limit: u32) -> Result<Counted<ConnectionRecord>, Error> {
     list::decode_page(&RecordsListing::default(), answer, limit)
 }

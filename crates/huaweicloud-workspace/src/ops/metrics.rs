@@ -31,6 +31,14 @@ pub(crate) const MAX_USAGE_HOURS: u32 = 2_147_483_646;
 /// stops being exact (about 285 million years of seconds).
 const MAX_METRIC_VALUE: f64 = 9_007_199_254_740_992.0;
 
+/// How many desktops one user's `user_usage` may add up at once: sessions
+/// on several desktops at once add up (see [`UserMetrics`]), so a user's
+/// usage may pass the range's length, but not by more than this many
+/// desktops in use every second of it.
+///
+/// [`UserMetrics`]: crate::UserMetrics
+pub(crate) const MAX_DESKTOPS_AT_ONCE: u64 = 10;
+
 /// A metric query's inputs as the user gave them: its days and its filters
 /// (`F`, each operation's own).
 #[derive(Debug, Clone, Default)]
@@ -46,6 +54,38 @@ pub(crate) struct MetricsRequest<F> {
 pub(crate) struct MetricsListing<F> {
     pub(crate) range: DayRange,
     pub(crate) filters: Arc<F>,
+}
+
+/// Refuses a duration metric longer than `most_per_second` times the
+/// range: the service counting more seconds than the range lasts is an
+/// answer no report can show (9,007,199,254,740,992 s in 30 days would be
+/// 2.5 trillion hours), as a day of the per-day operation never holds
+/// more than 24 hours.
+pub(crate) fn check_duration(
+    answer: &Answer,
+    range: &DayRange,
+    owner: &str,
+    name: &str,
+    seconds: Option<u64>,
+    most_per_second: u64,
+) -> Result<(), Failure> {
+    let days = range.days();
+    let lasts = days.saturating_mul(86_400);
+    let most = lasts.saturating_mul(most_per_second);
+    let Some(s) = seconds.filter(|s| *s > most) else {
+        return Ok(());
+    };
+    let at_once = match most_per_second {
+        1 => String::new(),
+        n => format!("{n} desktops at once for "),
+    };
+    Err(Failure::bad_data(
+        answer,
+        format!(
+            "{owner} has {name} = {s} s, more than {at_once}the {lasts} s of the {days} days from {} to {}",
+            range.start, range.end
+        ),
+    ))
 }
 
 /// A bound as the generated client takes it; every bound is checked

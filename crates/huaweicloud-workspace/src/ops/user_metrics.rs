@@ -9,8 +9,9 @@ use huaweicloud_workspace_api::types::{
 };
 
 use super::metrics::{
-    MAX_METRICS_PAGE_SIZE, MAX_USAGE_HOURS, MAX_USER_WINDOW_DAYS, METRICS_HISTORY_DAYS,
-    MetricsListing, MetricsRequest, int, page_limit, read_metrics, sort_type,
+    MAX_DESKTOPS_AT_ONCE, MAX_METRICS_PAGE_SIZE, MAX_USAGE_HOURS, MAX_USER_WINDOW_DAYS,
+    METRICS_HISTORY_DAYS, MetricsListing, MetricsRequest, check_duration, int, page_limit,
+    read_metrics, sort_type,
 };
 use crate::answer::Answer;
 use crate::checks::{DayRange, check_bound, check_range, check_text, today_or_now};
@@ -106,8 +107,17 @@ impl Listed for UserMetricsListing {
 
     fn read(&self, answer: &Answer, key: String, item: UserMetric) -> Result<UserMetrics, Failure> {
         let mut metrics = read_metrics(answer, &key, item.metric)?;
+        let usage_seconds = metrics.take("user_usage");
+        check_duration(
+            answer,
+            &self.range,
+            &format!("user {key}"),
+            "user_usage",
+            usage_seconds,
+            MAX_DESKTOPS_AT_ONCE,
+        )?;
         Ok(UserMetrics {
-            usage_seconds: metrics.take("user_usage"),
+            usage_seconds,
             login_count: metrics.take("user_login_count"),
             login_success_count: metrics.take("user_login_success_count"),
             login_fail_count: metrics.take("user_login_fail_count"),
@@ -149,6 +159,11 @@ impl Listed for UserMetricsListing {
 
 /// Decodes one answer of `ListUserUsageMetric` as a query does (see
 /// [`desktop_metrics_page`](super::desktop_metrics::desktop_metrics_page)).
+/// A user's usage is held to the longest window, 30 days.
 pub fn user_metrics_page(answer: &Answer, limit: u32) -> Result<Counted<UserMetrics>, Error> {
-    list::decode_page(&UserMetricsListing::default(), answer, limit)
+    let listing = UserMetricsListing {
+        range: DayRange::longest(MAX_USER_WINDOW_DAYS),
+        ..Default::default()
+    };
+    list::decode_page(&listing, answer, limit)
 }

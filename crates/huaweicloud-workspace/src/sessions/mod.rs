@@ -13,7 +13,7 @@ use crate::client::Client;
 use crate::error::Error;
 use crate::list::{ListQuery, filter_setters, list_query_methods};
 use crate::ops::login_records::RecordsRequest;
-pub use crate::ops::login_records::{MAX_RECORDS_PAGE_SIZE, RECORDS_RETENTION_DAYS};
+pub use crate::ops::login_records::{MAX_RECORDS_PAGE_SIZE, MAX_RTT_MS, RECORDS_RETENTION_DAYS};
 use model::ConnectionRecord;
 
 /// A query of the desktops' connection records; start one with
