@@ -10,10 +10,9 @@
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, Utc};
-use serde_json::{Map, Value, json};
 
 use crate::fleet::Fleet;
-use crate::hash::{hash, unit, uuid_like};
+use crate::hash::{hash, unit};
 use crate::list::{self, Filter, Listed, Paging};
 use crate::params::{QueryParams, fuzzy, invalid};
 
@@ -232,89 +231,6 @@ fn failed(desktop: usize, start: i64, h: u64, tag: u64) -> Rec {
     }
 }
 
-fn time(t: i64) -> Value {
-    DateTime::<Utc>::from_timestamp(t, 0)
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .into()
-}
-
-fn render(fleet: &Fleet, r: &Rec, today: NaiveDate) -> Value {
-    let key = fleet.key(r.desktop).unwrap_or(0);
-    let inv = fleet.inventory(r.desktop, today);
-    let day = (r.start.div_euclid(86_400)) as u64;
-    let (terminal_type, client, t) = terminal(key, day);
-    let spec = &fleet.desktops()[r.desktop];
-    let mut v = Map::new();
-    let mut put = |k: &str, value: Value| {
-        if !value.is_null() {
-            v.insert(k.to_string(), value);
-        }
-    };
-    put(
-        "tenantId",
-        format!("{:016x}", hash(&[fleet.seed(), 80])).into(),
-    );
-    put(
-        "transaction_id",
-        uuid_like(
-            hash(&[key, 81, r.start as u64, r.tag]),
-            hash(&[key, 82, r.tag]),
-        )
-        .into(),
-    );
-    put("desktop_id", spec.id.clone().into());
-    put("computer_name", fleet.computer_name(r.desktop).into());
-    put("user_name", spec.username.clone().into());
-    if let Some(inv) = &inv {
-        put("sid", inv.machine_sid.clone().into());
-        put("desktop_ip", inv.ip_address.clone().into());
-        put(
-            "enterprise_project_id",
-            inv.enterprise_project_id.clone().into(),
-        );
-    }
-    put("terminal_type", terminal_type.into());
-    put("client_version", client.into());
-    put("agent_version", "1.8.00005.10546".into());
-    put("terminal_name", format!("PC-{:04X}", t % 0xFFFF).into());
-    put(
-        "terminal_mac",
-        format!(
-            "02:00:{:02x}:{:02x}:{:02x}:{:02x}",
-            t >> 8 & 255,
-            t >> 16 & 255,
-            t >> 24 & 255,
-            t >> 32 & 255
-        )
-        .into(),
-    );
-    put(
-        "terminal_ip",
-        format!("192.168.{}.{}", t >> 40 & 255, 1 + (t >> 48) % 254).into(),
-    );
-    put(
-        "source_ip",
-        format!("100.64.{}.{}", t >> 40 & 255, 1 + (t >> 48) % 254).into(),
-    );
-    put(
-        "public_ip",
-        format!("203.0.113.{}", 1 + (t >> 56) % 254).into(),
-    );
-    put("connection_start_time", time(r.start));
-    put("connection_setup_time", r.setup.map_or(Value::Null, time));
-    put("connection_end_time", r.end.map_or(Value::Null, time));
-    put("is_reconnect", r.reconnect.into());
-    put(
-        "connection_failure_reason",
-        r.reason.map(|i| REASONS[i]).into(),
-    );
-    if let Some((net, e2e)) = r.rtt {
-        put("network_rtt", net.into());
-        put("e2e_rtt", e2e.into());
-    }
-    Value::Object(v)
-}
-
 /// What a query's records depend on besides the fleet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Key {
@@ -330,11 +246,18 @@ struct Key {
 /// the memory stays that of one range.
 #[derive(Debug, Default)]
 pub(crate) struct RecordsCache {
-    latest: Mutex<Option<(Key, Arc<Vec<Rec>>)>>,
+    latest: Mutex<Option<(Key, Arc<Derived>)>>,
+}
+
+/// A query's records, and what they show of each desktop's inventory.
+#[derive(Debug)]
+struct Derived {
+    recs: Vec<Rec>,
+    seats: Vec<Option<render::Seat>>,
 }
 
 impl RecordsCache {
-    fn get(&self, key: &Key) -> Option<Arc<Vec<Rec>>> {
+    fn get(&self, key: &Key) -> Option<Arc<Derived>> {
         let latest = self.latest.lock().unwrap_or_else(|p| p.into_inner());
         latest
             .as_ref()
@@ -342,7 +265,7 @@ impl RecordsCache {
             .map(|(_, recs)| recs.clone())
     }
 
-    fn put(&self, key: Key, recs: Arc<Vec<Rec>>) {
+    fn put(&self, key: Key, recs: Arc<Derived>) {
         *self.latest.lock().unwrap_or_else(|p| p.into_inner()) = Some((key, recs));
     }
 }
@@ -364,17 +287,19 @@ pub(crate) fn answer(
         today,
         grown,
     };
-    let recs = match cache.get(&key) {
-        Some(recs) => recs,
+    let derived = match cache.get(&key) {
+        Some(derived) => derived,
         None => {
-            let recs = Arc::new(derive(fleet, &f, today, grown));
-            cache.put(key, recs.clone());
-            recs
+            let derived = Arc::new(Derived {
+                recs: derive(fleet, &f, today, grown),
+                seats: render::Seat::all(fleet, today),
+            });
+            cache.put(key, derived.clone());
+            derived
         }
     };
-    let (total, page) = list::page(recs.iter().copied(), &f, None, window);
-    let page: Vec<Value> = page.iter().map(|r| render(fleet, r, today)).collect();
-    Ok(json!({ "total_count": total, "records": page }).to_string())
+    let (total, page) = list::page(derived.recs.iter().copied(), &f, None, window);
+    Ok(render::page(fleet, &derived.seats, &page, total as u64))
 }
 
 /// Every record `f` asks for (and `grown` more), newest first.
@@ -432,6 +357,8 @@ fn derive(fleet: &Fleet, f: &Filters, today: NaiveDate, grown: u64) -> Vec<Rec> 
     });
     recs
 }
+
+mod render;
 
 #[cfg(test)]
 mod tests;

@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use serde_json::Value;
+
 use super::*;
 
 fn d(s: &str) -> NaiveDate {
