@@ -36,7 +36,7 @@
 //! series of runs (`series`), statistics (`stats`) and `BENCHMARKS.md`
 //! (`report`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -46,7 +46,7 @@ use crate::bench::bins::{Bins, build};
 use crate::bench::contender::Contender;
 use crate::bench::latency::latency_scenario;
 use crate::bench::machine::{load_average, wait_for_quiet};
-use crate::bench::report::{Report, print_section};
+use crate::bench::report::{Report, Section, print_section};
 use crate::bench::throttled::throttled_scenario;
 use crate::workspace_root;
 
@@ -239,24 +239,21 @@ pub fn run_exports_only() -> Result<ExitCode> {
 /// `cargo xtask bench --section 8`: the metric operations only, at the full
 /// fleet size, printed (BENCHMARKS.md is left as it is).
 pub fn run_metrics_only() -> Result<ExitCode> {
-    let settings = Settings {
-        quick: false,
-        runs: 3,
-        fleet: 2000,
-    };
-    let root = workspace_root();
-    build(&root)?;
-    let bins = Bins::locate(&root)?;
-    let python = crate::python::venv()?;
-    let load_before = load_average();
-    let section = metrics::metrics_scenario(&settings, &bins, python.as_deref(), &root)?;
-    print_section(&section, load_before);
-    Ok(ExitCode::SUCCESS)
+    run_against_official_only(metrics::metrics_scenario)
 }
 
 /// `cargo xtask bench --section 9`: the connection-record jobs only, at
 /// the full fleet size, printed (BENCHMARKS.md is left as it is).
 pub fn run_records_only() -> Result<ExitCode> {
+    run_against_official_only(records::records_scenario)
+}
+
+/// One section that runs the CLI against the official SDK, on its own:
+/// built, measured at the full fleet size (2,000 desktops, three runs) and
+/// printed.
+fn run_against_official_only(
+    scenario: fn(&Settings, &Bins, Option<&Path>, &Path) -> Result<Section>,
+) -> Result<ExitCode> {
     let settings = Settings {
         quick: false,
         runs: 3,
@@ -267,7 +264,7 @@ pub fn run_records_only() -> Result<ExitCode> {
     let bins = Bins::locate(&root)?;
     let python = crate::python::venv()?;
     let load_before = load_average();
-    let section = records::records_scenario(&settings, &bins, python.as_deref(), &root)?;
+    let section = scenario(&settings, &bins, python.as_deref(), &root)?;
     print_section(&section, load_before);
     Ok(ExitCode::SUCCESS)
 }
