@@ -26,40 +26,9 @@ use huaweicloud_workspace::{
     UsageReport,
 };
 
-struct Server {
-    url: String,
-    calls: Arc<AtomicU64>,
-}
+mod common;
 
-/// Answers every request with `status` and `body`, and an `X-Request-Id`.
-async fn serve(status: u16, body: Vec<u8>) -> Server {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let calls = Arc::new(AtomicU64::new(0));
-    let counter = Arc::clone(&calls);
-    let body = Arc::new(body);
-    let app = Router::new().fallback(move || {
-        let n = counter.fetch_add(1, Ordering::SeqCst);
-        let body = Arc::clone(&body);
-        async move {
-            (
-                StatusCode::from_u16(status).unwrap(),
-                [
-                    ("content-type", "application/json".to_string()),
-                    ("x-request-id", format!("hostile-{n}")),
-                ],
-                body.as_ref().clone(),
-            )
-        }
-    });
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    Server {
-        url: format!("http://{addr}"),
-        calls,
-    }
-}
+use common::{Server, serve};
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

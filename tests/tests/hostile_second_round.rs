@@ -15,39 +15,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use futures::TryStreamExt;
 use huaweicloud_workspace::{Client, Credentials, Error, ErrorClass, RetryConfig};
 
-struct Server {
-    url: String,
-    calls: Arc<AtomicU64>,
-}
+mod common;
 
-/// Answers every request with 200 and `body`, and an `X-Request-Id`.
+use common::Server;
+
+/// Answers every request with 200 and `body`.
 async fn serve(body: String) -> Server {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let calls = Arc::new(AtomicU64::new(0));
-    let counter = Arc::clone(&calls);
-    let body = Arc::new(body);
-    let app = Router::new().fallback(move || {
-        let n = counter.fetch_add(1, Ordering::SeqCst);
-        let body = Arc::clone(&body);
-        async move {
-            (
-                StatusCode::OK,
-                [
-                    ("content-type", "application/json".to_string()),
-                    ("x-request-id", format!("hostile-{n}")),
-                ],
-                body.as_ref().clone(),
-            )
-        }
-    });
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    Server {
-        url: format!("http://{addr}"),
-        calls,
-    }
+    common::serve(200, body.into_bytes()).await
 }
 
 fn client(server: &Server) -> Client {
