@@ -173,6 +173,12 @@ pub fn cluster_width(cluster: &str) -> usize {
 /// How many terminal columns the text takes once [escaped](for_terminal),
 /// added up [per grapheme cluster](cluster_width).
 pub fn display_width(text: &str) -> usize {
+    // Most cells (ids, numbers, dates, most names) are printable ASCII: one
+    // column a byte, nothing escaped, no cluster to find. Every cell of a
+    // table is measured, so this is the common path.
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return text.len();
+    }
     for_terminal(text).graphemes(true).map(cluster_width).sum()
 }
 
@@ -325,6 +331,16 @@ mod tests {
         assert_eq!(display_width("ที่"), 1);
         // The escaped form is what is shown, so that is what is measured.
         assert_eq!(display_width("a\u{1b}"), "a\\u{1b}".len());
+        assert_eq!(display_width("a\u{7f}b"), "a\\u{7f}b".len());
+        // The printable-ASCII shortcut measures as the cluster path does.
+        let ascii: String = (0x20u8..0x7f).map(char::from).collect();
+        assert_eq!(
+            display_width(&ascii),
+            for_terminal(&ascii)
+                .graphemes(true)
+                .map(cluster_width)
+                .sum::<usize>()
+        );
     }
 
     #[test]
