@@ -35,30 +35,17 @@ import statistics
 import sys
 import time
 
-from huaweicloudsdkcore.auth.credentials import BasicCredentials
-from huaweicloudsdkcore.http.http_config import HttpConfig
 from huaweicloudsdkworkspace.v2 import (
     ListDesktopUsageMetricRequest,
     ListUsedDesktopInfoReq,
     ListUsedDesktopInfoRequest,
     ListUserUsageMetricRequest,
-    WorkspaceClient,
 )
+
+from sim_client import make_client
 
 LIMIT = 100
 MAX_PAGES_PER_WINDOW = 100000  # a bound; 2,000 desktops need 20
-
-
-def make_client(base_url, ak, sk, project_id):
-    config = HttpConfig.get_default_config()
-    config.timeout = (10, 60)
-    return (
-        WorkspaceClient.new_builder()
-        .with_http_config(config)
-        .with_credentials(BasicCredentials(ak, sk, project_id))
-        .with_endpoints([base_url])
-        .build()
-    )
 
 
 def windows(start, end):

@@ -27,9 +27,9 @@ import json
 import sys
 import time
 
-from huaweicloudsdkcore.auth.credentials import BasicCredentials
-from huaweicloudsdkcore.http.http_config import HttpConfig
-from huaweicloudsdkworkspace.v2 import ListLoginRecordsNewRequest, WorkspaceClient
+from huaweicloudsdkworkspace.v2 import ListLoginRecordsNewRequest
+
+from sim_client import make_client
 
 LIMIT = 1000
 MAX_PAGES = 10000  # a bound; a month of 2,000 desktops needs a few hundred
@@ -41,19 +41,6 @@ def parse(text):
     if not text:
         return None
     return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def make_client(base_url, ak, sk, project_id):
-    """The official client, pointed at the simulator."""
-    config = HttpConfig.get_default_config()
-    config.timeout = (10, 60)
-    return (
-        WorkspaceClient.new_builder()
-        .with_http_config(config)
-        .with_credentials(BasicCredentials(ak, sk, project_id))
-        .with_endpoints([base_url])
-        .build()
-    )
 
 
 def pages(client, start, end):

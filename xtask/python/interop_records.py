@@ -10,9 +10,9 @@ wire's `tenantId`).
 import json
 import sys
 
-from huaweicloudsdkcore.auth.credentials import BasicCredentials
-from huaweicloudsdkcore.http.http_config import HttpConfig
-from huaweicloudsdkworkspace.v2 import ListLoginRecordsNewRequest, WorkspaceClient
+from huaweicloudsdkworkspace.v2 import ListLoginRecordsNewRequest
+
+from sim_client import make_client
 
 MAX_PAGES = 1000
 LIMIT = 1000  # the most a page holds; the default is 20
@@ -20,15 +20,7 @@ LIMIT = 1000  # the most a page holds; the default is 20
 
 def main():
     base_url, ak, sk, project_id, start, end = sys.argv[1:7]
-    config = HttpConfig.get_default_config()
-    config.timeout = (10, 30)
-    client = (
-        WorkspaceClient.new_builder()
-        .with_http_config(config)
-        .with_credentials(BasicCredentials(ak, sk, project_id))
-        .with_endpoints([base_url])
-        .build()
-    )
+    client = make_client(base_url, ak, sk, project_id, read_timeout=30)
     records, totals, offset = [], [], 0
     for _ in range(MAX_PAGES):
         resp = client.list_login_records_new(

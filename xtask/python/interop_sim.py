@@ -13,31 +13,18 @@ Usage: python interop_sim.py BASE_URL AK SK PROJECT_ID START END METRIC_START ME
 import json
 import sys
 
-from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.exceptions import exceptions
-from huaweicloudsdkcore.http.http_config import HttpConfig
 from huaweicloudsdkworkspace.v2 import (
     ListDesktopsRequest,
     ListDesktopUsageMetricRequest,
     ListUsedDesktopInfoReq,
     ListUsedDesktopInfoRequest,
     ListUserUsageMetricRequest,
-    WorkspaceClient,
 )
 
+from sim_client import make_client
+
 MAX_PAGES = 1000  # a bound, far above what a 250-desktop fleet needs
-
-
-def client(base_url, ak, sk, project_id):
-    config = HttpConfig.get_default_config()
-    config.timeout = (10, 30)
-    return (
-        WorkspaceClient.new_builder()
-        .with_http_config(config)
-        .with_credentials(BasicCredentials(ak, sk, project_id))
-        .with_endpoints([base_url])
-        .build()
-    )
 
 
 def periods(item):
@@ -64,7 +51,7 @@ def page_all(call, items_of, total_of, limit):
 
 def main():
     base_url, ak, sk, project_id, start, end, metric_start, metric_end = sys.argv[1:9]
-    good = client(base_url, ak, sk, project_id)
+    good = make_client(base_url, ak, sk, project_id, read_timeout=30)
 
     desktops = []
     totals = []
@@ -149,7 +136,7 @@ def main():
     }
 
     # A wrong SK: the official client must get a 401.
-    wrong = client(base_url, ak, sk + "-wrong", project_id)
+    wrong = make_client(base_url, ak, sk + "-wrong", project_id, read_timeout=30)
     wrong_sk = {"status_code": None, "error_code": None}
     try:
         wrong.list_used_desktop_info(
