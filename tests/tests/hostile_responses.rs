@@ -15,8 +15,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -28,7 +27,7 @@ use huaweicloud_workspace::{
 
 mod common;
 
-use common::{Server, serve};
+use common::{Server, serve, start};
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -298,31 +297,23 @@ async fn a_body_just_over_the_cap_is_refused_and_just_under_is_read() {
 
 /// Answers every request with a redirect to `location`.
 async fn redirecting(status: u16, location: String) -> Server {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let calls = Arc::new(AtomicU64::new(0));
-    let counter = Arc::clone(&calls);
-    let app = Router::new().fallback(move || {
-        counter.fetch_add(1, Ordering::SeqCst);
-        let location = location.clone();
-        async move {
-            (
-                StatusCode::from_u16(status).unwrap(),
-                [
-                    ("location", location),
-                    ("x-request-id", "moved-1".to_string()),
-                ],
-                String::new(),
-            )
-        }
-    });
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    Server {
-        url: format!("http://{addr}"),
-        calls,
-    }
+    start(move |counter| {
+        Router::new().fallback(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let location = location.clone();
+            async move {
+                (
+                    StatusCode::from_u16(status).unwrap(),
+                    [
+                        ("location", location),
+                        ("x-request-id", "moved-1".to_string()),
+                    ],
+                    String::new(),
+                )
+            }
+        })
+    })
+    .await
 }
 
 #[tokio::test]

@@ -6,8 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -17,7 +16,7 @@ use huaweicloud_workspace::{Client, Credentials, Error, ErrorClass, RetryConfig}
 
 mod common;
 
-use common::Server;
+use common::{Server, start};
 
 /// Answers every request with 200 and `body`.
 async fn serve(body: String) -> Server {
@@ -265,33 +264,25 @@ async fn a_record_that_ends_before_it_began_or_a_round_trip_over_an_hour_is_an_i
 /// counts the security-key calls.
 async fn metadata_service(expires_at: &'static str) -> Server {
     use axum::routing::{get, put};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let calls = Arc::new(AtomicU64::new(0));
-    let counter = Arc::clone(&calls);
-    let app = Router::new()
-        .route(
-            "/meta-data/latest/api/token",
-            put(|| async { StatusCode::NOT_FOUND }),
-        )
-        .route(
-            "/openstack/latest/securitykey",
-            get(move || {
-                counter.fetch_add(1, Ordering::SeqCst);
-                async move {
-                    format!(
-                        r#"{{"credential":{{"access":"AKTMP","secret":"SKTMP","securitytoken":"tok","expires_at":"{expires_at}"}}}}"#
-                    )
-                }
-            }),
-        );
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    Server {
-        url: format!("http://{addr}"),
-        calls,
-    }
+    start(move |counter| {
+        Router::new()
+            .route(
+                "/meta-data/latest/api/token",
+                put(|| async { StatusCode::NOT_FOUND }),
+            )
+            .route(
+                "/openstack/latest/securitykey",
+                get(move || {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    async move {
+                        format!(
+                            r#"{{"credential":{{"access":"AKTMP","secret":"SKTMP","securitytoken":"tok","expires_at":"{expires_at}"}}}}"#
+                        )
+                    }
+                }),
+            )
+    })
+    .await
 }
 
 #[tokio::test]

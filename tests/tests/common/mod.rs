@@ -15,27 +15,13 @@ pub struct Server {
     pub calls: Arc<AtomicU64>,
 }
 
-/// Answers every request with `status` and `body`, and an `X-Request-Id`.
-pub async fn serve(status: u16, body: Vec<u8>) -> Server {
+/// Serves on 127.0.0.1 the router `app` builds around the counter it is
+/// given (each handler counts the calls it should).
+pub async fn start(app: impl FnOnce(Arc<AtomicU64>) -> Router) -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let calls = Arc::new(AtomicU64::new(0));
-    let counter = Arc::clone(&calls);
-    let body = Arc::new(body);
-    let app = Router::new().fallback(move || {
-        let n = counter.fetch_add(1, Ordering::SeqCst);
-        let body = Arc::clone(&body);
-        async move {
-            (
-                StatusCode::from_u16(status).unwrap(),
-                [
-                    ("content-type", "application/json".to_string()),
-                    ("x-request-id", format!("hostile-{n}")),
-                ],
-                body.as_ref().clone(),
-            )
-        }
-    });
+    let app = app(Arc::clone(&calls));
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
@@ -43,4 +29,26 @@ pub async fn serve(status: u16, body: Vec<u8>) -> Server {
         url: format!("http://{addr}"),
         calls,
     }
+}
+
+/// Answers every request with `status` and `body`, and an `X-Request-Id`.
+pub async fn serve(status: u16, body: Vec<u8>) -> Server {
+    let body = Arc::new(body);
+    start(move |counter| {
+        Router::new().fallback(move || {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            let body = Arc::clone(&body);
+            async move {
+                (
+                    StatusCode::from_u16(status).unwrap(),
+                    [
+                        ("content-type", "application/json".to_string()),
+                        ("x-request-id", format!("hostile-{n}")),
+                    ],
+                    body.as_ref().clone(),
+                )
+            }
+        })
+    })
+    .await
 }
