@@ -14,6 +14,20 @@ struct Step {
     env: &'static [(&'static str, &'static str)],
 }
 
+/// The clippy gate: every target and feature, warnings denied, with
+/// incompatible_msrv (the MSRV check). `newest-deps` runs the same one.
+pub const CLIPPY: &[&str] = &[
+    "clippy",
+    "--workspace",
+    "--all-targets",
+    "--all-features",
+    "--",
+    "-D",
+    "warnings",
+    "-D",
+    "clippy::incompatible_msrv",
+];
+
 const STEPS: &[Step] = &[
     Step {
         name: "codegen --check",
@@ -39,17 +53,7 @@ const STEPS: &[Step] = &[
         // it (no older toolchain can be installed to build with).
         name: "clippy (with incompatible_msrv: the MSRV check)",
         program: "cargo",
-        args: &[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--all-features",
-            "--",
-            "-D",
-            "warnings",
-            "-D",
-            "clippy::incompatible_msrv",
-        ],
+        args: CLIPPY,
         env: &[],
     },
     Step {

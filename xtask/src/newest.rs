@@ -6,8 +6,8 @@
 //! a deprecation in a new patch release of a dependency (rustls 0.23.48
 //! deprecated ring's provider) reaches them before it reaches our lock file.
 //! This copies the workspace to a temporary directory, runs `cargo update`
-//! there (the checkout's lock file is never touched) and runs clippy with
-//! `-D warnings` on every target and feature. The copy builds in its own
+//! there (the checkout's lock file is never touched) and runs CI's clippy
+//! gate ([`crate::ci::CLIPPY`]) on it. The copy builds in its own
 //! target directory under `target/` so a second run is incremental and the
 //! main build's artifacts are not replaced by other versions.
 
@@ -57,15 +57,7 @@ pub fn run() -> Result<ExitCode> {
 
     let target = root.join("target").join("newest-deps");
     let status = Command::new(env!("CARGO"))
-        .args([
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--all-features",
-            "--",
-            "-D",
-            "warnings",
-        ])
+        .args(crate::ci::CLIPPY)
         .env("CARGO_TARGET_DIR", &target)
         .current_dir(copy.path())
         .status()
